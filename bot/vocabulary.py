@@ -1,0 +1,17 @@
+"""The fixed words that operators, staff, flows and tests share (DESIGN.md: contracts)."""
+
+from __future__ import annotations
+
+CATEGORIES: tuple[str, ...] = (
+    "emergency", "trafficking", "shelter", "housing", "legal", "immigration", "labour", "health",
+    "mental_health", "addiction", "sexual_violence", "family_violence", "youth", "indigenous", "newcomers",
+    "lgbtq", "disability", "men", "sex_work", "basic_needs", "peer_support",
+)
+
+# Filters a search node (or the CLI) may ask for; each narrows or re-ranks results.
+FILTERS: tuple[str, ...] = ("open_now", "no_id_required", "free", "walk_in", "anonymous", "youth")
+
+# Commands a person can send from any node.
+PERSON_COMMANDS: tuple[str, ...] = ("start", "menu", "talk", "language", "forget", "help")
+
+TIMEZONE_DEFAULT = "America/Edmonton"
