@@ -1,0 +1,97 @@
+"""Staff-edited YAML read once, with the line and column of every value kept for error messages.
+
+`read_yaml(path)` gives the data, a `Positions` map from a key path (("nodes", "start", "say")) to (line, col),
+and problems for what YAML itself refuses (syntax, duplicate keys), each naming the file, line and fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.problems import Problem
+
+KeyPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Positions:
+    """Where each value of a YAML document starts (1-based line and column)."""
+
+    path: str
+    marks: Mapping[KeyPath, tuple[int, int]] = field(default_factory=dict)
+
+    def at(self, *keys: str | int) -> tuple[int, int]:
+        """The position of `keys`, or of its nearest ancestor that has one (the document start at worst)."""
+        probe: KeyPath = tuple(keys)
+        while probe:
+            if probe in self.marks:
+                return self.marks[probe]
+            probe = probe[:-1]
+        return self.marks.get((), (1, 1))
+
+    def key_at(self, *keys: str | int) -> tuple[int, int]:
+        """The position of the mapping key naming `keys` (where staff read the node's name)."""
+        return self.marks.get(("key", *keys), self.at(*keys))
+
+    def problem(self, keys: KeyPath, name: str, message: str, *, warning: bool = False,
+                subject: str = "node", on_key: bool = False) -> Problem:
+        line, col = self.key_at(*keys) if on_key else self.at(*keys)
+        return Problem(self.path, line, col, name, message, "warning" if warning else "error", subject)
+
+
+def _walk(node: yaml.Node, here: KeyPath, marks: dict[KeyPath, tuple[int, int]],
+          duplicates: list[tuple[KeyPath, int, int]]) -> None:
+    marks[here] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in seen:
+                duplicates.append(((*here, key), key_node.start_mark.line + 1, key_node.start_mark.column + 1))
+            seen.add(key)
+            marks[("key", *here, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            _walk(value_node, (*here, key), marks, duplicates)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _walk(item, (*here, index), marks, duplicates)
+
+
+def read_yaml(path: Path, display: str | None = None) -> tuple[Any, Positions, list[Problem]]:
+    """Parse one YAML file; on a syntax error return (None, positions, [the problem]) rather than raising."""
+    shown = display or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        return None, Positions(shown), [Problem(shown, 1, 1, "", f"is not UTF-8 text ({exc.reason}): "
+                                                "save the file as UTF-8", subject="file")]
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, Positions(shown), []
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = (exc.problem or "could not be read").strip()
+        context = f" {exc.context}" if exc.context else ""
+        return None, Positions(shown), [Problem(
+            shown, line, col, "", f"YAML syntax: {what}{context}; check the indentation and quotes on this "
+            "line (text containing ': ' or starting with a symbol needs quotes)", subject="file")]
+    finally:
+        loader.dispose()
+    marks: dict[KeyPath, tuple[int, int]] = {}
+    duplicates: list[tuple[KeyPath, int, int]] = []
+    _walk(node, (), marks, duplicates)
+    problems = [
+        Problem(shown, line, col, str(keys[-1]),
+                "appears twice in the same place; the second one would silently replace the first: "
+                "rename or merge them", subject="key")
+        for keys, line, col in duplicates
+    ]
+    return data, Positions(shown, marks), problems
