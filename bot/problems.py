@@ -1,8 +1,4 @@
-"""A problem found in a staff-edited file: where it is, what is wrong and how to fix it, as one line.
-
-`flows/work.yaml:41:7: node 'passport': goes to 'rights', which does not exist (did you mean 'your_rights'?)`
-Warnings say so after the position; errors do not, so the common case reads plainly.
-"""
+"""A problem found while loading staff-edited content (flows, resources), pointing at file, line and node."""
 
 from __future__ import annotations
 
@@ -15,12 +11,15 @@ Severity = Literal["error", "warning"]
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One finding; `subject` is what `name` names ("node", "resource", "flow", "setting")."""
+    """One finding: `check` prints it as `path:line:col: [warning: ]subject 'node': message`.
+
+    `line` and `col` are 1-based, as editors count them; 0 means the whole file.
+    """
 
     path: str
     line: int
     col: int
-    name: str
+    node: str
     message: str
     severity: Severity = "error"
     subject: str = "node"
@@ -28,8 +27,8 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}:{self.col}: "
         level = "warning: " if self.severity == "warning" else ""
-        who = f"{self.subject} '{self.name}': " if self.name else ""
-        return f"{where}{level}{who}{self.message}"
+        about = f"{self.subject} '{self.node}': " if self.node else ""
+        return f"{where}{level}{about}{self.message}"
 
     @property
     def is_error(self) -> bool:
