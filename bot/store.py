@@ -1,0 +1,370 @@
+"""The store: the only module that speaks SQL. One SQLite file in the data dir, one connection.
+
+People are known by their person key (bot.keys: an HMAC of the Telegram user id); sessions and chat ids are
+kept encrypted; the only other long-lived data are anonymous daily counts.
+
+    async with await Store.open(data_dir) as store:
+        person = store.person_key(update.effective_user.id)
+        session = await store.load_session(person)
+        ...
+        if not await store.save_turn(person, new_session.to_dict(), update_id=u.update_id, now=now):
+            return  # Telegram delivered this update again after a restart: it was answered already
+
+Schema changes are migrations: see MIGRATIONS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import re
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import aiosqlite
+
+from bot.keys import InvalidToken, Keys
+
+log = logging.getLogger(__name__)
+
+DB_FILE = "navigator.sqlite3"
+
+# The schema, one script per version: PRAGMA user_version counts the scripts applied. To change the schema,
+# APPEND one script (never edit or reorder a shipped one): opening an older database then runs the new
+# scripts in order, each in one transaction with its user_version bump, so a failed script changes nothing.
+# A table that holds anything about a person needs a `person` column and a line in _PERSON_TABLES.
+# Times are UTC Unix seconds (INTEGER); days are ISO dates (TEXT).
+MIGRATIONS: tuple[str, ...] = (
+    # 1: sessions, handled updates, message ids for /forget, anonymous daily counts
+    """
+    CREATE TABLE sessions (
+        person TEXT PRIMARY KEY,
+        data BLOB NOT NULL,              -- Fernet(JSON of Session.to_dict())
+        chat BLOB,                       -- Fernet(chat id), to message the person later
+        last_seen INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX sessions_last_seen ON sessions (last_seen);
+
+    CREATE TABLE handled_updates (
+        update_id INTEGER PRIMARY KEY,
+        person TEXT NOT NULL,            -- so /forget can remove them too
+        handled_at INTEGER NOT NULL
+    );
+    CREATE INDEX handled_updates_person ON handled_updates (person);
+    CREATE INDEX handled_updates_handled_at ON handled_updates (handled_at);
+
+    CREATE TABLE sent_messages (
+        person TEXT NOT NULL,
+        message_id INTEGER NOT NULL,     -- in the person's private chat, ours or theirs
+        sent_at INTEGER NOT NULL,
+        PRIMARY KEY (person, message_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX sent_messages_sent_at ON sent_messages (sent_at);
+
+    CREATE TABLE daily_counts (
+        day TEXT NOT NULL,
+        name TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (day, name)
+    ) WITHOUT ROWID;
+    """,
+)
+
+# Every table with a `person` column, in the order forget() deletes from it (children before parents, unless a
+# foreign key cascades). tests/test_store.py fails if a table with a `person` column is missing here.
+_PERSON_TABLES: tuple[str, ...] = ("sent_messages", "handled_updates", "sessions")
+
+# A counter name is a vocabulary key ("door:work", "search_no_match:shelter"), never a person's words.
+_COUNTER_NAME = re.compile(r"[a-z0-9_]{1,40}(:[a-z0-9_.-]{1,40})?")
+
+
+class StoreError(Exception):
+    """The database cannot be used as it is; the message names the file and what to do."""
+
+
+class Store:
+    """Sessions, handled updates, message ids and counts in one SQLite file; one transaction per method."""
+
+    def __init__(self, db: aiosqlite.Connection, path: Path, keys: Keys) -> None:
+        """Use Store.open; this only wires up an already prepared connection."""
+        self._db = db
+        self._keys = keys
+        self.path = path
+        # One connection serves everyone, and a transaction spans several awaits: the lock keeps another
+        # coroutine's statements from landing inside it.
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, data_dir: Path) -> Store:
+        """Open (creating, then migrating as needed) the store in data_dir; also loads or makes the secret."""
+        keys = Keys.load(data_dir)  # first: refuse an exposed secret before touching anything else
+        path = data_dir / DB_FILE
+        # SQLite gives the -wal and -shm files the database's own mode, so making it 0600 covers all three.
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        # isolation_level=None: no implicit BEGINs; every transaction below is explicit.
+        db = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            await _configure(db, path)
+            await migrate(db, path, MIGRATIONS)
+        except BaseException:
+            await db.close()
+            raise
+        return cls(db, path, keys)
+
+    async def close(self) -> None:
+        """Close the connection; safe to call twice."""
+        async with self._lock:
+            await self._db.close()
+
+    async def __aenter__(self) -> Store:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    # -- people -------------------------------------------------------------------------------------------
+
+    def person_key(self, user_id: int) -> str:
+        """The key a person is stored under (no I/O, so not async)."""
+        return self._keys.person_key(user_id)
+
+    async def load_session(self, person: str) -> dict[str, Any] | None:
+        """The person's saved session (Session.to_dict() shape), or None if none (or it is unreadable)."""
+        async with self._lock:
+            rows = await self._db.execute_fetchall("SELECT data FROM sessions WHERE person = ?", (person,))
+        for (token,) in rows:
+            plain = self._decrypt(token, "session")
+            if plain is not None:
+                data: dict[str, Any] = json.loads(plain)
+                return data
+        return None
+
+    async def save_turn(
+        self,
+        person: str,
+        session: dict[str, Any],
+        *,
+        update_id: int | None = None,
+        chat_id: int | None = None,
+        now: datetime,
+    ) -> bool:
+        """Record update_id as handled and save the session, in one transaction.
+
+        Returns False, writing nothing, when update_id was handled already. chat_id, when given, replaces the
+        stored (encrypted) one; when None the stored one is kept.
+        """
+        at = _seconds(now)
+        blob = self._keys.encrypt(json.dumps(session, separators=(",", ":"), ensure_ascii=False).encode())
+        chat = None if chat_id is None else self._keys.encrypt(str(chat_id).encode("ascii"))
+        async with self._transaction() as db:
+            if update_id is not None:
+                cursor = await db.execute(
+                    "INSERT INTO handled_updates (update_id, person, handled_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT (update_id) DO NOTHING",
+                    (update_id, person, at),
+                )
+                if cursor.rowcount == 0:
+                    raise _Duplicate
+            await db.execute(
+                "INSERT INTO sessions (person, data, chat, last_seen) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (person) DO UPDATE SET data = excluded.data, "
+                "chat = coalesce(excluded.chat, sessions.chat), last_seen = excluded.last_seen",
+                (person, blob, chat, at),
+            )
+            return True
+        return False  # _Duplicate: rolled back
+
+    async def is_handled(self, update_id: int) -> bool:
+        """Whether save_turn already recorded this update."""
+        async with self._lock:
+            rows = await self._db.execute_fetchall(
+                "SELECT 1 FROM handled_updates WHERE update_id = ?", (update_id,)
+            )
+        return bool(rows)
+
+    async def chat_id(self, person: str) -> int | None:
+        """The person's chat id (decrypted), or None if none was stored or it is unreadable."""
+        async with self._lock:
+            rows = await self._db.execute_fetchall(
+                "SELECT chat FROM sessions WHERE person = ? AND chat IS NOT NULL", (person,)
+            )
+        for (token,) in rows:
+            plain = self._decrypt(token, "chat id")
+            if plain is not None:
+                return int(plain)
+        return None
+
+    async def remember_sent(self, person: str, message_id: int, sent_at: datetime) -> None:
+        """Keep a message id of the person's private chat (ours or theirs), so /forget can delete it."""
+        async with self._transaction() as db:
+            await db.execute(
+                "INSERT INTO sent_messages (person, message_id, sent_at) VALUES (?, ?, ?) "
+                "ON CONFLICT DO NOTHING",
+                (person, message_id, _seconds(sent_at)),
+            )
+
+    async def sent_messages(self, person: str, since: datetime) -> list[int]:
+        """Message ids of the person's chat sent at or after since, oldest first."""
+        async with self._lock:
+            rows = await self._db.execute_fetchall(
+                "SELECT message_id FROM sent_messages WHERE person = ? AND sent_at >= ? "
+                "ORDER BY sent_at, message_id",
+                (person, _seconds(since)),
+            )
+        return [int(message_id) for (message_id,) in rows]
+
+    async def forget(self, person: str) -> int:
+        """Delete every row about the person, in one transaction; returns how many rows went.
+
+        PRAGMA secure_delete (set at open) zeroes deleted rows instead of only unlinking them, but in WAL mode
+        the page images from before the delete still sit in the -wal file; the TRUNCATE checkpoint afterwards
+        copies the zeroed pages into the database and cuts the -wal file to nothing, so neither file keeps a
+        trace of the person.
+        """
+        async with self._transaction() as db:
+            gone = 0
+            for table in _PERSON_TABLES:
+                # table comes from our own constant, never from input
+                cursor = await db.execute(f"DELETE FROM {table} WHERE person = ?", (person,))
+                gone += cursor.rowcount
+        await self._checkpoint()
+        return gone
+
+    # -- anonymous counts and retention ----------------------------------------------------------------------
+
+    async def count(self, name: str, *, now: datetime, n: int = 1) -> None:
+        """Add n to today's counter `name` (today is now.date(): pass now in BOT_TIMEZONE for local days)."""
+        if not _COUNTER_NAME.fullmatch(name):
+            raise ValueError(f"counter name {name!r} is not a vocabulary key like 'door:work'")
+        async with self._transaction() as db:
+            await db.execute(
+                "INSERT INTO daily_counts (day, name, n) VALUES (?, ?, ?) "
+                "ON CONFLICT (day, name) DO UPDATE SET n = n + excluded.n",
+                (now.date().isoformat(), name, n),
+            )
+
+    async def counts(self, since: date | None = None) -> list[tuple[str, str, int]]:
+        """(day, name, n) for every counter, from since (inclusive) or from the start, by day then name."""
+        async with self._lock:
+            rows = await self._db.execute_fetchall(
+                "SELECT day, name, n FROM daily_counts WHERE day >= ? ORDER BY day, name",
+                ("" if since is None else since.isoformat(),),
+            )
+        return [(str(day), str(name), int(n)) for day, name, n in rows]
+
+    async def purge(
+        self, now: datetime, *, session_days: int = 30, handled_days: int = 2, sent_hours: int = 48
+    ) -> int:
+        """Delete sessions idle past session_days, handled update ids older than handled_days and message ids
+        older than sent_hours (Telegram no longer lets a bot delete them); returns how many rows went.
+        """
+        deadlines = (
+            ("DELETE FROM sessions WHERE last_seen < ?", now - timedelta(days=session_days)),
+            ("DELETE FROM handled_updates WHERE handled_at < ?", now - timedelta(days=handled_days)),
+            ("DELETE FROM sent_messages WHERE sent_at < ?", now - timedelta(hours=sent_hours)),
+        )
+        async with self._transaction() as db:
+            gone = 0
+            for sql, deadline in deadlines:
+                cursor = await db.execute(sql, (_seconds(deadline),))
+                gone += cursor.rowcount
+        if gone:
+            await self._checkpoint()  # as in forget: expired rows leave no copy in the -wal file
+        return gone
+
+    # -- internals ------------------------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT under the lock; any exception rolls back (a _Duplicate silently)."""
+        async with self._lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException as exc:
+                await self._db.execute("ROLLBACK")
+                if isinstance(exc, _Duplicate):
+                    return
+                raise
+            await self._db.execute("COMMIT")
+
+    async def _checkpoint(self) -> None:
+        async with self._lock:
+            rows = await self._db.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
+        busy = next(iter(rows))[0]
+        if busy:
+            # Another connection (e.g. `python -m bot stats`) is reading; a later checkpoint finishes the job.
+            log.warning("WAL checkpoint after a delete was blocked by a reader; old pages wait for the next")
+
+    def _decrypt(self, token: bytes, what: str) -> bytes | None:
+        try:
+            return self._keys.decrypt(token)
+        except InvalidToken:
+            # Damaged, or written under another secret: the person starts afresh rather than meeting an error.
+            log.warning("a stored %s could not be decrypted; treating it as absent", what)
+            return None
+
+
+class _Duplicate(Exception):
+    """Raised inside a transaction to roll it back without an error: the update was handled already."""
+
+
+async def _configure(db: aiosqlite.Connection, path: Path) -> None:
+    (mode,) = next(iter(await db.execute_fetchall("PRAGMA journal_mode = WAL")))
+    if mode != "wal":
+        raise StoreError(
+            f"{path}: SQLite could not switch to WAL mode (it says {mode!r}); "
+            "put BOT_DATA_DIR on a local disk."
+        )
+    # NORMAL, not FULL: in WAL mode a commit is written to the -wal file before COMMIT returns, so it survives
+    # the process being killed; only a power cut or kernel crash can lose the last few commits, and never
+    # leaves a half-written one. FULL would fsync on every message for that small gain (a reply sent twice or
+    # a person stepping back one screen after a power cut).
+    await db.execute("PRAGMA synchronous = NORMAL")
+    await db.execute("PRAGMA foreign_keys = ON")
+    await db.execute("PRAGMA busy_timeout = 5000")  # ms: wait for a CLI reader/writer instead of failing
+    await db.execute("PRAGMA secure_delete = ON")   # deleted rows are zeroed, not just unlinked (see forget)
+    await db.execute("PRAGMA temp_store = MEMORY")  # sorts and temp tables never spill to a file on disk
+
+
+async def migrate(db: aiosqlite.Connection, path: Path, migrations: tuple[str, ...] = MIGRATIONS) -> int:
+    """Bring the database up to len(migrations), one transaction per script; returns the final version.
+
+    A database newer than the code raises StoreError naming the file and what to do.
+    """
+    (version,) = next(iter(await db.execute_fetchall("PRAGMA user_version")))
+    if version > len(migrations):
+        raise StoreError(
+            f"{path} has schema version {version}, but this version of the bot knows only up to "
+            f"{len(migrations)}: it was written by a newer bot. Run the newer bot again, or restore a backup "
+            f"of {path.parent} taken with this version."
+        )
+    for number in range(version + 1, len(migrations) + 1):
+        # executescript runs the whole script in one call; BEGIN/COMMIT inside it make the script and its
+        # user_version one transaction (user_version lives in the file header, which is transactional).
+        try:
+            await db.executescript(
+                f"BEGIN IMMEDIATE;\n{migrations[number - 1]};\nPRAGMA user_version = {number};\nCOMMIT;"
+            )
+        except sqlite3.Error as exc:
+            if db.in_transaction:
+                await db.execute("ROLLBACK")
+            raise StoreError(f"{path}: migration {number} failed and was rolled back: {exc}") from exc
+        version = number
+    return int(version)
+
+
+def _seconds(moment: datetime) -> int:
+    """UTC Unix seconds; a naive datetime is refused, as its meaning depends on the machine's time zone."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("the store needs timezone-aware datetimes (e.g. datetime.now(UTC))")
+    return int(moment.timestamp())
