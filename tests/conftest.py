@@ -1,0 +1,24 @@
+"""Shared fixtures. Each owner keeps their fixtures in one labelled group."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+# The stand-in Bot API server (tests/botapi) is imported as `botapi`, whether or not tests/ is a package.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from botapi import BotApiServer
+
+
+# --- Telegram edge: the stand-in Bot API server -----------------------------------------------------------
+@pytest.fixture
+async def botapi() -> AsyncIterator[BotApiServer]:
+    """A stand-in Bot API server on 127.0.0.1 (random port); see tests/botapi/server.py for its API."""
+    server = BotApiServer()
+    await server.start()
+    yield server
+    await server.close()
