@@ -10,7 +10,12 @@ kept encrypted; the only other long-lived data are anonymous daily counts.
         if not await store.save_turn(person, new_session.to_dict(), update_id=u.update_id, now=now):
             return  # Telegram delivered this update again after a restart: it was answered already
 
-Schema changes are migrations: see MIGRATIONS.
+Changing the schema (e.g. the handoff tables) is one appended string, plus one name if it holds people:
+
+    MIGRATIONS = (..., "CREATE TABLE handoffs (person TEXT NOT NULL, ...);")   # becomes version N+1
+    _PERSON_TABLES = ("handoffs", ...)   # forget() deletes its rows; a test fails if one is missing
+
+Never edit a script that has shipped: databases in the field have already run it.
 """
 
 from __future__ import annotations
@@ -205,8 +210,8 @@ class Store:
 
     async def remember_sent(self, person: str, message_id: int, sent_at: datetime) -> None:
         """Keep a message id of the person's private chat (ours or theirs), so /forget can delete it."""
-        async with self._transaction() as db:
-            await db.execute(
+        async with self._lock:  # one statement is its own transaction: no BEGIN/COMMIT round trips
+            await self._db.execute(
                 "INSERT INTO sent_messages (person, message_id, sent_at) VALUES (?, ?, ?) "
                 "ON CONFLICT DO NOTHING",
                 (person, message_id, _seconds(sent_at)),
@@ -245,8 +250,8 @@ class Store:
         """Add n to today's counter `name` (today is now.date(): pass now in BOT_TIMEZONE for local days)."""
         if not _COUNTER_NAME.fullmatch(name):
             raise ValueError(f"counter name {name!r} is not a vocabulary key like 'door:work'")
-        async with self._transaction() as db:
-            await db.execute(
+        async with self._lock:  # one statement, one transaction
+            await self._db.execute(
                 "INSERT INTO daily_counts (day, name, n) VALUES (?, ?, ?) "
                 "ON CONFLICT (day, name) DO UPDATE SET n = n + excluded.n",
                 (now.date().isoformat(), name, n),

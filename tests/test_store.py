@@ -320,3 +320,20 @@ async def test_naive_datetimes_are_refused(store: Store) -> None:
     """A datetime without a time zone is refused rather than read in the machine's zone."""
     with pytest.raises(ValueError, match="timezone-aware"):
         await store.save_turn("p", a_session(), now=datetime(2026, 11, 28, 12, 0))
+
+
+async def test_an_unreadable_session_is_treated_as_absent(store: Store, tmp_path: Path) -> None:
+    """A damaged ciphertext gives the person a fresh start (None), never an exception."""
+    person = store.person_key(USER_ID)
+    await store.save_turn(person, a_session(), chat_id=USER_ID, now=NOW)
+    with raw(tmp_path) as db:
+        db.execute("UPDATE sessions SET data = ?, chat = ?", (b"gAAAA-damaged", b"gAAAA-damaged"))
+    assert await store.load_session(person) is None
+    assert await store.chat_id(person) is None
+
+
+async def test_closing_twice_is_harmless(tmp_path: Path) -> None:
+    """close() may be called again, e.g. by a shutdown hook after the context manager already closed it."""
+    async with await Store.open(tmp_path) as store:
+        pass
+    await store.close()
