@@ -1,0 +1,161 @@
+"""`python -m bot COMMAND`: a thin layer over the functions the bot itself uses, so staff tools and the bot agree.
+
+Each command's docstring is its help text. Domain errors become exit codes here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.content import Content, load_content
+from bot.problems import Problem
+from bot.settings import Settings, SettingsError
+
+Command = Callable[[argparse.Namespace, Settings], int]
+COMMANDS: dict[str, tuple[Command, Callable[[argparse.ArgumentParser], None]]] = {}
+
+
+def command(configure: Callable[[argparse.ArgumentParser], None] = lambda p: None) -> Callable[[Command], Command]:
+    def register(func: Command) -> Command:
+        COMMANDS[func.__name__.removeprefix("cmd_")] = (func, configure)
+        return func
+    return register
+
+
+def _load(settings: Settings, *, quiet: bool = False) -> Content | None:
+    content, problems = load_content(settings.flows_dir, settings.resources_dir)
+    if content is None or not quiet:
+        _print_problems(problems, sys.stderr if content is not None else sys.stdout)
+    return content
+
+
+def _print_problems(problems: Sequence[Problem], out: object) -> None:
+    for problem in problems:
+        print(problem, file=out)  # type: ignore[call-overload]  # a text stream
+
+
+@command()
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    """Validate flows/ and resources/: one line per problem (file:line:col), exit 1 on errors.
+
+    Example: python -m bot check
+    """
+    content, problems = load_content(settings.flows_dir, settings.resources_dir)
+    _print_problems(problems, sys.stdout)
+    errors = sum(p.is_error for p in problems)
+    warnings = len(problems) - errors
+    if content is not None:
+        print(f"ok: {len(content.flows.nodes)} nodes in {len(content.flows.flow_names)} flows, "
+              f"{len(content.directory)} services, {len(content.languages)} languages; {warnings} warnings",
+              file=sys.stderr)
+        return 0
+    print(f"{errors} errors, {warnings} warnings: fix the errors above; the bot keeps running the last good "
+          "version until then", file=sys.stderr)
+    return 1
+
+
+def _chat_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lang", default="", help="start in this language (en, fr, es, tl)")
+
+
+@command(_chat_args)
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    """Talk to the real flows in this terminal: type a number for a button, words, or /menu, /language, /quit.
+
+    Example: python -m bot chat --lang fr       (or pipe a script: printf '2\\nbed tonight\\n' | python -m bot chat)
+    """
+    from bot.console import chat
+
+    content = _load(settings, quiet=True)
+    if content is None:
+        return 1
+    zone = ZoneInfo(settings.timezone)
+    interactive = sys.stdin.isatty()
+
+    def prompt() -> None:
+        if interactive:
+            sys.stdout.write("\n> ")
+            sys.stdout.flush()
+
+    try:
+        chat(content, sys.stdin, sys.stdout, language=args.lang, echo=not interactive,
+             clock=lambda: datetime.now(zone), prompt=prompt)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def _search_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("query", help="what a person might write, e.g. \"bed tonight\"")
+    parser.add_argument("--lang", default="en")
+    parser.add_argument("--limit", type=int, default=5)
+    parser.add_argument("--json", action="store_true", help="print a JSON list (id, name, categories, score)")
+
+
+@command(_search_args)
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    """Search the resource directory as the bot does, best first.
+
+    Example: python -m bot search "shleter tonight" --lang en --limit 3 --json
+    """
+    from bot import cards
+    from bot.search import hits_as_json, search
+
+    content = _load(settings, quiet=True)
+    if content is None:
+        return 1
+    now = datetime.now(ZoneInfo(settings.timezone))
+    hits = search(content.directory, args.query, lang=args.lang, now=now, limit=args.limit)
+    if args.json:
+        print(json.dumps(hits_as_json(hits), ensure_ascii=False, indent=2))
+        return 0
+    if not hits:
+        print(content.text("search_none", args.lang))
+    for hit in hits:
+        print(f"[{hit.score:.2f}] {hit.resource.id}\n{cards.card(content.directory, hit.resource, args.lang, now)}\n")
+    return 0
+
+
+def _run_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--watch", action="store_true", help="reload flows and resources when their files change")
+
+
+@command(_run_args)
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the Telegram bot: long polling, or a webhook when WEBHOOK_URL is set.
+
+    Example: TELEGRAM_BOT_TOKEN=123:abc python -m bot run
+    """
+    from bot import telegram
+
+    settings.require_token()
+    return int(telegram.run(settings, watch=args.watch) or 0)
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="python -m bot", description="Calgary Support Navigator")
+    sub = top.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (func, configure) in COMMANDS.items():
+        doc = (func.__doc__ or "").strip()
+        child = sub.add_parser(name, help=doc.splitlines()[0], description=doc,
+                               formatter_class=argparse.RawDescriptionHelpFormatter)
+        configure(child)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if not args.command:
+        parser().print_help()
+        return 2
+    try:
+        settings = Settings.from_environ()
+        return COMMANDS[args.command][0](args, settings)
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
