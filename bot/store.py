@@ -346,14 +346,15 @@ async def migrate(db: aiosqlite.Connection, path: Path, migrations: tuple[str, .
 
     A database newer than the code raises StoreError naming the file and what to do.
     """
-    (version,) = next(iter(await db.execute_fetchall("PRAGMA user_version")))
+    version = await _user_version(db)
     if version > len(migrations):
         raise StoreError(
             f"{path} has schema version {version}, but this version of the bot knows only up to "
             f"{len(migrations)}: it was written by a newer bot. Run the newer bot again, or restore a backup "
             f"of {path.parent} taken with this version."
         )
-    for number in range(version + 1, len(migrations) + 1):
+    while version < len(migrations):
+        number = version + 1
         # executescript runs the whole script in one call; BEGIN/COMMIT inside it make the script and its
         # user_version one transaction (user_version lives in the file header, which is transactional).
         try:
@@ -363,8 +364,16 @@ async def migrate(db: aiosqlite.Connection, path: Path, migrations: tuple[str, .
         except sqlite3.Error as exc:
             if db.in_transaction:
                 await db.execute("ROLLBACK")
+            if await _user_version(db) >= number:
+                version = await _user_version(db)  # another process (a CLI started alongside) migrated first
+                continue
             raise StoreError(f"{path}: migration {number} failed and was rolled back: {exc}") from exc
         version = number
+    return version
+
+
+async def _user_version(db: aiosqlite.Connection) -> int:
+    (version,) = next(iter(await db.execute_fetchall("PRAGMA user_version")))
     return int(version)
 
 

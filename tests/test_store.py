@@ -96,6 +96,17 @@ async def test_a_failing_migration_changes_nothing(tmp_path: Path) -> None:
         assert db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'half'").fetchone()[0] == 0
 
 
+async def test_two_stores_opening_a_new_database_at_once_both_work(tmp_path: Path) -> None:
+    """When two connections race to create the schema, one migrates and the other simply uses the result."""
+    for attempt in range(5):
+        data_dir = tmp_path / str(attempt)
+        first, second = await asyncio.gather(Store.open(data_dir), Store.open(data_dir))
+        async with first, second:
+            assert await first.save_turn("p", a_session(), update_id=1, now=NOW)
+            assert not await second.save_turn("p", a_session(), update_id=1, now=NOW)
+        assert user_version(data_dir) == len(MIGRATIONS)
+
+
 async def test_a_database_newer_than_the_code_is_refused(tmp_path: Path) -> None:
     """A database written by a newer bot stops the start with a message naming the file and what to do."""
     async with await Store.open(tmp_path):
