@@ -26,7 +26,7 @@ import logging
 import os
 import re
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -80,11 +80,21 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (day, name)
     ) WITHOUT ROWID;
     """,
+    # 2: the outbox: a turn's replies, saved with its session, deleted once Telegram has them (see "Outbox")
+    """
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,   -- AUTOINCREMENT: ids never reused, so order is send order
+        person TEXT NOT NULL,
+        payload BLOB NOT NULL,                  -- Fernet(JSON of one message: chat_id, text, buttons)
+        created_at INTEGER NOT NULL
+    );
+    CREATE INDEX outbox_person ON outbox (person, id);
+    """,
 )
 
 # Every table with a `person` column, in the order forget() deletes from it (children before parents, unless a
 # foreign key cascades). tests/test_store.py fails if a table with a `person` column is missing here.
-_PERSON_TABLES: tuple[str, ...] = ("sent_messages", "handled_updates", "sessions")
+_PERSON_TABLES: tuple[str, ...] = ("outbox", "sent_messages", "handled_updates", "sessions")
 
 # A counter name is a vocabulary key ("door:work", "search_no_match:shelter"), never a person's words.
 _COUNTER_NAME = re.compile(r"[a-z0-9_]{1,40}(:[a-z0-9_.-]{1,40})?")
@@ -161,11 +171,13 @@ class Store:
         update_id: int | None = None,
         chat_id: int | None = None,
         now: datetime,
+        outbox: Sequence[dict[str, Any]] = (),
     ) -> bool:
         """Record update_id as handled and save the session, in one transaction.
 
         Returns False, writing nothing, when update_id was handled already. chat_id, when given, replaces the
-        stored (encrypted) one; when None the stored one is kept.
+        stored (encrypted) one; when None the stored one is kept. `outbox` holds the turn's replies, queued
+        in the same transaction (see "Outbox" below).
         """
         at = _seconds(now)
         blob = self._keys.encrypt(json.dumps(session, separators=(",", ":"), ensure_ascii=False).encode())
@@ -185,6 +197,11 @@ class Store:
                 "chat = coalesce(excluded.chat, sessions.chat), last_seen = excluded.last_seen",
                 (person, blob, chat, at),
             )
+            if outbox:
+                await db.executemany(
+                    "INSERT INTO outbox (person, payload, created_at) VALUES (?, ?, ?)",
+                    [(person, self._seal(message), at) for message in outbox],
+                )
             return True
         return False  # _Duplicate: rolled back
 
@@ -285,6 +302,50 @@ class Store:
         if gone:
             await self._checkpoint()  # as in forget: expired rows leave no copy in the -wal file
         return gone
+
+    # -- Outbox ----------------------------------------------------------------------------------------------
+    # A turn's replies are queued by save_turn in the same transaction as the session and the handled update,
+    # then sent, then deleted one by one as Telegram accepts them. After a crash, whatever is still queued is
+    # sent first: no reply is lost, and none is sent twice unless the process dies between Telegram accepting
+    # a message and outbox_delivered (a window of one local write). Payloads are encrypted like sessions and
+    # exist only until delivered.
+
+    async def outbox(self, person: str | None = None) -> list[tuple[int, str, dict[str, Any]]]:
+        """Queued messages as (id, person, payload), oldest first; only `person`'s when given."""
+        sql = "SELECT id, person, payload FROM outbox"
+        args: tuple[str, ...] = ()
+        if person is not None:
+            sql, args = sql + " WHERE person = ?", (person,)
+        async with self._lock:
+            rows = await self._db.execute_fetchall(sql + " ORDER BY id", args)
+        queued: list[tuple[int, str, dict[str, Any]]] = []
+        for row_id, who, token in rows:
+            plain = self._decrypt(token, "queued message")
+            if plain is not None:
+                queued.append((int(row_id), str(who), json.loads(plain)))
+        return queued
+
+    async def outbox_delivered(self, row_id: int, person: str, message_id: int, sent_at: datetime) -> None:
+        """Telegram accepted a queued message: delete it and remember its message id, in one transaction."""
+        async with self._transaction() as db:
+            await db.execute("DELETE FROM outbox WHERE id = ?", (row_id,))
+            await db.execute(
+                "INSERT INTO sent_messages (person, message_id, sent_at) VALUES (?, ?, ?) "
+                "ON CONFLICT DO NOTHING",
+                (person, message_id, _seconds(sent_at)),
+            )
+
+    async def outbox_drop(self, person: str, row_id: int | None = None) -> int:
+        """Delete one queued message (Telegram refused it for good), or all of a person's (blocked us)."""
+        sql, args = "DELETE FROM outbox WHERE person = ?", [person]
+        if row_id is not None:
+            sql, args = sql + " AND id = ?", [person, str(row_id)]
+        async with self._lock:
+            cursor = await self._db.execute(sql, args)
+        return int(cursor.rowcount)
+
+    def _seal(self, message: dict[str, Any]) -> bytes:
+        return self._keys.encrypt(json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode())
 
     # -- internals ------------------------------------------------------------------------------------------
 
