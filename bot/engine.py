@@ -109,6 +109,14 @@ def advance(content: Content, session: Session, event: Event, now: datetime) -> 
     return Turn(tuple(turn.replies), turn.session, tuple(turn.actions))
 
 
+def enter(content: Content, session: Session, node_id: str, now: datetime) -> Turn:
+    """Show `node_id` as if the person had just arrived there (previews, tests, graceful moves)."""
+    turn = _Turn(content, now, session.with_(version=content.version,
+                                             language=session.language or content.default_language))
+    _enter(turn, node_id)
+    return Turn(tuple(turn.replies), turn.session, tuple(turn.actions))
+
+
 def _command(turn: _Turn, name: str) -> None:
     name = name.lstrip("/").split("@")[0].lower()
     if name == "language":

@@ -166,7 +166,7 @@ def schema_problems(data: Any, positions: Positions, schema_name: str) -> list[P
         if error.validator == "required":
             message = f"{where + ' ' if where else ''}is missing {error.message.split(' is a')[0]}: add it"
         elif error.validator == "type":
-            message = f"'{where or 'this'}' should be {_a(error.validator_value)}, not {type(error.instance).__name__}"
+            message = f"'{where or 'this'}' should be {_a(error.validator_value)}, not {_a(_json_type(error.instance))}"
         elif error.validator == "enum":
             message = f"'{where}' is {error.instance!r}; use one of {', '.join(map(str, error.validator_value))}"
         elif error.validator == "oneOf" and node:
@@ -178,9 +178,13 @@ def schema_problems(data: Any, positions: Positions, schema_name: str) -> list[P
     return problems
 
 
+def _json_type(value: Any) -> str:
+    return {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer"}.get(type(value), "null")
+
+
 def _a(kind: Any) -> str:
     names = {"object": "a mapping (key: value lines)", "array": "a list (lines starting with '- ')",
-             "string": "text", "boolean": "true or false", "integer": "a whole number"}
+             "string": "text", "boolean": "true or false", "integer": "a whole number", "null": "empty"}
     return names.get(str(kind), str(kind))
 
 

@@ -219,6 +219,7 @@ def check_variables(flows: Flows) -> Iterator[Problem]:
     saved = {n.save for n in flows.nodes.values() if n.save}
     for node in flows.nodes.values():
         for keys, text in _texts(node):
+            reported: set[str] = set()
             for value in text.by_lang.values():
                 try:
                     names = {f for _, f, _, _ in string.Formatter().parse(value) if f is not None}
@@ -226,7 +227,8 @@ def check_variables(flows: Flows) -> Iterator[Problem]:
                     yield _problem(flows, node, keys, "has an unmatched { or }: write {{ or }} for a "
                                    "literal brace")
                     break
-                for name in sorted(names - saved):
+                for name in sorted(names - saved - reported):
+                    reported.add(name)
                     yield _problem(flows, node, keys, f"uses {{{name}}}, but no question saves '{name}'"
                                    f"{did_you_mean(name, saved)}: add `save: {name}` to a question or remove it",
                                    warning=True)

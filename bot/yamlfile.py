@@ -61,6 +61,19 @@ def _walk(node: yaml.Node, here: KeyPath, marks: dict[KeyPath, tuple[int, int]],
             _walk(item, (*here, index), marks, duplicates)
 
 
+def _plain(problem: str) -> str:
+    """YAML's parser words -> what staff can act on."""
+    if "block" in problem:
+        return "this line is not indented like the lines around it (use spaces, two per level)"
+    if "found character '\\t'" in problem:
+        return "a tab is used for indentation; use spaces"
+    if "mapping values are not allowed" in problem:
+        return "text containing ': ' needs quotes around it"
+    if "'?'" in problem or "','" in problem:
+        return "text inside { } containing ? , or : needs quotes around it"
+    return "this line could not be read"
+
+
 def read_yaml(path: Path, display: str | None = None) -> tuple[Any, Positions, list[Problem]]:
     """Parse one YAML file; on a syntax error return (None, positions, [the problem]) rather than raising."""
     shown = display or str(path)
@@ -80,9 +93,8 @@ def read_yaml(path: Path, display: str | None = None) -> tuple[Any, Positions, l
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = (exc.problem or "could not be read").strip()
         context = f" {exc.context}" if exc.context else ""
-        return None, Positions(shown), [Problem(
-            shown, line, col, "", f"YAML syntax: {what}{context}; check the indentation and quotes on this "
-            "line (text containing ': ' or starting with a symbol needs quotes)", subject="file")]
+        return None, Positions(shown), [Problem(shown, line, col, "", f"YAML syntax: {_plain(what)} ({what}{context}); "
+                                                "check the indentation and quotes on this line", subject="file")]
     finally:
         loader.dispose()
     marks: dict[KeyPath, tuple[int, int]] = {}
