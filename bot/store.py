@@ -28,7 +28,7 @@ import re
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -90,11 +90,25 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX outbox_person ON outbox (person, id);
     """,
+    # 3: privacy (bot/erase.py): a person's "erase each exchange after N hours"; neutral lines due to vanish
+    """
+    CREATE TABLE quiet_erase (
+        person TEXT PRIMARY KEY,
+        hours INTEGER NOT NULL           -- erase the person's messages older than this from their phone
+    ) WITHOUT ROWID;
+
+    CREATE TABLE pending_deletes (
+        id INTEGER PRIMARY KEY,
+        chat BLOB NOT NULL,              -- Fernet(chat id); no person column: the person was just forgotten
+        message_id INTEGER NOT NULL,
+        due INTEGER NOT NULL
+    );
+    """,
 )
 
 # Every table with a `person` column, in the order forget() deletes from it (children before parents, unless a
 # foreign key cascades). tests/test_store.py fails if a table with a `person` column is missing here.
-_PERSON_TABLES: tuple[str, ...] = ("outbox", "sent_messages", "handled_updates", "sessions")
+_PERSON_TABLES: tuple[str, ...] = ("outbox", "sent_messages", "handled_updates", "sessions", "quiet_erase")
 
 # A counter name is a vocabulary key ("door:work", "search_no_match:shelter"), never a person's words.
 _COUNTER_NAME = re.compile(r"[a-z0-9_]{1,40}(:[a-z0-9_.-]{1,40})?")
@@ -346,6 +360,87 @@ class Store:
 
     def _seal(self, message: dict[str, Any]) -> bytes:
         return self._keys.encrypt(json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode())
+
+    # -- Privacy (bot/erase.py) ----------------------------------------------------------------------------
+    # Quiet erase: a person may have their phone's copy of each exchange deleted after some hours; the job
+    # reads the ids of messages between 48 hours ago (Telegram's limit) and `hours` ago, deletes them, and
+    # forgets the ids. A neutral line left after /forget is deleted ~60 s later, even across a restart.
+
+    async def set_quiet_erase(self, person: str, hours: int | None) -> None:
+        """Erase the person's messages older than `hours` from their phone; None turns it off."""
+        async with self._lock:
+            if hours is None:
+                await self._db.execute("DELETE FROM quiet_erase WHERE person = ?", (person,))
+            else:
+                await self._db.execute(
+                    "INSERT INTO quiet_erase (person, hours) VALUES (?, ?) "
+                    "ON CONFLICT (person) DO UPDATE SET hours = excluded.hours",
+                    (person, hours),
+                )
+
+    async def quiet_erase(self, person: str | None = None) -> list[tuple[str, int]]:
+        """(person, hours) for everyone who turned quiet erase on, or only `person`."""
+        sql, args = "SELECT person, hours FROM quiet_erase", tuple[str, ...]()
+        if person is not None:
+            sql, args = sql + " WHERE person = ?", (person,)
+        async with self._lock:
+            rows = await self._db.execute_fetchall(sql + " ORDER BY person", args)
+        return [(str(who), int(hours)) for who, hours in rows]
+
+    async def sent_messages_before(self, person: str, since: datetime, before: datetime) -> list[int]:
+        """Message ids of the person's chat sent at or after since and before `before`, oldest first."""
+        async with self._lock:
+            rows = await self._db.execute_fetchall(
+                "SELECT message_id FROM sent_messages WHERE person = ? AND sent_at >= ? AND sent_at < ? "
+                "ORDER BY sent_at, message_id",
+                (person, _seconds(since), _seconds(before)),
+            )
+        return [int(message_id) for (message_id,) in rows]
+
+    async def forget_sent(self, person: str, message_ids: Sequence[int]) -> int:
+        """Forget these message ids of the person's chat (they were deleted from the phone)."""
+        async with self._lock:
+            cursor = await self._db.executemany(
+                "DELETE FROM sent_messages WHERE person = ? AND message_id = ?",
+                [(person, message_id) for message_id in message_ids],
+            )
+        return int(cursor.rowcount)
+
+    async def purge_quiet_erase(self) -> int:
+        """Drop quiet-erase choices of people whose session has expired (nothing else is kept about them)."""
+        async with self._lock:
+            cursor = await self._db.execute(
+                "DELETE FROM quiet_erase WHERE person NOT IN (SELECT person FROM sessions)"
+            )
+        return int(cursor.rowcount)
+
+    async def add_pending_delete(self, chat_id: int, message_id: int, due: datetime) -> int:
+        """Remember to delete one message at `due` (kept without a person key); returns the record's id."""
+        chat = self._keys.encrypt(str(chat_id).encode("ascii"))
+        async with self._lock:
+            cursor = await self._db.execute(
+                "INSERT INTO pending_deletes (chat, message_id, due) VALUES (?, ?, ?)",
+                (chat, message_id, _seconds(due)),
+            )
+        return int(cursor.lastrowid or 0)
+
+    async def pending_deletes(self) -> list[tuple[int, int, int, datetime]]:
+        """(id, chat id, message id, due) of every message waiting to be deleted, soonest first."""
+        async with self._lock:
+            rows = await self._db.execute_fetchall(
+                "SELECT id, chat, message_id, due FROM pending_deletes ORDER BY due, id"
+            )
+        found: list[tuple[int, int, int, datetime]] = []
+        for row_id, token, message_id, due in rows:
+            plain = self._decrypt(token, "chat id")
+            if plain is not None:
+                found.append((int(row_id), int(plain), int(message_id), datetime.fromtimestamp(due, UTC)))
+        return found
+
+    async def drop_pending_delete(self, row_id: int) -> None:
+        """The message was deleted (or cannot be): forget the record."""
+        async with self._lock:
+            await self._db.execute("DELETE FROM pending_deletes WHERE id = ?", (row_id,))
 
     # -- internals ------------------------------------------------------------------------------------------
 
