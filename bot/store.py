@@ -104,11 +104,64 @@ MIGRATIONS: tuple[str, ...] = (
         due INTEGER NOT NULL
     );
     """,
+    # 4: the warm line (bot.warmline): handoffs, messages waiting to be relayed, relayed updates, supporters
+    """
+    CREATE TABLE handoffs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        person TEXT NOT NULL,
+        token TEXT NOT NULL,             -- random; the alias ("Guest 4F2") derives from it alone
+        language TEXT NOT NULL,
+        topic TEXT NOT NULL,             -- the flow's handoff topic ("work")
+        path TEXT NOT NULL,              -- JSON list of option ids chosen (door names, never free text)
+        status TEXT NOT NULL,            -- queued, taken, leaving (writing a message), left (message waiting)
+        group_chat INTEGER,
+        thread INTEGER,                  -- the forum topic's message_thread_id
+        card INTEGER,                    -- the card's message id in the group
+        waiting INTEGER,                 -- the person's "you are number N" message id, edited while waiting
+        supporter INTEGER,               -- a supporter's Telegram user id: staff data
+        urgent INTEGER NOT NULL DEFAULT 0,
+        warned INTEGER NOT NULL DEFAULT 0,   -- the person was offered choices after the supporter went silent
+        created_at INTEGER NOT NULL,
+        taken_at INTEGER,
+        last_person INTEGER,
+        last_supporter INTEGER
+    );
+    CREATE INDEX handoffs_person ON handoffs (person);
+    CREATE INDEX handoffs_thread ON handoffs (group_chat, thread);
+
+    CREATE TABLE relay (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,   -- order of arrival is order of delivery
+        handoff INTEGER NOT NULL,
+        person TEXT NOT NULL,
+        direction TEXT NOT NULL,         -- 'in': person -> topic; 'out': topic -> person
+        payload BLOB NOT NULL,           -- Fernet(JSON: from_chat, message_id, text); deleted once sent
+        created_at INTEGER NOT NULL
+    );
+    CREATE INDEX relay_person ON relay (person);
+
+    CREATE TABLE relayed_updates (
+        update_id INTEGER PRIMARY KEY,   -- a redelivered update is never relayed twice
+        person TEXT NOT NULL,
+        at INTEGER NOT NULL
+    );
+    CREATE INDEX relayed_updates_person ON relayed_updates (person);
+
+    CREATE TABLE supporters (
+        user_id INTEGER NOT NULL,        -- staff data: a supporter's Telegram id, never shown to a person
+        group_chat INTEGER NOT NULL,
+        alias TEXT NOT NULL DEFAULT '',
+        on_duty INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (user_id, group_chat)
+    ) WITHOUT ROWID;
+    """,
 )
 
 # Every table with a `person` column, in the order forget() deletes from it (children before parents, unless a
 # foreign key cascades). tests/test_store.py fails if a table with a `person` column is missing here.
-_PERSON_TABLES: tuple[str, ...] = ("outbox", "sent_messages", "handled_updates", "sessions", "quiet_erase")
+_PERSON_TABLES: tuple[str, ...] = (
+    "relay", "relayed_updates", "handoffs",
+    "outbox", "sent_messages", "handled_updates", "sessions", "quiet_erase",
+)
 
 # A counter name is a vocabulary key ("door:work", "search_no_match:shelter"), never a person's words.
 _COUNTER_NAME = re.compile(r"[a-z0-9_]{1,40}(:[a-z0-9_.-]{1,40})?")
@@ -442,6 +495,131 @@ class Store:
         async with self._lock:
             await self._db.execute("DELETE FROM pending_deletes WHERE id = ?", (row_id,))
 
+    # -- Warm line (bot.warmline) ---------------------------------------------------------------------------
+    # A handoff row lives while a person waits, talks or has a message waiting for an answer, and is deleted
+    # when it closes (only anonymous counts remain). Relayed messages wait in `relay`, encrypted, until sent.
+
+    async def handoff_create(self, person: str, token: str, language: str, topic: str, path: Sequence[str],
+                             status: str, now: datetime) -> int:
+        """A new handoff for the person; returns its id."""
+        async with self._lock:
+            cursor = await self._db.execute(
+                "INSERT INTO handoffs (person, token, language, topic, path, status, created_at, "
+                "last_person) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (person, token, language, topic, json.dumps(list(path)), status, _seconds(now),
+                 _seconds(now)),
+            )
+        return int(cursor.lastrowid or 0)
+
+    async def handoff_update(self, handoff: int, **fields: Any) -> None:
+        """Set some of a handoff's columns (names from _HANDOFF_FIELDS only); datetimes become seconds."""
+        bad = set(fields) - _HANDOFF_FIELDS
+        if bad or not fields:
+            raise ValueError(f"not handoff columns: {sorted(bad)}")
+        values = [_seconds(v) if isinstance(v, datetime) else v for v in fields.values()]
+        assignments = ", ".join(f"{name} = ?" for name in fields)  # names checked against our own set above
+        async with self._lock:
+            await self._db.execute(f"UPDATE handoffs SET {assignments} WHERE id = ?", (*values, handoff))
+
+    async def handoff_take(self, handoff: int, supporter: int, now: datetime) -> bool:
+        """The claim: True for the first supporter to take a queued handoff, False for everyone after."""
+        async with self._lock:
+            cursor = await self._db.execute(
+                "UPDATE handoffs SET status = 'taken', supporter = ?, taken_at = ?, last_supporter = ?, "
+                "warned = 0 WHERE id = ? AND status = 'queued'",
+                (supporter, _seconds(now), _seconds(now), handoff),
+            )
+        return cursor.rowcount == 1
+
+    async def handoffs(self, *, handoff: int | None = None, person: str | None = None,
+                       thread: tuple[int, int] | None = None) -> list[dict[str, Any]]:
+        """Handoffs, oldest first: all, or one by id, a person's, or the one in a group's topic."""
+        sql, args = "SELECT * FROM handoffs", ()  # type: tuple[str, tuple[Any, ...]]
+        if handoff is not None:
+            sql, args = sql + " WHERE id = ?", (handoff,)
+        elif person is not None:
+            sql, args = sql + " WHERE person = ?", (person,)
+        elif thread is not None:
+            sql, args = sql + " WHERE group_chat = ? AND thread = ?", thread
+        async with self._lock:
+            cursor = await self._db.execute(sql + " ORDER BY id", args)
+            names = [d[0] for d in cursor.description]
+            rows = await cursor.fetchall()
+        found = [dict(zip(names, row, strict=True)) for row in rows]
+        for row in found:
+            row["path"] = tuple(json.loads(row["path"]))
+        return found
+
+    async def handoff_delete(self, handoff: int) -> None:
+        """The handoff closed: its row and any undelivered messages go."""
+        async with self._transaction() as db:
+            await db.execute("DELETE FROM relay WHERE handoff = ?", (handoff,))
+            await db.execute("DELETE FROM handoffs WHERE id = ?", (handoff,))
+
+    async def relay_add(self, handoff: int, person: str, direction: str, message: dict[str, Any], *,
+                        update_id: int | None, now: datetime) -> int | None:
+        """Queue one message to relay; None (nothing queued) when update_id was relayed already."""
+        at = _seconds(now)
+        async with self._transaction() as db:
+            if update_id is not None:
+                cursor = await db.execute(
+                    "INSERT INTO relayed_updates (update_id, person, at) VALUES (?, ?, ?) "
+                    "ON CONFLICT (update_id) DO NOTHING", (update_id, person, at))
+                if cursor.rowcount == 0:
+                    raise _Duplicate
+            column = "last_person" if direction == "in" else "last_supporter"  # one of two fixed names
+            await db.execute(f"UPDATE handoffs SET {column} = ? WHERE id = ?", (at, handoff))
+            cursor = await db.execute(
+                "INSERT INTO relay (handoff, person, direction, payload, created_at) VALUES (?, ?, ?, ?, ?)",
+                (handoff, person, direction, self._seal(message), at))
+            return int(cursor.lastrowid or 0)
+        return None
+
+    async def relay_pending(self) -> list[tuple[int, int, str, dict[str, Any]]]:
+        """Every message waiting to be relayed as (id, handoff, direction, message), oldest first."""
+        async with self._lock:
+            rows = await self._db.execute_fetchall(
+                "SELECT id, handoff, direction, payload FROM relay ORDER BY id")
+        pending = []
+        for row_id, handoff, direction, token in rows:
+            plain = self._decrypt(token, "relayed message")
+            if plain is not None:
+                pending.append((int(row_id), int(handoff), str(direction), json.loads(plain)))
+        return pending
+
+    async def relay_done(self, *row_ids: int) -> None:
+        """Telegram has these relayed messages: their text is deleted."""
+        async with self._lock:
+            await self._db.executemany("DELETE FROM relay WHERE id = ?", [(i,) for i in row_ids])
+
+    async def supporter_set(self, user_id: int, group_chat: int, *, alias: str | None = None,
+                            on_duty: bool | None = None) -> None:
+        """Record a supporter's alias or duty in a group (created on first use)."""
+        async with self._transaction() as db:
+            await db.execute(
+                "INSERT INTO supporters (user_id, group_chat) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                (user_id, group_chat))
+            if alias is not None:
+                await db.execute("UPDATE supporters SET alias = ? WHERE user_id = ? AND group_chat = ?",
+                                 (alias, user_id, group_chat))
+            if on_duty is not None:
+                await db.execute("UPDATE supporters SET on_duty = ? WHERE user_id = ? AND group_chat = ?",
+                                 (int(on_duty), user_id, group_chat))
+
+    async def supporters(self) -> list[tuple[int, int, str, bool]]:
+        """(user id, group chat, alias, on duty) for every supporter known."""
+        async with self._lock:
+            rows = await self._db.execute_fetchall(
+                "SELECT user_id, group_chat, alias, on_duty FROM supporters ORDER BY group_chat, user_id")
+        return [(int(u), int(g), str(a), bool(d)) for u, g, a, d in rows]
+
+    async def purge_relayed(self, now: datetime, *, days: int = 2) -> int:
+        """Forget relayed update ids older than `days` (Telegram redelivers for a day at most)."""
+        async with self._lock:
+            cursor = await self._db.execute("DELETE FROM relayed_updates WHERE at < ?",
+                                            (_seconds(now - timedelta(days=days)),))
+        return int(cursor.rowcount)
+
     # -- internals ------------------------------------------------------------------------------------------
 
     @asynccontextmanager
@@ -473,6 +651,10 @@ class Store:
             # Damaged, or written under another secret: the person starts afresh rather than meeting an error.
             log.warning("a stored %s could not be decrypted; treating it as absent", what)
             return None
+
+
+_HANDOFF_FIELDS = frozenset({"status", "group_chat", "thread", "card", "waiting", "supporter", "urgent",
+                             "warned", "taken_at", "last_person", "last_supporter"})
 
 
 class _Duplicate(Exception):

@@ -74,7 +74,7 @@ async def test_an_appended_migration_runs_once_and_keeps_the_data(tmp_path: Path
     """Appending one script to the migrations upgrades an existing database in place, and only once."""
     async with await Store.open(tmp_path) as store:
         await store.save_turn("p", a_session(), now=NOW)
-    later = (*MIGRATIONS, "CREATE TABLE handoffs (person TEXT NOT NULL, topic INTEGER);")
+    later = (*MIGRATIONS, "CREATE TABLE later_example (person TEXT NOT NULL, topic INTEGER);")
     async with aiosqlite.connect(tmp_path / DB_FILE, isolation_level=None) as db:
         assert await migrate(db, tmp_path / DB_FILE, later) == len(later)
         assert await migrate(db, tmp_path / DB_FILE, later) == len(later)
