@@ -16,6 +16,8 @@ import yaml
 from bot.problems import Problem
 
 KeyPath = tuple[str | int, ...]
+# libyaml's parser when the machine has it (10x faster on large flows), PyYAML's own otherwise.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +84,7 @@ def read_yaml(path: Path, display: str | None = None) -> tuple[Any, Positions, l
     except UnicodeDecodeError as exc:
         return None, Positions(shown), [Problem(shown, 1, 1, "", f"is not UTF-8 text ({exc.reason}): "
                                                 "save the file as UTF-8", subject="file")]
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -93,7 +95,7 @@ def read_yaml(path: Path, display: str | None = None) -> tuple[Any, Positions, l
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = (exc.problem or "could not be read").strip()
         context = f" {exc.context}" if exc.context else ""
-        return None, Positions(shown), [Problem(shown, line, col, "", f"YAML syntax: {_plain(what)} ({what}{context}); "
+        return None, Positions(shown), [Problem(shown, line, col, "", f"YAML syntax: {_plain(what + context)} ({what}{context}); "
                                                 "check the indentation and quotes on this line", subject="file")]
     finally:
         loader.dispose()
