@@ -137,6 +137,101 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return int(telegram.run(settings, watch=args.watch) or 0)
 
 
+def _graph_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("flow", nargs="?", help="draw only this flow (its links to other flows as stubs)")
+    parser.add_argument("--out", metavar="FILE", help="write to FILE instead of printing; a .md file gets a "
+                        "```mermaid fence that GitHub renders")
+    parser.add_argument("--svg", metavar="FILE", help="also draw an SVG with Graphviz's dot, when installed")
+
+
+@command(_graph_args)
+def cmd_graph(args: argparse.Namespace, settings: Settings) -> int:
+    """Draw the flows as a Mermaid flowchart: every node, every button and jump, search and handoff outcomes.
+
+    Example: python -m bot graph --out docs/flows.md      (or: python -m bot graph work --svg work.svg)
+    """
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    from bot import graph
+    from bot.flows import read_flows
+    from bot.problems import has_errors
+    from bot.validation import check_flows
+
+    flows, problems = read_flows(settings.flows_dir)
+    problems += [] if has_errors(problems) else check_flows(flows)
+    if has_errors(problems):
+        _print_problems([p for p in problems if p.is_error], sys.stderr)
+        print("fix the errors above first (python -m bot check), then draw again", file=sys.stderr)
+        return 1
+    if args.flow and args.flow not in flows.flow_names:
+        print(f"there is no flow named {args.flow!r}; the flows are: {', '.join(flows.flow_names)}",
+              file=sys.stderr)
+        return 2
+    if args.svg:
+        if shutil.which("dot") is None:
+            print("Graphviz's dot is not installed (apt install graphviz), so no SVG was drawn; "
+                  "drawing the Mermaid diagram only.", file=sys.stderr)
+        else:
+            drawn = subprocess.run(["dot", "-Tsvg", "-o", args.svg], input=graph.dot(flows, args.flow),
+                                   text=True, capture_output=True, check=False)
+            if drawn.returncode != 0:
+                print(f"dot could not draw the SVG: {drawn.stderr.strip()}", file=sys.stderr)
+                return 1
+            print(f"wrote {args.svg}", file=sys.stderr)
+    if not args.out:
+        sys.stdout.write(graph.mermaid(flows, args.flow))
+        return 0
+    out = Path(args.out)
+    drawing = graph.markdown(flows, args.flow) if out.suffix == ".md" else graph.mermaid(flows, args.flow)
+    out.write_text(drawing, encoding="utf-8")
+    print(f"wrote {out}", file=sys.stderr)
+    return 0
+
+
+def _stats_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--days", type=int, default=7, help="how many days, up to today (default 7)")
+    parser.add_argument("--csv", metavar="FILE", help="also write one row per day, one column per counter")
+    parser.add_argument("--png", metavar="FILE", help="also draw a bar chart of conversations and handoffs")
+
+
+@command(_stats_args)
+def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+    """Anonymous daily counts: conversations, doors chosen, searches without a match, handoffs, waits.
+
+    Example: python -m bot stats --days 90 --csv counts.csv --png counts.png
+    """
+    import asyncio
+    from datetime import timedelta
+    from pathlib import Path
+
+    from bot import stats
+    from bot.store import DB_FILE, Store
+
+    if args.days < 1:
+        print("--days must be 1 or more", file=sys.stderr)
+        return 2
+    today = datetime.now(ZoneInfo(settings.timezone)).date()
+    counts: list[tuple[str, str, int]] = []
+    if (settings.data_dir / DB_FILE).is_file():
+        async def read() -> list[tuple[str, str, int]]:
+            async with await Store.open(settings.data_dir) as store:
+                return await store.counts(since=today - timedelta(days=args.days - 1))
+        counts = asyncio.run(read())
+    else:
+        print(f"no database at {settings.data_dir / DB_FILE} yet (set BOT_DATA_DIR to the bot's data folder)",
+              file=sys.stderr)
+    print(stats.report_text(counts, today, days=args.days))
+    if args.csv:
+        Path(args.csv).write_text(stats.csv_text(counts, today, days=args.days), encoding="utf-8")
+        print(f"wrote {args.csv}", file=sys.stderr)
+    if args.png:
+        Path(args.png).write_bytes(stats.chart_png(counts, today=today, days=args.days))
+        print(f"wrote {args.png}", file=sys.stderr)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m bot", description="Calgary Support Navigator")
     sub = top.add_subparsers(dest="command", metavar="COMMAND")
