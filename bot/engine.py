@@ -285,15 +285,13 @@ def _do(turn: _Turn, node: Node) -> str | None:
 def _language_screen(turn: _Turn) -> None:
     names = turn.content.flows.config.language_names
     rows = tuple((Button(names.get(lang, lang), f"{LANGUAGE}|{lang}"),) for lang in turn.content.languages)
-    turn.say(turn.words("choose_language"), rows + (_footer(turn, None),))
+    turn.say(turn.words("choose_language"), (*rows, _footer(turn, None)))
 
 
 def _buttons(turn: _Turn, node: Node, extra: tuple[Button, ...] = ()) -> tuple[tuple[Button, ...], ...]:
     version = turn.content.version
     rows = tuple((Button(turn.local(o.label), option_data(version, node.id, i)),) for i, o in enumerate(node.options))
-    if extra:
-        rows += (extra,)
-    return (*rows, _footer(turn, node))
+    return (*rows, *((extra,) if extra else ()), _footer(turn, node))
 
 
 def _footer(turn: _Turn, node: Node | None) -> tuple[Button, ...]:

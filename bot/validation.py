@@ -73,7 +73,7 @@ def check_kinds(flows: Flows) -> Iterator[Problem]:
         if node.kind == "question" and not node.next:
             yield _problem(flows, node, ("ask",), "asks a question but has no `next`: say where to go after "
                            "the answer", on_key=True)
-        if node.kind in ("message", "search", "do") and not node.say and not (node.kind == "do"):
+        if node.kind in ("message", "search") and not node.say:
             yield _problem(flows, node, (), "shows nothing: add `say` with the text of this screen", on_key=True)
 
 
@@ -147,8 +147,8 @@ def check_translations(flows: Flows) -> Iterator[Problem]:
     for node in flows.nodes.values():
         for keys, text in _texts(node):
             missing = [lang for lang in languages if not text.by_lang.get(lang)]
-            where = keys[0] if len(keys) == 1 else f"option {keys[1] + 1} label" if keys[0] == "options" \
-                else "search query"
+            where = str(keys[0]) if len(keys) == 1 else f"option {int(keys[1]) + 1} label" \
+                if keys[0] == "options" else "search query"
             if missing:
                 yield _problem(flows, node, keys, f"{where} has no {', '.join(missing)} translation: add "
                                f"{', '.join(m + ': ...' for m in missing)}")

@@ -95,8 +95,9 @@ def read_yaml(path: Path, display: str | None = None) -> tuple[Any, Positions, l
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = (exc.problem or "could not be read").strip()
         context = f" {exc.context}" if exc.context else ""
-        return None, Positions(shown), [Problem(shown, line, col, "", f"YAML syntax: {_plain(what + context)} ({what}{context}); "
-                                                "check the indentation and quotes on this line", subject="file")]
+        message = (f"YAML syntax: {_plain(what + context)} ({what}{context}); "
+                   "check the indentation and quotes on this line")
+        return None, Positions(shown), [Problem(shown, line, col, "", message, subject="file")]
     finally:
         loader.dispose()
     marks: dict[KeyPath, tuple[int, int]] = {}

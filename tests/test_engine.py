@@ -91,7 +91,7 @@ def test_global_commands_work_from_any_node(command: str) -> None:
 def test_menu_option_is_counted_as_a_door() -> None:
     """Choosing a door on the menu counts it anonymously and remembers the door id, not any words."""
     menu = enter(CONTENT, Session(language="en"), CONTENT.flows.entry("menu"), NOW)
-    label, data = _buttons(menu)[1]
+    _, data = _buttons(menu)[1]
     turn = advance(CONTENT, menu.session, Event("option", data=data), NOW)
     assert any(a.name == "count" and str(a.get("name")).startswith("door:") for a in turn.actions)
     assert turn.session.path
@@ -179,7 +179,8 @@ def test_free_text_search_finds_services_or_says_so_honestly() -> None:
     """Free text that is no option searches the directory; gibberish gets the honest 'nothing close' reply."""
     session = enter(CONTENT, Session(language="en"), CONTENT.flows.entry("menu"), NOW).session
     found = advance(CONTENT, session, Event("text", text="I need somewhere to sleep tonight"), NOW)
-    assert len(found.replies) == 1 and len(found.replies[0].text) > 40
+    assert len(found.replies) == 1
+    assert len(found.replies[0].text) > 40
     nothing = advance(CONTENT, session, Event("text", text="zzqx vbnm"), NOW)
     assert _text(nothing) == CONTENT.text("search_none", "en")
 
@@ -193,7 +194,8 @@ def test_more_pages_through_results_without_storing_words() -> None:
     more = [d for _, d in _buttons(found) if d.endswith("|more")]
     if more:
         after = advance(CONTENT, found.session, Event("option", data=more[0]), NOW)
-        assert after.replies and _text(after) != _text(found)
+        assert after.replies
+        assert _text(after) != _text(found)
 
 
 def test_handoff_node_emits_a_handoff_action_with_the_path() -> None:
@@ -211,7 +213,8 @@ def test_erase_resets_the_session() -> None:
     session = Session(language="en", path=("work",), vars=(("x", "secret words"),))
     turn = enter(CONTENT, session, erases[0], NOW)
     assert any(a.name == "erase" for a in turn.actions)
-    assert turn.session.path == () and turn.session.vars == ()
+    assert turn.session.path == ()
+    assert turn.session.vars == ()
 
 
 def test_turns_are_pure() -> None:
