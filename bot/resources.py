@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -101,11 +101,24 @@ class Lexicon:
 
 
 @dataclass(frozen=True)
+class Labels:
+    """The card words from resources/labels.yaml: language -> key -> text (or a list/mapping of texts)."""
+
+    words: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def get(self, lang: str, key: str) -> Any:
+        """The word for `key` in `lang`, or in English when that language lacks it."""
+        own = self.words.get(lang, {})
+        return own[key] if key in own else self.words.get("en", {}).get(key, "")
+
+
+@dataclass(frozen=True)
 class Directory:
     """All accepted resources, in file order. `cache` holds the search index built once per directory."""
 
     resources: tuple[Resource, ...]
     lexicon: Lexicon = Lexicon()
+    labels: Labels = Labels()
     cache: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def get(self, resource_id: str) -> Resource | None:
@@ -280,8 +293,9 @@ def load_directory(path: Path, *, today: date | None = None) -> tuple[Directory,
         accepted.extend(resources)
         problems.extend(file_problems)
     lexicon, lexicon_problems = load_lexicon(path / "search.yaml", base)
-    problems.extend(lexicon_problems)
-    directory = Directory(tuple(accepted), lexicon)
+    labels, label_problems = load_labels(path / "labels.yaml", base)
+    problems.extend(lexicon_problems + label_problems)
+    directory = Directory(tuple(accepted), lexicon, labels)
     from bot.search import prepare  # search depends on resources, not the other way round
 
     prepare(directory)
@@ -496,3 +510,40 @@ def load_lexicon(file: Path, base: Path) -> tuple[Lexicon, list[Problem]]:
             continue
         category_words.append((category, tuple((lang, tuple(map(str, ws))) for lang, ws in per_lang.items())))
     return Lexicon(stop, tuple(category_words)), problems
+
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def load_labels(file: Path, base: Path) -> tuple[Labels, list[Problem]]:
+    """resources/labels.yaml: every language has every English key, with the same {placeholders}.
+
+    `time` is the exception: a 24-hour language writes {H} where a 12-hour one writes {h} and {ampm}.
+    """
+    shown = str(file.relative_to(base)) if file.is_relative_to(base) else str(file)
+    if not file.exists():
+        return Labels(), [Problem(shown, 0, 0, "", "labels.yaml is missing; cards need their words")]
+    try:
+        data, marks = _compose(file.read_text(encoding="utf-8"))
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        return Labels(), [Problem(shown, line, col, "", f"not valid YAML: {error.problem}")]
+    problems: list[Problem] = []
+    english = data.get("en") or {}
+    for lang in LANGUAGES:
+        own = data.get(lang)
+        line, col = _pos(marks, (lang,))
+        if not isinstance(own, dict):
+            problems.append(Problem(shown, line, col, lang, "has no labels", subject="language"))
+            continue
+        for key, value in english.items():
+            if key not in own:
+                problems.append(Problem(shown, line, col, lang, f"lacks '{key}' (English: {value!r})",
+                                        subject="language"))
+            elif key != "time" and isinstance(value, str) and set(_PLACEHOLDER.findall(value)) != set(
+                    _PLACEHOLDER.findall(str(own[key]))):
+                kline, kcol = _pos(marks, (lang, key))
+                problems.append(Problem(shown, kline, kcol, lang, f"'{key}' must keep the placeholders of "
+                                        f"English {value!r}", subject="language"))
+    return Labels({k: v for k, v in data.items() if isinstance(v, dict)}), problems
