@@ -24,7 +24,8 @@ from bot.yamlfile import Positions, read_yaml
 NodeKind = Literal["message", "question", "search", "handoff", "goto", "end", "do"]
 CONFIG_FILE = "bot.yaml"
 DANGER_FILE = "danger-words.yaml"
-SPECIAL_FILES = frozenset({CONFIG_FILE, DANGER_FILE, "privacy-text.yaml"})  # privacy-text: bot/privacy.py
+SPECIAL_FILES = frozenset({CONFIG_FILE, DANGER_FILE, "privacy-text.yaml",  # privacy-text: bot/privacy.py
+                           "warmline.yaml"})  # warmline: bot/handoff.py
 ENTRY_POINTS = ("start", "menu", "talk", "help", "forget", "danger")
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 
