@@ -36,6 +36,7 @@ from telegram.ext import AIORateLimiter, Application, BaseHandler, ContextTypes,
 from bot.content import Content, load_content, version_of
 from bot.delivery import DEFAULT_POLICY, Delivery, RetryPolicy, message_for, retry_after_seconds, with_retries
 from bot.engine import advance, language_for
+from bot.erase import Privacy
 from bot.flood import FloodGate
 from bot.keys import SecretKeyError
 from bot.problems import Problem
@@ -200,6 +201,7 @@ class Edge:
         for handler in self.handoff.handlers():
             application.add_handler(handler, group=1)
         application.add_error_handler(self.on_error)
+        self.privacy = Privacy.install(application, self, policy=self.policy)  # /privacy, erase, retention
 
     async def register_commands(self) -> None:
         """The command menu in each language the flows have, and in the default language for the rest."""
@@ -287,19 +289,10 @@ class Edge:
             await self.erase(incoming, str(action.get("say", "")))
 
     async def erase(self, incoming: Incoming, say: str) -> None:
-        """/forget: delete the chat's messages Telegram still lets us delete, every row about the person, then
-        say the flow's goodbye (not remembered: nothing about the person is left)."""
-        bot, person = self.delivery.bot, incoming.person
-        ids = await self.store.sent_messages(person, incoming.now - DELETE_WINDOW)
-        for start in range(0, len(ids), 100):  # deleteMessages takes up to 100 ids
-            try:
-                await with_retries(partial(bot.delete_messages, incoming.chat_id, ids[start:start + 100]),
-                                   self.policy)
-            except TelegramError as exc:
-                log.warning("could not delete some messages on /forget (%s)", type(exc).__name__)
-        await self.store.forget(person)
-        if say:
-            await self.delivery.send_now(person, incoming.chat_id, say, remember=False)
+        """/forget: bot.erase deletes the chat's messages Telegram still allows and every row about the person,
+        then leaves the flow's goodbye for a minute (not remembered: nothing about the person is left)."""
+        await self.privacy.erase_chat(self.delivery.bot, self.store, incoming.person, incoming.chat_id, say,
+                                      incoming.now)
 
     async def _answer(self, update: Update) -> None:
         """Stop the button's spinner; a query too old to answer is harmless."""
