@@ -33,6 +33,7 @@ _URL = re.compile(r"^https?://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(/\S*)?$")
 _EMAIL = re.compile(r"^[^@\s]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 _NUMBER_IN_TEXT = re.compile(r"\+?\d[\d\s().-]{5,}\d")
 _ForbiddenWords = ("unknown", "lead_unverified", "unverified")
+_NOT_FACTS = (("id",), ("name",), ("sources",), ("keywords",))  # fields the unknown-check leaves alone
 
 Marks = dict[tuple[str | int, ...], tuple[int, int]]
 
@@ -184,8 +185,9 @@ def normalize_phone(value: str) -> tuple[str, str] | None:
         number = phonenumbers.parse(value, "CA")
     except phonenumbers.NumberParseException:
         return None
-    if shortnumberinfo.is_valid_short_number(number):
-        digits = str(number.national_number)
+    digits = str(number.national_number)
+    # 5-6 digit codes (686868) are SMS short codes only when written as one word: "403-12" is a broken number.
+    if shortnumberinfo.is_valid_short_number(number) and (len(digits) <= 3 or value.strip().isdigit()):
         return digits, digits
     if not phonenumbers.is_valid_number(number):
         return None
@@ -201,8 +203,8 @@ def parse_hours(value: str) -> tuple[Any, str]:
     try:
         return opening_hours.OpeningHours(value, country="CA"), ""
     except (opening_hours.ParserError, SyntaxError, ValueError) as error:  # type: ignore[attr-defined]
-        lines = [ln.strip() for ln in str(error).splitlines() if ln.strip().startswith("=")]
-        return None, lines[0].lstrip("= ") if lines else str(error).splitlines()[0]
+        at = re.search(r"--> \d+:(\d+)", str(error))  # the parser's own words are grammar jargon
+        return None, f"stuck at '{value[int(at.group(1)) - 1 :]}'" if at else "unreadable"
 
 
 def _verified_date(value: str) -> date:
@@ -225,19 +227,13 @@ class _FileCheck:
     marks: Marks
     problems: list[Problem] = field(default_factory=list)
 
-    def add(
-        self, where: tuple[str | int, ...], node: str, message: str, severity: Severity = "error"
-    ) -> None:
+    def add(self, where: tuple[str | int, ...], node: str, message: str, severity: Severity = "error") -> None:
         line, col = _pos(self.marks, where)
-        self.problems.append(
-            Problem(self.path, line, col, node, message, severity, "resource" if node else "")
-        )
+        self.problems.append(Problem(self.path, line, col, node, message, severity, "resource" if node else ""))
 
 
 def _schema() -> dict[str, Any]:
-    schema: dict[str, Any] = json.loads(
-        (Path(__file__).parent.parent / "resources" / "schema.json").read_text()
-    )
+    schema: dict[str, Any] = json.loads((Path(__file__).parent.parent / "resources" / "schema.json").read_text())
     return schema
 
 
@@ -246,20 +242,21 @@ def _schema_errors(data: Any, schema: dict[str, Any]) -> Iterator[jsonschema.Val
     yield from sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
 
 
-def _describe(error: jsonschema.ValidationError) -> str:
-    where = ".".join(str(p) for p in list(error.absolute_path)[1:])
-    if error.validator == "additionalProperties":
+def _describe(error: jsonschema.ValidationError) -> list[tuple[tuple[str | int, ...], str]]:
+    """(where in the file, message) for one schema failure; an unknown field points at its own line."""
+    at = tuple(error.absolute_path)
+    where = ".".join(str(p) for p in at[1:])
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = sorted(error.schema.get("properties", {}))
-        extra = sorted(set(error.instance) - set(allowed)) if isinstance(error.instance, dict) else []
-        hints = [f"'{x}' is not a known field" + _did_you_mean(x, allowed) for x in extra]
-        return (f"{where}: " if where else "") + "; ".join(hints)
+        extra = sorted(set(error.instance) - set(allowed))
+        return [((*at, x), f"'{x}' is not a known field" + _did_you_mean(x, allowed)) for x in extra]
+    return [(at, _message(error, where))]
+
+
+def _message(error: jsonschema.ValidationError, where: str) -> str:
     if error.validator == "required" and isinstance(error.validator_value, list):
-        missing = [
-            k for k in error.validator_value if isinstance(error.instance, dict) and k not in error.instance
-        ]
-        return (
-            f"{where}: " if where else ""
-        ) + f"missing required field {', '.join(repr(m) for m in missing)}"
+        missing = [k for k in error.validator_value if isinstance(error.instance, dict) and k not in error.instance]
+        return (f"{where}: " if where else "") + f"missing required field {', '.join(repr(m) for m in missing)}"
     if error.validator == "enum":
         choices = [str(c) for c in error.validator_value]
         return f"{where}: {error.instance!r} is not one of {', '.join(choices)}" + _did_you_mean(
@@ -317,12 +314,15 @@ def _load_file(
     broken: set[int] = set()
     for failure in _schema_errors(data, schema):
         at = tuple(failure.absolute_path)
+        if len(at) == 3 and at[1] == "categories" and failure.validator == "enum":
+            continue  # _build names the vocabulary and the closest category instead
         index = at[0] if at and isinstance(at[0], int) else None
         node = ""
         if index is not None and isinstance(data[index], dict):
             node = str(data[index].get("id", f"#{index + 1}"))
             broken.add(index)
-        check.add(at, node, _describe(failure))
+        for place, message in _describe(failure):
+            check.add(place, node, message)
     if not isinstance(data, list):
         return [], check.problems
     accepted = []
@@ -357,12 +357,8 @@ def _build(
                 rid,
                 f"category '{category}' is not in the vocabulary" + _did_you_mean(category, list(CATEGORIES)),
             )
-    contacts = tuple(
-        _contact(c, (*at, "contacts", i), rid, check) for i, c in enumerate(raw.get("contacts", []))
-    )
-    staff_numbers = {
-        re.sub(r"\D", "", n)[-10:] for n in _NUMBER_IN_TEXT.findall(raw.get("notes_for_staff", ""))
-    }
+    contacts = tuple(_contact(c, (*at, "contacts", i), rid, check) for i, c in enumerate(raw.get("contacts", [])))
+    staff_numbers = {re.sub(r"\D", "", n)[-10:] for n in _NUMBER_IN_TEXT.findall(raw.get("notes_for_staff", ""))}
     for i, contact in enumerate(contacts):
         if contact.dial and re.sub(r"\D", "", contact.dial)[-10:] in staff_numbers:
             check.add(
@@ -405,9 +401,7 @@ def _build(
     if "shelter" in raw["categories"] and raw.get("address"):
         check.add((*at, "address"), rid, "a shelter's address must never be published; remove 'address'")
     if not contacts and not raw.get("address"):
-        check.add(
-            at, rid, "no way to reach this service: add a sourced phone, text or web contact", "warning"
-        )
+        check.add(at, rid, "no way to reach this service: add a sourced phone, text or web contact", "warning")
     return Resource(
         id=rid,
         name=raw["name"],
@@ -418,9 +412,7 @@ def _build(
         hours=raw.get("hours", ""),
         languages=tuple(raw.get("languages", ())),
         interpreters=bool(raw.get("interpreters", False)),
-        eligibility=Eligibility(
-            low, high, tuple(eligibility.get("genders", ())), tuple(eligibility.get("status", ()))
-        ),
+        eligibility=Eligibility(low, high, tuple(eligibility.get("genders", ())), tuple(eligibility.get("status", ()))),
         flags=frozenset(raw.get("flags", ())),
         address=raw.get("address", ""),
         sources=tuple(raw["sources"]),
@@ -451,7 +443,7 @@ def _check_no_unknowns(raw: dict[str, Any], at: tuple[str | int, ...], rid: str,
         elif isinstance(value, list):
             for i, item in enumerate(value):
                 walk(item, (*path, i))
-        elif isinstance(value, str) and path[len(at) : len(at) + 1] not in (("sources",), ("keywords",)):
+        elif isinstance(value, str) and path[len(at) : len(at) + 1] not in _NOT_FACTS:
             lowered = value.lower()
             if any(word in lowered for word in _ForbiddenWords):
                 check.add(
@@ -503,8 +495,7 @@ def load_lexicon(file: Path, base: Path) -> tuple[Lexicon, list[Problem]]:
                     line,
                     col,
                     "",
-                    f"category '{category}' is not in the vocabulary"
-                    + _did_you_mean(category, list(CATEGORIES)),
+                    f"category '{category}' is not in the vocabulary" + _did_you_mean(category, list(CATEGORIES)),
                 )
             )
             continue
@@ -539,11 +530,23 @@ def load_labels(file: Path, base: Path) -> tuple[Labels, list[Problem]]:
             continue
         for key, value in english.items():
             if key not in own:
-                problems.append(Problem(shown, line, col, lang, f"lacks '{key}' (English: {value!r})",
-                                        subject="language"))
-            elif key != "time" and isinstance(value, str) and set(_PLACEHOLDER.findall(value)) != set(
-                    _PLACEHOLDER.findall(str(own[key]))):
+                problems.append(
+                    Problem(shown, line, col, lang, f"lacks '{key}' (English: {value!r})", subject="language")
+                )
+            elif (
+                key != "time"
+                and isinstance(value, str)
+                and set(_PLACEHOLDER.findall(value)) != set(_PLACEHOLDER.findall(str(own[key])))
+            ):
                 kline, kcol = _pos(marks, (lang, key))
-                problems.append(Problem(shown, kline, kcol, lang, f"'{key}' must keep the placeholders of "
-                                        f"English {value!r}", subject="language"))
+                problems.append(
+                    Problem(
+                        shown,
+                        kline,
+                        kcol,
+                        lang,
+                        f"'{key}' must keep the placeholders of English {value!r}",
+                        subject="language",
+                    )
+                )
     return Labels({k: v for k, v in data.items() if isinstance(v, dict)}), problems

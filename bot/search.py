@@ -25,14 +25,16 @@ from rapidfuzz import fuzz, process
 from bot.hours import is_open
 from bot.resources import Directory, Resource
 
-MIN_SCORE = 0.55  # one strong word (a keyword or a name) clears it; a stray summary word does not
+MIN_SCORE = 0.5  # one strong word (a keyword or a name) clears it; a stray summary word does not
 NAME_WEIGHT = 1.0
 KEYWORD_WEIGHT = 1.0
 CATEGORY_WEIGHT = (0.85, 0.65)  # the first (main) category, then the others
 SUMMARY_WEIGHT = 0.4
-PHRASE_BONUS = 0.35  # every word of a keyword phrase ("kept my passport") was written
+PHRASE_BONUS = 0.35
+NAME_BONUS = 0.5  # every word of a keyword phrase ("kept my passport") was written
 OPEN_NOW_BOOST = 1.12
 FILTER_BOOST = 1.3
+STRONG = 0.85            # a word this close to an indexed one may carry a result on its own
 CANDIDATES = 60  # re-ranking by hours and fit looks only at this many best text matches
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -54,6 +56,7 @@ class Index:
     postings: dict[str, dict[int, float]]
     by_length: dict[int, list[str]]
     phrases: tuple[tuple[tuple[str, ...], ...], ...]  # per resource: its multi-word keywords, as word tuples
+    names: tuple[frozenset[str], ...]  # per resource: the words of its name
     stopwords: frozenset[str]
 
 
@@ -71,6 +74,7 @@ def prepare(directory: Directory) -> Index:
     stop = frozenset(w for s in directory.lexicon.stopwords for w in words(s))
     raw: dict[str, dict[int, float]] = defaultdict(dict)
     phrases: list[tuple[tuple[str, ...], ...]] = []
+    names: list[frozenset[str]] = []
 
     def add(text: str, position: int, weight: float) -> None:
         for word in words(text):
@@ -79,6 +83,7 @@ def prepare(directory: Directory) -> Index:
 
     for position, resource in enumerate(directory.resources):
         add(resource.name, position, NAME_WEIGHT)
+        names.append(frozenset(w for w in words(resource.name) if len(w) > 1 and w not in stop))
         add(resource.id.replace("-", " "), position, NAME_WEIGHT)
         own_phrases = []
         for _, keywords in resource.keywords:
@@ -105,7 +110,7 @@ def prepare(directory: Directory) -> Index:
     by_length: dict[int, list[str]] = defaultdict(list)
     for word in postings:
         by_length[len(word)].append(word)
-    index = Index(postings, dict(by_length), tuple(phrases), stop)
+    index = Index(postings, dict(by_length), tuple(phrases), tuple(names), stop)
     directory.cache["index"] = index
     directory.cache["expand"] = lru_cache(maxsize=4096)(lambda w: _expand(index, w))
     return index
@@ -119,9 +124,9 @@ def _expand(index: Index, word: str) -> tuple[tuple[str, float], ...]:
     """The indexed words this query word may mean, with a similarity in (0, 1]: itself, and near spellings."""
     found: dict[str, float] = {}
     if word in index.postings:
-        found[word] = 1.0
+        found[word] = 1.0  # a word we know is taken as meant, not as a typo of a neighbour ("refugee", "refuge")
     cutoff = _cutoff(len(word))
-    if cutoff < 100:
+    if cutoff < 100 and not found:
         for length in range(len(word) - 2, len(word) + 3):
             pool = index.by_length.get(length)
             if not pool:
@@ -166,10 +171,11 @@ def search(
     for word in query_words:
         best: dict[int, float] = {}
         for candidate, similarity in expand(word):
-            if similarity >= 0.85:
+            if similarity >= STRONG:
                 matched.add(candidate)
+            closeness = similarity**2  # a near spelling counts for less than the word itself
             for position, weight in index.postings[candidate].items():
-                value = similarity * weight
+                value = closeness * weight
                 if value > best.get(position, 0.0):
                     best[position] = value
         for position, value in best.items():
@@ -193,12 +199,19 @@ def search(
     for position, score in ranked:
         resource = resources[position]
         score += _phrase_bonus(index.phrases[position], matched)
-        if score < min_score:
+        if index.names[position] and index.names[position] <= matched:
+            score += NAME_BONUS  # the person wrote the service's name
+        if score < min_score or not ((wanted and not query_words) or _has_strong(index, position, matched)):
             continue
         open_now = is_open(resource, now) if now is not None else None
         hits.append(Hit(resource, round(score * _fit(resource, filters, open_now, lang), 4), open_now))
     hits.sort(key=lambda h: (-h.score, h.resource.name))
     return hits[offset : offset + limit]
+
+
+def _has_strong(index: Index, position: int, matched: set[str]) -> bool:
+    """Whether a written word, or a close spelling of it, points at this resource (not only a far one)."""
+    return any(position in index.postings[word] for word in matched)
 
 
 def _phrase_bonus(phrases: Iterable[tuple[str, ...]], matched: set[str]) -> float:
