@@ -19,9 +19,10 @@ Use it (the `botapi` fixture in tests/conftest.py starts one per test):
     server.calls / server.calls_to("answerCallbackQuery") # every call: Call(method, params, status)
     server.fail("sendMessage", 429, retry_after=1, times=2)  # also 500/502 (5xx), 403, 400, 401, "timeout"
     server.revoke_token()                   # every later call gets 401 Unauthorized
-    server.hold("sendMessage")              # park the next matching call until release() (or forever)
-    server.redeliver_all()                  # put every update ever enqueued back, as after lost confirmations
-    group = server.group(-100123, is_forum=True); group.send(alice_user, "text", thread_id=7)
+    server.hold("sendMessage")              # park matching calls until release(); server.held counts them
+    server.redeliver_all()                  # every update ever enqueued is pending again (as after a restart
+                                            # that lost confirmations; a later offset confirms them at once)
+    group = server.group(-100123); group.send("text", from_user=alice.user, thread_id=7)
     await server.close()
 
 Faults are consumed in order, one per matching call. A "timeout" fault waits `delay` seconds (default 30)
@@ -227,35 +228,41 @@ class Chat:
         self.server.enqueue({"message": message})
         return message
 
-    def tap(self, data: str, message_id: int | None = None) -> dict[str, Any]:
-        """A callback query from a button on the bot's message `message_id` (default: its latest)."""
+    def tap(self, data: str, message_id: int | None = None, *,
+            from_user: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A callback query from a button on the bot's message `message_id` (default: its latest); in a group,
+        `from_user` says who tapped."""
         if message_id is None:
             message_id = self.server.messages(self.id)[-1]["message_id"]
         bot_message = self.server.message(self.id, message_id) or {
             "message_id": message_id, "date": int(time.time()), "chat": self.chat, "from": BOT_USER,
             "text": "..."}
-        query = {"id": str(next(self.server.ids)), "from": self.user, "message": bot_message,
+        query = {"id": str(next(self.server.ids)), "from": from_user or self.user, "message": bot_message,
                  "chat_instance": str(self.id), "data": data}
         self.server.enqueue({"callback_query": query})
         return query
 
-    def photo(self) -> dict[str, Any]:
-        size = {"file_id": "AgAD", "file_unique_id": "AQAD", "width": 90, "height": 90}
-        message = self._message(None, photo=[size])
+    def _media(self, from_user: dict[str, Any] | None, thread_id: int | None, **fields: Any) -> dict[str, Any]:
+        if thread_id is not None:
+            fields.update(message_thread_id=thread_id, is_topic_message=True)
+        message = self._message(from_user, **fields)
         self.server.enqueue({"message": message})
         return message
 
-    def sticker(self) -> dict[str, Any]:
+    def photo(self, *, from_user: dict[str, Any] | None = None, thread_id: int | None = None) -> dict[str, Any]:
+        size = {"file_id": "AgAD", "file_unique_id": "AQAD", "width": 90, "height": 90}
+        return self._media(from_user, thread_id, photo=[size])
+
+    def sticker(self, *, from_user: dict[str, Any] | None = None, thread_id: int | None = None) -> dict[str, Any]:
         sticker = {"file_id": "CAAD", "file_unique_id": "AgAD", "type": "regular", "width": 512,
                    "height": 512, "is_animated": False, "is_video": False}
-        message = self._message(None, sticker=sticker)
-        self.server.enqueue({"message": message})
-        return message
+        return self._media(from_user, thread_id, sticker=sticker)
 
-    def voice(self) -> dict[str, Any]:
-        message = self._message(None, voice={"file_id": "AwAD", "file_unique_id": "AgAE", "duration": 3})
-        self.server.enqueue({"message": message})
-        return message
+    def voice(self, *, from_user: dict[str, Any] | None = None, thread_id: int | None = None) -> dict[str, Any]:
+        return self._media(from_user, thread_id, voice={"file_id": "AwAD", "file_unique_id": "AgAE", "duration": 3})
+
+    def document(self, *, from_user: dict[str, Any] | None = None, thread_id: int | None = None) -> dict[str, Any]:
+        return self._media(from_user, thread_id, document={"file_id": "BQAD", "file_unique_id": "AgAF"})
 
     def location(self) -> dict[str, Any]:
         message = self._message(None, location={"latitude": 51.0447, "longitude": -114.0719})
@@ -296,6 +303,7 @@ class BotApiServer:
         self._messages: dict[int, list[dict[str, Any]]] = {}
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._holds: dict[str, asyncio.Event] = {}
+        self.held: dict[str, int] = {}                 # calls parked by hold(), per method
         self._topics = itertools.count(100)
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -452,7 +460,9 @@ class BotApiServer:
             return self._error(call, int(fault.status), fault.description, fault.retry_after)
         hold = self._holds.get(method)
         if hold is not None:
-            await hold.wait()
+            self.held[method] = self.held.get(method, 0) + 1
+            self._changed.set()
+            await hold.wait()  # a client that dies meanwhile cancels this handler: nothing is recorded
         if method == "getUpdates":
             result = await self._get_updates(params)
         elif method in self.responders:
@@ -496,12 +506,17 @@ class BotApiServer:
             raise BadCall("Bad Request: MESSAGE_TOO_LONG")
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
-        offset = params.get("offset")
-        if offset:
-            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        offset = params.get("offset") or 0
         limit = params.get("limit") or 100
+        allowed = params.get("allowed_updates")
+        self._confirm(offset)
         deadline = time.monotonic() + float(params.get("timeout") or 0)
-        while not self._updates:
+        while True:
+            batch = [u for u in self._updates if u["update_id"] >= offset][:limit]
+            if allowed:
+                batch = [u for u in batch if any(k in u for k in allowed)]
+            if batch:
+                return batch
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return []
@@ -510,11 +525,12 @@ class BotApiServer:
                 await asyncio.wait_for(self._arrived.wait(), remaining)
             except TimeoutError:
                 return []
-        allowed = params.get("allowed_updates")
-        batch = self._updates[:limit]
-        if allowed:
-            batch = [u for u in batch if any(k in u for k in allowed)] or []
-        return batch
+
+    def _confirm(self, offset: int) -> None:
+        """Telegram forgets every update below the offset a client asks from."""
+        if offset:
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            self._changed.set()
 
     def _chat(self, chat_id: Any) -> dict[str, Any]:
         if isinstance(chat_id, int) and chat_id > 0:
