@@ -243,11 +243,12 @@ def wants_brief(words: PrivacyWords, text: str, lang: str) -> bool:
 
 def brief_reply(reply: Reply, words: PrivacyWords, lang: str) -> Reply:
     """A screen made short for someone who may be watched: the first sentence only, labels of a few words,
-    no links, and a two-option question whose labels start with yes/no shown as just "Yes" / "No"."""
+    no links, and a question whose first two options start with yes/no shown as just "Yes" / "No"."""
     rows = tuple(row for row in (tuple(b for b in row if b.url is None) for row in reply.buttons) if row)
     yes, no = words.text("yes_button", lang), words.text("no_button", lang)
     singles = [row[0] for row in rows if len(row) == 1]
-    yes_no = (reply.text.rstrip().endswith("?") and len(singles) >= 2
+    text = _first_sentence(reply.text)
+    yes_no = (text.endswith("?") and len(singles) >= 2
               and _starts_with(singles[0].label, yes) and _starts_with(singles[1].label, no))
     short_rows: list[tuple[Button, ...]] = []
     for index, row in enumerate(rows):
@@ -255,7 +256,7 @@ def brief_reply(reply: Reply, words: PrivacyWords, lang: str) -> Reply:
             short_rows.append((Button(yes if index == 0 else no, row[0].data),))
         else:
             short_rows.append(tuple(Button(_short_label(b.label), b.data) for b in row))
-    return Reply(_first_sentence(reply.text), tuple(short_rows))
+    return Reply(text, tuple(short_rows))
 
 
 def _starts_with(label: str, word: str) -> bool:
