@@ -99,6 +99,11 @@ class Ids:
         return self._ids[key]
 
 
+def _entry_words(flows: Flows, name: str) -> str:
+    return _ENTRY_LABELS.get(name, name).format(menu_button=flows.text("menu_button", "en") or "Menu",
+                                                person_button=flows.text("person_button", "en") or "Talk to a person")
+
+
 def _short(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= _LABEL_MAX else text[:_LABEL_MAX - 1].rstrip() + "…"
@@ -159,10 +164,7 @@ def build(flows: Flows, only: str | None = None) -> Diagram:
     outside: list[Box] = []
     for name, node_id in flows.config.entries.items():
         if node_id in drawn:
-            words = _ENTRY_LABELS.get(name, name).format(
-                menu_button=flows.text("menu_button", "en") or "Menu",
-                person_button=flows.text("person_button", "en") or "Talk to a person")
-            outside.append(Box(ids(name, "e"), words, "entry"))
+            outside.append(Box(ids(name, "e"), _entry_words(flows, name), "entry"))
             edges.append(Edge(ids(name, "e"), ids(node_id), ""))
     if warmline:
         outside.append(Box(ids(WARMLINE, "w"), "peer supporter\n(warm line)", "handoff"))
@@ -216,8 +218,30 @@ def _mermaid_classes(boxes: Iterable[Box]) -> list[str]:
     return lines
 
 
+def overview(flows: Flows) -> str:
+    """One box per flow and an arrow wherever a node of one flow leads into another: the map before the detail."""
+    ids = Ids()
+    lines = ["flowchart LR"]
+    lines += [f'    {ids(name, "f")}["{mermaid_text(name)}"]' for name in flows.flow_names]
+    links: list[tuple[str, str]] = []
+    for name, node_id in flows.config.entries.items():
+        node = flows.node(node_id)
+        if node is not None:
+            lines.append(f'    {ids(name, "e")}>"{mermaid_text(_entry_words(flows, name))}"]')
+            links.append((ids(name, "e"), ids(node.flow, "f")))
+    for node in flows.nodes.values():
+        for _, target in node.targets():
+            other = flows.node(target)
+            if other is not None and other.flow != node.flow:
+                links.append((ids(node.flow, "f"), ids(other.flow, "f")))
+    lines += [f"    {a} --> {b}" for a, b in dict.fromkeys(links)]
+    return "\n".join(lines) + "\n"
+
+
 def markdown(flows: Flows, only: str | None = None) -> str:
-    """docs/flows.md: a short legend and the Mermaid diagram in a fence, which GitHub renders."""
+    """docs/flows.md: a legend, a map of the flows, then each flow's diagram, in fences GitHub renders."""
+    names = [f for f in flows.flow_names if only in (None, f)]
+    sections = "".join(f"## {name}\n\n```mermaid\n{mermaid(flows, name)}```\n\n" for name in names)
     return (
         "# The flows, drawn\n\n"
         f"<!-- Generated from flows/*.yaml by `{GENERATED_BY}`; do not edit by hand. -->\n\n"
@@ -225,10 +249,11 @@ def markdown(flows: Flows, only: str | None = None) -> str:
         "rectangle = message, slanted = question (free-text answer), cylinder = resource search (its two\n"
         "outcomes in grey), hexagon = handoff to a peer supporter, rounded = end, double-sided = action\n"
         "(`do:`), circle = jump (`goto:`), flag = an entry point. The ↩ Menu and 💬 Talk to a person\n"
-        "buttons the bot adds under every screen are drawn once, as entry points, not on every node.\n\n"
+        "buttons the bot adds under every screen are drawn once, as entry points, not on every node.\n"
+        "Each flow is drawn on its own; a dashed box is a node of another flow it leads to.\n\n"
         "To redraw after editing a flow: `" + GENERATED_BY + "`\n\n"
-        "```mermaid\n" + mermaid(flows, only) + "```\n"
-    )
+        "## How the flows connect\n\n```mermaid\n" + overview(flows) + "```\n\n" + sections
+    ).rstrip("\n") + "\n"
 
 
 # -- DOT (Graphviz) --------------------------------------------------------------------------------------

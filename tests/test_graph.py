@@ -41,7 +41,7 @@ def real() -> Flows:
 def parse_mermaid(text: str) -> tuple[dict[str, tuple[str, str]], list[tuple[str, str, str, str]]]:
     """A strict reader for the Mermaid we write: boxes (id -> (label, subgraph)) and edges; fails on anything else."""
     lines = text.splitlines()
-    assert lines[0] == "flowchart TD"
+    assert lines[0] in ("flowchart TD", "flowchart LR")
     boxes: dict[str, tuple[str, str]] = {}
     edges: list[tuple[str, str, str, str]] = []
     subgraph = ""
@@ -193,6 +193,21 @@ def test_dot_draws_an_svg(real: Flows) -> None:
     """Graphviz accepts the DOT rendition and draws an SVG."""
     drawn = subprocess.run(["dot", "-Tsvg"], input=graph.dot(real), text=True, capture_output=True, check=True)
     assert "</svg>" in drawn.stdout
+
+
+def test_markdown_has_a_map_and_one_valid_diagram_per_flow(real: Flows) -> None:
+    """docs/flows.md's shape: a map of how flows connect, then one section per flow; every block parses."""
+    text = graph.markdown(real)
+    blocks = re.findall(r"```mermaid\n(.*?)```", text, re.S)
+    assert len(blocks) == 1 + len(real.flow_names)
+    for block in blocks:
+        parse_mermaid(block)
+    assert [h.removeprefix("## ") for h in re.findall(r"^## .*$", text, re.M)][1:] == list(real.flow_names)
+    _, links = parse_mermaid(blocks[0])
+    for node in real.nodes.values():
+        for _, target in node.targets():
+            if real.nodes[target].flow != node.flow:
+                assert (f"f_{node.flow}", f"f_{real.nodes[target].flow}", "", "-->") in links
 
 
 def test_docs_flows_md_is_up_to_date(real: Flows) -> None:
