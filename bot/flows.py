@@ -25,7 +25,8 @@ NodeKind = Literal["message", "question", "search", "handoff", "goto", "end", "d
 CONFIG_FILE = "bot.yaml"
 DANGER_FILE = "danger-words.yaml"
 SPECIAL_FILES = frozenset({CONFIG_FILE, DANGER_FILE, "privacy-text.yaml",  # privacy-text: bot/privacy.py
-                           "warmline.yaml"})  # warmline: bot/handoff.py
+                           "warmline.yaml",  # warmline: bot/handoff.py
+                           "words-to-avoid.yaml"})  # words-to-avoid: bot/wording.py
 ENTRY_POINTS = ("start", "menu", "talk", "help", "forget", "danger")
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 

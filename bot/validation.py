@@ -14,6 +14,7 @@ from difflib import get_close_matches
 from bot.flows import ENTRY_POINTS, Flows, Node, Text
 from bot.problems import Problem
 from bot.vocabulary import CATEGORIES, FILTERS
+from bot.wording import check_avoided_words
 
 MAX_TEXT = 4096          # Telegram's limit for one message's text
 MAX_CALLBACK = 64        # bytes of callback data Telegram keeps on a button
@@ -247,7 +248,7 @@ def check_options(flows: Flows) -> Iterator[Problem]:
 
 CHECKS: tuple[Check, ...] = (check_config_strings, check_kinds, check_targets, check_loops, check_dead_ends,
                              check_reachable, check_translations, check_buttons, check_search, check_variables,
-                             check_options)
+                             check_options, check_avoided_words)
 
 
 def check_flows(flows: Flows) -> list[Problem]:
