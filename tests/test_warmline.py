@@ -1,0 +1,468 @@
+"""The warm line end to end: the real python-telegram-bot Application (bot.telegram.serve with bot.warmline as its
+handoff) against the stand-in Bot API server, with people in private chats and supporters in a forum group.
+
+Every test also checks anonymity over every call the bot made (see `assert_anonymous`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import opening_hours
+import pytest
+from botapi import BotApiServer, Chat
+
+from bot.content import Content, load_content
+from bot.delivery import RetryPolicy
+from bot.handoff import WarmlineText, load_warmline
+from bot.settings import Settings
+from bot.telegram import Edge, serve
+from bot.warmline import Warmline
+
+FLOWS, RESOURCES = Settings.from_environ(os.environ, dotenv=Path("/nonexistent")).flows_dir, Settings().resources_dir
+FAST = RetryPolicy(first_delay=0.05, attempts=4)
+GROUP, GROUP2 = -100500, -100600
+SAM = {"id": 501, "is_bot": False, "first_name": "Samantha", "username": "sam_real_name"}
+RIO = {"id": 502, "is_bot": False, "first_name": "Riordan", "username": "rio_real_name"}
+PEOPLE = {1001: ("Alicia", "alicia_private"), 1002: ("Bernardo", "bernardo_private"), 1003: ("Chiamaka", "chi_x")}
+pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+
+
+@pytest.fixture(scope="module")
+def content() -> Content:
+    loaded, problems = load_content(FLOWS, RESOURCES)
+    assert loaded is not None, [str(p) for p in problems if p.is_error]
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def words() -> WarmlineText:
+    text, problems = load_warmline(FLOWS / "warmline.yaml")
+    assert text is not None, [str(p) for p in problems]
+    return text
+
+
+def always_open(text: WarmlineText, hours: str = "24/7") -> WarmlineText:
+    return dataclasses.replace(text, hours=hours, schedule=opening_hours.OpeningHours(hours))
+
+
+@dataclass
+class Bot:
+    server: BotApiServer
+    edge: Edge
+    warm: Warmline
+    task: asyncio.Task[None]
+    stop: asyncio.Event
+
+    async def halt(self) -> None:
+        self.stop.set()
+        await asyncio.wait_for(self.task, 10)
+
+
+async def start(server: BotApiServer, tmp_path: Path, content: Content, text: WarmlineText, *,
+                groups: tuple[int, ...] = (GROUP,), per_minute: int = 0) -> Bot:
+    settings = Settings(token=server.token, base_url=server.base_url, data_dir=tmp_path / "data", rate_limit=0,
+                        flows_dir=FLOWS, resources_dir=RESOURCES, warmline_chat_ids=groups)
+    warm = Warmline(text, per_minute=per_minute, tick=None)
+    edge = Edge(settings, content, warm, policy=FAST)
+    stop = asyncio.Event()
+    before = len(server.calls_to("setMyCommands"))
+    task = asyncio.create_task(serve(settings, stop=stop, poll_timeout=1, read_timeout=2.0, edge=edge))
+    await server.wait_for_call("setMyCommands", before + 1 + len(content.languages))
+    return Bot(server, edge, warm, task, stop)
+
+
+@pytest.fixture
+async def bot(botapi: BotApiServer, tmp_path: Path, content: Content, words: WarmlineText) -> AsyncIterator[Bot]:
+    running = await start(botapi, tmp_path, content, always_open(words))
+    yield running
+    await running.halt()
+    assert_anonymous(botapi)
+
+
+def person(server: BotApiServer, user_id: int, lang: str = "en") -> Chat:
+    first, username = PEOPLE[user_id]
+    chat = server.person(user_id, language_code=lang, first_name=first)
+    assert chat.user is not None
+    chat.user["username"] = username
+    chat.chat["username"] = username
+    return chat
+
+
+def assert_anonymous(server: BotApiServer) -> None:
+    """Nothing sent to a group names a person; nothing sent to a person names a supporter; never a forward."""
+    assert not [c for c in server.calls if c.method.startswith("forwardMessage")]
+    person_marks = [str(i) for i in PEOPLE] + [w for pair in PEOPLE.values() for w in pair]
+    supporter_marks = [str(SAM["id"]), str(RIO["id"]), "Samantha", "sam_real_name", "Riordan", "rio_real_name"]
+    for call in server.calls:
+        chat = call.params.get("chat_id")
+        # copyMessage must name the chat it copies from: that is the API's address, not content anyone sees
+        shown = repr({k: v for k, v in call.params.items() if k not in ("chat_id", "from_chat_id")})
+        if isinstance(chat, int) and chat < 0:
+            assert not [m for m in person_marks if m in shown], (call.method, shown)
+        elif isinstance(chat, int):
+            assert not [m for m in supporter_marks if m in shown], (call.method, shown)
+
+
+def buttons(message: dict[str, Any]) -> list[tuple[str, str]]:
+    rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+    return [(b["text"], b.get("callback_data", "")) for row in rows for b in row]
+
+
+def texts(server: BotApiServer, chat_id: int) -> list[str]:
+    return [m.get("text", "") for m in server.messages(chat_id)]
+
+
+async def wait_text(server: BotApiServer, chat_id: int, needle: str, within: float = 5.0) -> dict[str, Any]:
+    """The bot's latest message in `chat_id` containing `needle`, once it has been sent."""
+    await server.wait_for(lambda: any(needle in m.get("text", "") for m in server.messages(chat_id)), within)
+    return [m for m in server.messages(chat_id) if needle in m.get("text", "")][-1]
+
+
+async def ask(server: BotApiServer, who: Chat, words: WarmlineText) -> dict[str, Any]:
+    """The person asks for a person (/talk, then the connect button); returns their place-in-line message."""
+    await talk(server, who)
+    lang = (who.user or {}).get("language_code", "en")
+    return await wait_text(server, who.id, words.say("queued", lang, position="X", wait="Y").split("X")[0])
+
+
+async def talk(server: BotApiServer, who: Chat) -> None:
+    """/start, /talk, then the "connect me" button."""
+    who.send("/start")
+    await server.wait_for_messages(who.id, 1)
+    who.send("/talk")
+
+    def intro() -> dict[str, Any] | None:
+        return next((m for m in server.messages(who.id) if any(d.endswith("talk.intro|0") for _, d in buttons(m))),
+                    None)
+    await server.wait_for(lambda: intro() is not None)
+    shown = intro()
+    assert shown is not None
+    who.tap(next(d for _, d in buttons(shown) if d.endswith("talk.intro|0")), shown["message_id"])
+
+
+def topic_of(server: BotApiServer, n: int) -> int:
+    """The thread id of the n-th topic the bot created (1-based)."""
+    return int(server.calls_to("createForumTopic")[n - 1].params.get("_thread", 99 + n))
+
+
+def card_for(server: BotApiServer, thread: int) -> dict[str, Any]:
+    return next(m for m in server.messages(GROUP) if m.get("message_thread_id") == thread and buttons(m))
+
+
+async def on_duty(server: BotApiServer, *supporters: dict[str, Any], group: int = GROUP) -> None:
+    chat = server.group(group)
+    for who in supporters:
+        before = len(server.messages(group))
+        chat.send("/onduty", from_user=who)
+        await server.wait_for_messages(group, before + 1)
+
+
+def copies_to(server: BotApiServer, chat_id: int) -> list[dict[str, Any]]:
+    return [c.params for c in server.calls_to("copyMessage") if c.params["chat_id"] == chat_id]
+
+
+async def test_two_supporters_three_people_take_relay_media_and_end(bot: Bot, words: WarmlineText) -> None:
+    """Three requests open three topics; the first Take wins; text and media go both ways by copy; /end closes
+    warmly with a one-tap "did this help?" that is counted anonymously."""
+    server = bot.server
+    await on_duty(server, SAM, RIO)
+    alice, bern, chi = person(server, 1001), person(server, 1002, "es"), person(server, 1003, "fr")
+    for who in (alice, bern, chi):
+        await ask(server, who, words)
+    await server.wait_for_call("createForumTopic", 3)
+    names = [c.params["name"] for c in server.calls_to("createForumTopic")]
+    assert [n.split(" · ")[1:] for n in names] == [["en", "talk"], ["es", "talk"], ["fr", "talk"]]
+    group = server.group(GROUP)
+    threads = [100, 101, 102]
+    cards = [card_for(server, t) for t in threads]
+    takes = [buttons(card)[0][1] for card in cards]
+    group.tap(takes[0], cards[0]["message_id"], from_user=SAM)
+    await wait_text(server, alice.id, "Peer supporter is here")
+    group.tap(takes[0], cards[0]["message_id"], from_user=RIO)      # too late
+    group.tap(takes[1], cards[1]["message_id"], from_user=RIO)
+    await wait_text(server, bern.id, "contigo")
+    await server.wait_for(lambda: any(c.params.get("text") == words.staff_say("taken_already")
+                                      for c in server.calls_to("answerCallbackQuery")))
+    assert "Peer supporter" in server.message(GROUP, cards[0]["message_id"])["text"]
+    # the person -> the topic, each kind, in order
+    alice.send("hello, is anyone there?")
+    alice.photo()
+    alice.voice()
+    alice.document()
+    alice.sticker()
+    await server.wait_for(lambda: len([c for c in server.calls_to("copyMessage") if c.params["chat_id"] == GROUP]) >= 5)
+    into = [c for c in copies_to(server, GROUP)]
+    assert [c["message_thread_id"] for c in into] == [100] * 5
+    assert [c["message_id"] for c in into] == sorted(c["message_id"] for c in into)
+    bern.send("hola")
+    await server.wait_for(lambda: any(c["message_thread_id"] == 101 for c in copies_to(server, GROUP)))
+    # the supporter -> the person, each kind; another supporter's words in the topic do not go through
+    group.send("Hi, I'm here. Take your time.", from_user=SAM, thread_id=100)
+    group.photo(from_user=SAM, thread_id=100)
+    group.voice(from_user=SAM, thread_id=100)
+    group.document(from_user=SAM, thread_id=100)
+    group.sticker(from_user=SAM, thread_id=100)
+    group.send("not my conversation", from_user=RIO, thread_id=100)
+    await server.wait_for(lambda: len(copies_to(server, alice.id)) >= 5)
+    await asyncio.sleep(0.3)
+    assert len(copies_to(server, alice.id)) == 5
+    assert all(c["from_chat_id"] == GROUP for c in copies_to(server, alice.id))
+    # chi is still waiting and was never relayed to anyone
+    assert not copies_to(server, chi.id)
+    group.send("/end", from_user=SAM, thread_id=100)
+    helped = await wait_text(server, alice.id, words.say("helped", "en"))
+    await server.wait_for_call("closeForumTopic")
+    assert server.calls_to("closeForumTopic")[0].params["message_thread_id"] == 100
+    alice.tap(buttons(helped)[0][1], helped["message_id"])
+    await wait_text(server, alice.id, words.say("thanks", "en"))
+    counts = {name: n for _, name, n in await bot.edge.store.counts()}
+    assert counts["warmline_helped:yes"] == 1 and counts["warmline_taken"] == 2
+    alice.send("back in the flow now")
+    await server.wait_for(lambda: len(server.messages(alice.id)) > len(texts(server, alice.id)) - 1)
+    await asyncio.sleep(0.3)
+    assert len(copies_to(server, GROUP)) == 6     # nothing more went to the group
+
+
+async def test_release_puts_the_person_back_for_someone_else(bot: Bot, words: WarmlineText) -> None:
+    """Release puts the card back to Take and tells the person; another supporter can then take them."""
+    server = bot.server
+    await on_duty(server, SAM, RIO)
+    alice = person(server, 1001)
+    await ask(server, alice, words)
+    group = server.group(GROUP)
+    card = card_for(server, 100)
+    group.tap(buttons(card)[0][1], card["message_id"], from_user=SAM)
+    await server.wait_for(lambda: len(buttons(server.message(GROUP, card["message_id"]) or {})) == 2)
+    release = buttons(server.message(GROUP, card["message_id"]) or {})[0][1]
+    group.tap(release, card["message_id"], from_user=RIO)          # not theirs to release
+    await server.wait_for(lambda: any(c.params.get("text") == words.staff_say("not_yours")
+                                      for c in server.calls_to("answerCallbackQuery")))
+    group.tap(release, card["message_id"], from_user=SAM)
+    await wait_text(server, alice.id, words.say("released", "en"))
+    await server.wait_for(lambda: len(buttons(server.message(GROUP, card["message_id"]) or {})) == 1)
+    group.tap(buttons(server.message(GROUP, card["message_id"]) or {})[0][1], card["message_id"], from_user=RIO)
+    await server.wait_for(lambda: len([t for t in texts(server, alice.id) if "is here with you" in t]) == 2)
+
+
+async def test_cancel_while_waiting(bot: Bot, words: WarmlineText) -> None:
+    """Cancel under the place-in-line message ends the request and closes its topic."""
+    server = bot.server
+    await on_duty(server, SAM)
+    alice = person(server, 1001)
+    waiting = await ask(server, alice, words)
+    alice.tap(buttons(waiting)[0][1], waiting["message_id"])
+    await wait_text(server, alice.id, words.say("cancelled", "en"))
+    await server.wait_for_call("closeForumTopic")
+    assert await bot.edge.store.handoffs() == []
+
+
+async def test_nobody_on_duty_gives_the_lines_and_a_message_is_answered_later(
+        bot: Bot, words: WarmlineText) -> None:
+    """With nobody on duty the person is told plainly, given the 24/7 lines, and may leave a message; a supporter
+    answers it later in its topic and the answer reaches the person's chat."""
+    server = bot.server
+    alice = person(server, 1001)
+    await talk(server, alice)
+    offer = await wait_text(server, alice.id, "1-833-900-1010")
+    assert words.say("nobody", "en") in offer["text"] and "211" in offer["text"] and "911" in offer["text"]
+    alice.tap(buttons(offer)[0][1], offer["message_id"])
+    await wait_text(server, alice.id, words.say("leave_prompt", "en"))
+    alice.send("I need advice about my work permit")
+    await wait_text(server, alice.id, words.say("left", "en"))
+    await server.wait_for(lambda: len(copies_to(server, GROUP)) == 1)
+    thread = copies_to(server, GROUP)[0]["message_thread_id"]
+    card = next(m for m in server.messages(GROUP) if m.get("message_thread_id") == thread)
+    assert "out of hours" in card["text"]
+    alice.send("more words after the message")          # back in the flow: not relayed
+    await asyncio.sleep(0.5)
+    assert len(copies_to(server, GROUP)) == 1
+    server.group(GROUP).send("Thank you for writing. Here is what you can do...", from_user=RIO, thread_id=thread)
+    await wait_text(server, alice.id, words.say("answer_intro", "en"))
+    await server.wait_for(lambda: len(copies_to(server, alice.id)) == 1)
+    await wait_text(server, GROUP, "Delivered to Guest")
+
+
+async def test_out_of_hours_says_so_with_the_hours(botapi: BotApiServer, tmp_path: Path, content: Content,
+                                                   words: WarmlineText) -> None:
+    """Outside the warm line's hours the person is told so, with the hours and the 24/7 lines."""
+    running = await start(botapi, tmp_path, content, always_open(words, "Mo-Su off"))
+    try:
+        await on_duty(botapi, SAM)
+        alice = person(botapi, 1001)
+        await talk(botapi, alice)
+        offer = await wait_text(botapi, alice.id, "1-833-900-1010")
+        assert "Mo-Su off" in offer["text"] and not botapi.calls_to("createForumTopic")
+    finally:
+        await running.halt()
+    assert_anonymous(botapi)
+
+
+async def test_restart_mid_handoff_loses_and_doubles_nothing(botapi: BotApiServer, tmp_path: Path,
+                                                             content: Content, words: WarmlineText) -> None:
+    """A restart mid-conversation: messages sent while the bot was down arrive once, and updates offered again
+    after the restart are not relayed twice."""
+    running = await start(botapi, tmp_path, content, always_open(words))
+    await on_duty(botapi, SAM)
+    alice = person(botapi, 1001)
+    await ask(botapi, alice, words)
+    group = botapi.group(GROUP)
+    card = card_for(botapi, 100)
+    group.tap(buttons(card)[0][1], card["message_id"], from_user=SAM)
+    await wait_text(botapi, alice.id, "is here with you")
+    alice.send("first")
+    await botapi.wait_for(lambda: len(copies_to(botapi, GROUP)) == 1)
+    await running.halt()
+    alice.send("second, while the bot was down")
+    group.send("reply while down", from_user=SAM, thread_id=100)
+    running = await start(botapi, tmp_path, content, always_open(words))
+    try:
+        await botapi.wait_for(lambda: len(copies_to(botapi, GROUP)) == 2 and len(copies_to(botapi, alice.id)) == 1)
+        botapi.redeliver_all()
+        alice.send("third")
+        await botapi.wait_for(lambda: len(copies_to(botapi, GROUP)) == 3)
+        await asyncio.sleep(0.5)
+        assert len(copies_to(botapi, GROUP)) == 3 and len(copies_to(botapi, alice.id)) == 1
+    finally:
+        await running.halt()
+    assert_anonymous(botapi)
+
+
+async def test_a_person_who_blocked_the_bot_closes_the_topic(bot: Bot, words: WarmlineText) -> None:
+    """When the person has blocked the bot (403), the supporter is told in the topic and the topic closes."""
+    server = bot.server
+    await on_duty(server, SAM)
+    alice = person(server, 1001)
+    await ask(server, alice, words)
+    card = card_for(server, 100)
+    server.group(GROUP).tap(buttons(card)[0][1], card["message_id"], from_user=SAM)
+    await wait_text(server, alice.id, "is here with you")
+    server.fail("copyMessage", 403, description="Forbidden: bot was blocked by the user")
+    server.group(GROUP).send("are you still there?", from_user=SAM, thread_id=100)
+    await wait_text(server, GROUP, "blocked the bot")
+    await server.wait_for_call("closeForumTopic")
+    assert await bot.edge.store.handoffs() == []
+
+
+async def test_a_deleted_topic_tells_the_person_and_offers_to_reconnect(bot: Bot, words: WarmlineText) -> None:
+    """Staff deleted the topic (thread not found): the person is told and can reconnect to a new topic."""
+    server = bot.server
+    await on_duty(server, SAM)
+    alice = person(server, 1001)
+    await ask(server, alice, words)
+    server.fail("copyMessage", 400, description="Bad Request: message thread not found")
+    alice.send("hello?")
+    gone = await wait_text(server, alice.id, words.say("topic_gone", "en"))
+    alice.tap(buttons(gone)[0][1], gone["message_id"])
+    await server.wait_for_call("createForumTopic", 2)
+    await wait_text(server, alice.id, "You are number 1")
+
+
+async def test_danger_words_mark_the_topic_urgent_and_reach_the_engine(bot: Bot, words: WarmlineText,
+                                                                      content: Content) -> None:
+    """Danger words during a handoff are relayed, mark the topic ⚠ with a note, and the person still gets the
+    danger screen from the flows."""
+    server = bot.server
+    await on_duty(server, SAM)
+    alice = person(server, 1001)
+    await ask(server, alice, words)
+    phrase = next(iter(content.flows.danger_words["en"]))
+    before = len(server.messages(alice.id))
+    alice.send(f"please help {phrase}")
+    await server.wait_for_call("editForumTopic")
+    assert server.calls_to("editForumTopic")[0].params["name"].startswith("⚠")
+    await wait_text(server, GROUP, "⚠ Guest")
+    await server.wait_for_messages(alice.id, before + 1)
+    assert copies_to(server, GROUP)
+
+
+async def test_forget_closes_the_handoff_and_leaves_no_row(bot: Bot, words: WarmlineText) -> None:
+    """/forget during a handoff tells the topic, closes it, and leaves nothing about the person."""
+    server = bot.server
+    await on_duty(server, SAM)
+    alice = person(server, 1001)
+    await ask(server, alice, words)
+    alice.send("/forget")
+    await wait_text(server, GROUP, "erased their chat")
+    await server.wait_for(lambda: True)
+    await asyncio.sleep(0.3)
+    assert await bot.edge.store.handoffs() == []
+
+
+async def test_silence_then_idle(bot: Bot, words: WarmlineText) -> None:
+    """A silent supporter: the person is offered to wait, reconnect or leave a message; later, idle ends gently."""
+    server = bot.server
+    await on_duty(server, SAM)
+    alice = person(server, 1001)
+    await ask(server, alice, words)
+    card = card_for(server, 100)
+    server.group(GROUP).tap(buttons(card)[0][1], card["message_id"], from_user=SAM)
+    await wait_text(server, alice.id, "is here with you")
+    alice.send("are you there?")
+    await server.wait_for(lambda: len(copies_to(server, GROUP)) == 1)
+    now = datetime.now(UTC)
+    await bot.warm.tick(now + timedelta(minutes=words.silence_minutes + 1))
+    await wait_text(server, alice.id, words.say("silence", "en"))
+    await bot.warm.tick(now + timedelta(minutes=words.idle_minutes + 1))
+    await wait_text(server, alice.id, words.say("idle_end", "en"))
+    assert await bot.edge.store.handoffs() == []
+
+
+async def test_a_burst_of_30_stays_under_the_group_limit_in_order(botapi: BotApiServer, tmp_path: Path,
+                                                                content: Content, words: WarmlineText) -> None:
+    """30 messages in a burst: all reach the topic, in order, merged so the group never gets more than 20
+    sends in a minute."""
+    running = await start(botapi, tmp_path, content, always_open(words), per_minute=20)
+    try:
+        await on_duty(botapi, SAM)
+        alice = person(botapi, 1001)
+        await ask(botapi, alice, words)
+        card = card_for(botapi, 100)
+        botapi.group(GROUP).tap(buttons(card)[0][1], card["message_id"], from_user=SAM)
+        await wait_text(botapi, alice.id, "is here with you")
+        for n in range(30):
+            alice.send(f"line {n:02d}")
+
+        def arrived() -> list[str]:
+            found: list[str] = []
+            for call in botapi.calls:
+                if call.params.get("chat_id") != GROUP or call.params.get("message_thread_id") != 100:
+                    continue
+                if call.method == "copyMessage":
+                    found.append(f"#{call.params['message_id']}")
+                elif call.method == "sendMessage" and "line " in call.params["text"]:
+                    found += call.params["text"].split("\n\n")
+            return found
+        await botapi.wait_for(lambda: len(arrived()) == 30, within=40)
+        copied = {c.params["message_id"]: None for c in botapi.calls_to("copyMessage")}
+        assert len(arrived()) == 30 and len(copied) <= 30
+        sends = sorted(c.at for c in botapi.calls if c.params.get("chat_id") == GROUP and
+                       c.method in ("sendMessage", "copyMessage", "createForumTopic"))
+        assert all(sum(1 for t in sends if s <= t < s + 60) <= 20 for s in sends)
+        merged = [t for t in arrived() if not t.startswith("#")]
+        assert merged == sorted(merged)
+    finally:
+        await running.halt()
+    assert_anonymous(botapi)
+
+
+async def test_requests_spread_over_several_groups(botapi: BotApiServer, tmp_path: Path, content: Content,
+                                                   words: WarmlineText) -> None:
+    """With two groups, a request goes to the group with room: the one whose supporters are on duty and free."""
+    running = await start(botapi, tmp_path, content, always_open(words), groups=(GROUP, GROUP2))
+    try:
+        await on_duty(botapi, RIO, group=GROUP2)
+        alice = person(botapi, 1001)
+        await ask(botapi, alice, words)
+        await botapi.wait_for_call("createForumTopic")
+        assert botapi.calls_to("createForumTopic")[0].params["chat_id"] == GROUP2
+    finally:
+        await running.halt()
+    assert_anonymous(botapi)
