@@ -232,6 +232,43 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _test_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", metavar="FILE_OR_FOLDER",
+                        help="conversation files or folders (default: tests/conversations/ and flows/tests/)")
+
+
+@command(_test_args)
+def cmd_test(args: argparse.Namespace, settings: Settings) -> int:
+    """Play the conversation tests (send this, tap that, expect this) against the current flows; exit 1 on failure.
+
+    Example: python -m bot test                      (every file in tests/conversations/ and flows/tests/)
+             python -m bot test tests/conversations/es-doors.yaml
+    """
+    from pathlib import Path
+
+    from bot.flows import display_path
+    from bot.rehearsal import conversation_files, default_paths, run_file
+
+    content = _load(settings, quiet=True)
+    if content is None:
+        print("The flows or resources have errors (listed above), so no conversation could be played: "
+              "fix them first (python -m bot check).", file=sys.stderr)
+        return 1
+    files = conversation_files([Path(p) for p in args.paths] if args.paths else default_paths(settings.flows_dir))
+    if not files:
+        print("No conversation files found: name a file or folder, or add tests/conversations/*.yaml.")
+        return 1
+    failed = 0
+    for path in files:
+        failures = run_file(content, path)
+        failed += bool(failures)
+        print(f"{'FAIL' if failures else 'ok  '} {display_path(path)}")
+        for failure in failures:
+            print(f"  {failure}")
+    print(f"{len(files)} conversations, {failed} failed" + ("" if failed else ": all passed"))
+    return 1 if failed else 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m bot", description="Calgary Support Navigator")
     sub = top.add_subparsers(dest="command", metavar="COMMAND")
