@@ -251,7 +251,7 @@ def silent(last_person: int | None, last_supporter: int | None, now: int, minute
     """The person wrote last and the supporter has not answered for `minutes`."""
     if last_person is None:
         return False
-    return (last_supporter or 0) < last_person and now - last_person >= minutes * 60
+    return (last_supporter or 0) <= last_person and now - last_person >= minutes * 60  # seconds: a tie is silence
 
 
 def idle(last_person: int | None, last_supporter: int | None, now: int, minutes: int) -> bool:

@@ -390,9 +390,11 @@ async def test_forget_closes_the_handoff_and_leaves_no_row(bot: Bot, words: Warm
     alice = person(server, 1001)
     await ask(server, alice, words)
     alice.send("/forget")
+    confirm = await wait_text(server, alice.id, "Erase this chat?")
+    alice.tap(next(d for _, d in buttons(confirm) if d.endswith("|0")), confirm["message_id"])
     await wait_text(server, GROUP, "erased their chat")
-    await server.wait_for(lambda: True)
-    await asyncio.sleep(0.3)
+    await server.wait_for_call("closeForumTopic")
+    await server.wait_for_call("deleteMessages")
     assert await bot.edge.store.handoffs() == []
 
 
