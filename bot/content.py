@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.flows import Flows, read_flows
+from bot.privacy import WORDS_FILE, load_privacy_words
 from bot.problems import Problem, has_errors, sort_problems
 from bot.resources import Directory, load_directory
 from bot.validation import check_flows
@@ -56,6 +57,8 @@ def load_content(flows_dir: Path, resources_dir: Path) -> tuple[Content | None, 
     flows, problems = read_flows(flows_dir)
     if not has_errors(problems):
         problems += check_flows(flows)
+    if (flows_dir / WORDS_FILE).is_file():  # /privacy's words (bot/privacy.py); a test's own flows may lack it
+        problems += load_privacy_words(flows_dir)[1]
     directory, resource_problems = load_directory(resources_dir)
     problems = sort_problems([*problems, *resource_problems])
     if has_errors(problems):
