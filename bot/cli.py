@@ -131,10 +131,15 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
     Example: TELEGRAM_BOT_TOKEN=123:abc python -m bot run
     """
-    from bot import telegram
+    from bot import telegram, warmline
 
     settings.require_token()
-    return int(telegram.run(settings, watch=args.watch) or 0)
+    try:
+        handoff = warmline.from_settings(settings)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return int(telegram.run(settings, watch=args.watch, handoff=handoff) or 0)
 
 
 def _graph_args(parser: argparse.ArgumentParser) -> None:

@@ -10,7 +10,9 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.flows import Flows, read_flows
+from bot.flows import Flows, display_path, read_flows
+from bot.handoff import FILE as WARMLINE_FILE
+from bot.handoff import load_warmline
 from bot.privacy import WORDS_FILE, load_privacy_words
 from bot.problems import Problem, has_errors, sort_problems
 from bot.resources import Directory, load_directory
@@ -59,6 +61,9 @@ def load_content(flows_dir: Path, resources_dir: Path) -> tuple[Content | None, 
         problems += check_flows(flows)
     if (flows_dir / WORDS_FILE).is_file():  # /privacy's words (bot/privacy.py); a test's own flows may lack it
         problems += load_privacy_words(flows_dir)[1]
+    warmline = flows_dir / WARMLINE_FILE
+    if warmline.is_file():  # the warm line's hours and words (bot/handoff.py); the bot refuses a broken one too
+        problems += load_warmline(warmline, display_path(warmline))[1]
     directory, resource_problems = load_directory(resources_dir)
     problems = sort_problems([*problems, *resource_problems])
     if has_errors(problems):
