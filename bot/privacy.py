@@ -216,15 +216,22 @@ class WarmLineHooks:
 
 async def purge_expired(store: Store, settings: Settings, now: datetime,
                         hooks: WarmLineHooks | None = None) -> int:
-    """Delete what is past its time: sessions idle past session_days, message ids past 48 hours, closed
-    handoffs past handoff_days (through the warm line's hook), and quiet-erase choices of expired sessions.
+    """Delete what is past its time: sessions idle past session_days, message ids past 48 hours, relayed update
+    ids past 2 days, closed handoffs past handoff_days (through the warm line's hook, when it sets one), and
+    quiet-erase choices of expired sessions.
     Only anonymous daily counts remain. Returns how many rows went.
     """
     gone = await store.purge(now, session_days=settings.session_days, sent_hours=MESSAGE_ID_HOURS)
     gone += await store.purge_quiet_erase()
+    gone += await store.purge_relayed(now)
     if hooks is not None and hooks.purge_closed is not None:
         gone += await hooks.purge_closed(now, settings.handoff_days)
     return gone
+
+
+def delete_topics(settings: Settings) -> bool:
+    """WARMLINE_DELETE_TOPICS=1: on /forget the warm line deletes the person's topic instead of closing it."""
+    return settings.extra.get("WARMLINE_DELETE_TOPICS", "").strip().lower() in ("1", "true", "yes")
 
 
 # -- "can't talk now" ---------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from bot.privacy import (
     PrivacyWords,
     WarmLineHooks,
     brief_reply,
+    delete_topics,
     duration,
     kept_text,
     load_privacy_words,
@@ -161,7 +162,8 @@ def test_other_callback_data_is_not_a_quiet_choice(data: str) -> None:
 
 
 async def test_purge_expired_keeps_only_what_is_within_its_time(store: Store) -> None:
-    """Idle sessions, old message ids, orphaned quiet-erase choices and the warm line's closed handoffs go;
+    """Idle sessions, old message and relayed update ids, orphaned quiet-erase choices and the warm line's
+    closed handoffs go;
     counts and recent data stay; the total is returned."""
     old, fresh = store.person_key(1), store.person_key(2)
     await store.save_turn(old, {"node": "main.menu"}, now=NOW - timedelta(days=31))
@@ -171,6 +173,8 @@ async def test_purge_expired_keeps_only_what_is_within_its_time(store: Store) ->
     await store.remember_sent(fresh, 10, NOW - timedelta(hours=49))
     await store.remember_sent(fresh, 11, NOW - timedelta(hours=1))
     await store.count("door:work", now=NOW - timedelta(days=400))
+    relayed = await store.relay_add(1, fresh, "in", {"text": "x"}, update_id=99, now=NOW - timedelta(days=3))
+    await store.relay_done(relayed or 0)   # delivered; its update id is kept to refuse a redelivery, for 2 days
     calls: list[tuple[datetime, int]] = []
 
     async def purge_closed(now: datetime, days: int) -> int:
@@ -179,13 +183,20 @@ async def test_purge_expired_keeps_only_what_is_within_its_time(store: Store) ->
 
     settings = Settings(session_days=30, handoff_days=7)
     gone = await purge_expired(store, settings, NOW, WarmLineHooks(purge_closed=purge_closed))
-    assert gone == 1 + 1 + 1 + 5  # old session, message 10, old's quiet erase, the warm line's five
+    assert gone == 1 + 1 + 1 + 1 + 5  # old session, message 10, old's quiet erase, update 99, the warm line's
     assert calls == [(NOW, 7)]
     assert await store.load_session(old) is None
     assert await store.load_session(fresh) is not None
     assert await store.quiet_erase() == [(fresh, 1)]
     assert await store.sent_messages(fresh, NOW - timedelta(days=9)) == [11]
     assert await store.counts() == [((NOW - timedelta(days=400)).date().isoformat(), "door:work", 1)]
+
+
+@pytest.mark.parametrize(("value", "deletes"), [("1", True), ("true", True), ("", False), ("0", False)])
+def test_deleting_topics_is_a_staff_choice(value: str, deletes: bool) -> None:
+    """WARMLINE_DELETE_TOPICS=1 asks for the person's topic to be deleted on /forget, not just closed."""
+    assert delete_topics(Settings.from_environ({"WARMLINE_DELETE_TOPICS": value}, dotenv=Path("/nonexistent"))) \
+        is deletes
 
 
 async def test_purge_expired_works_without_a_warm_line(store: Store) -> None:
