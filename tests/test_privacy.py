@@ -163,8 +163,7 @@ def test_other_callback_data_is_not_a_quiet_choice(data: str) -> None:
 
 async def test_purge_expired_keeps_only_what_is_within_its_time(store: Store) -> None:
     """Idle sessions, old message and relayed update ids, orphaned quiet-erase choices and the warm line's
-    closed handoffs go;
-    counts and recent data stay; the total is returned."""
+    closed handoffs go; counts and recent data stay; the total is returned."""
     old, fresh = store.person_key(1), store.person_key(2)
     await store.save_turn(old, {"node": "main.menu"}, now=NOW - timedelta(days=31))
     await store.save_turn(fresh, {"node": "main.menu"}, now=NOW - timedelta(days=29))
