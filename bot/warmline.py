@@ -57,14 +57,15 @@ class Warmline:
     """The warm line: construct with the loaded flows/warmline.yaml, pass to bot.telegram.serve(handoff=...).
 
     `per_minute`/`burst` pace each group (Telegram allows about 20 messages a minute in one group; 0 turns
-    pacing off, for benchmarks). `tick` is how often the waiting and silence checks run (None: never; tests
-    call `tick()` themselves).
+    pacing off, for benchmarks). `tick` is how often, in seconds, places in line are refreshed and silence and
+    idleness checked (None: the file's refresh_seconds; 0: never, and tests call `tick()` themselves).
     """
 
     def __init__(self, text: WarmlineText, *, per_minute: int = 20, burst: int = 4,
-                 tick: float | None = 30.0) -> None:
+                 tick: float | None = None) -> None:
         self.text = text
-        self.per_minute, self.burst, self.every = per_minute, burst, tick
+        self.per_minute, self.burst = per_minute, burst
+        self.every = float(text.refresh_seconds) if tick is None else tick
         self._edge: Edge | None = None
         self.groups: tuple[int, ...] = ()
         self._pacers: dict[int, Pacer] = {}
@@ -192,7 +193,13 @@ class Warmline:
         await self._set_mode(person, "handoff")
         await self.store.count("warmline_requested", now=now)
         row = (await self.store.handoffs(handoff=hid))[0]
-        await self._open_topic(row)
+        try:
+            await self._open_topic(row)
+        except TelegramError as exc:   # e.g. the bot is not an admin with "manage topics" in the group
+            log.error("could not open a warm-line topic (%s); the person was given the 24/7 lines", exc)
+            await self.close(hid, "failed", say=False)
+            await self._to_person(person, chat_id, f"{self.text.say('nobody', lang)}\n\n{lines}")
+            return
         await self.refresh_waiting()
 
     async def _open_topic(self, row: dict[str, Any], *, message: bool = False) -> None:
@@ -461,7 +468,7 @@ class Warmline:
                                       (((self.text.say("reconnect_button", lang), f"{PREFIX}reconnect|"),),))
             elif reason == "idle":
                 await self._to_person(person, chat, self.text.say("idle_end", lang))
-            elif row["status"] == "taken" or reason == "supporter":
+            elif row["status"] == "taken":
                 await self._to_person(person, chat, self.text.say("closed", lang))
                 await self._to_person(person, chat, self.text.say("helped", lang), ((
                     (self.text.say("yes_button", lang), f"{PREFIX}yes|"),
@@ -523,6 +530,7 @@ class Warmline:
         """Refresh places in line; offer choices after a supporter's silence; end idle conversations gently."""
         now = now or datetime.now(UTC)
         await self.refresh_waiting()
+        await self.store.purge_relayed(now)
         seconds = int(now.timestamp())
         for row in await self.store.handoffs():
             if row["status"] != "taken":

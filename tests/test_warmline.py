@@ -70,7 +70,7 @@ async def start(server: BotApiServer, tmp_path: Path, content: Content, text: Wa
                 groups: tuple[int, ...] = (GROUP,), per_minute: int = 0) -> Bot:
     settings = Settings(token=server.token, base_url=server.base_url, data_dir=tmp_path / "data", rate_limit=0,
                         flows_dir=FLOWS, resources_dir=RESOURCES, warmline_chat_ids=groups)
-    warm = Warmline(text, per_minute=per_minute, tick=None)
+    warm = Warmline(text, per_minute=per_minute, tick=0)
     edge = Edge(settings, content, warm, policy=FAST)
     stop = asyncio.Event()
     before = len(server.calls_to("setMyCommands"))

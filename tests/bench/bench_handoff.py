@@ -58,7 +58,7 @@ async def main(handoffs: int, rounds: int) -> None:
     with tempfile.TemporaryDirectory() as data:
         settings = Settings(token=server.token, base_url=server.base_url, data_dir=Path(data), rate_limit=0,
                             warmline_chat_ids=(GROUP,))
-        warm = Warmline(text, per_minute=0, tick=None)
+        warm = Warmline(text, per_minute=0, tick=0)
         edge = Edge(settings, content, warm, policy=RetryPolicy(first_delay=0.05))
         stop = asyncio.Event()
         task = asyncio.create_task(serve(settings, stop=stop, poll_timeout=1, edge=edge))
