@@ -323,18 +323,24 @@ async def test_restart_mid_handoff_loses_and_doubles_nothing(botapi: BotApiServe
     await wait_text(botapi, alice.id, "is here with you")
     alice.send("first")
     await botapi.wait_for(lambda: len(copies_to(botapi, GROUP)) == 1)
+    botapi.hold("copyMessage")                   # the bot stops while relaying this one
+    alice.send("in flight when the bot stopped")
+    await botapi.wait_for(lambda: botapi.held.get("copyMessage", 0) == 1)
     await running.halt()
     alice.send("second, while the bot was down")
     group.send("reply while down", from_user=SAM, thread_id=100)
+    botapi.release("copyMessage")
     running = await start(botapi, tmp_path, content, always_open(words))
     try:
-        await botapi.wait_for(lambda: len(copies_to(botapi, GROUP)) == 2 and len(copies_to(botapi, alice.id)) == 1)
+        await botapi.wait_for(lambda: len(copies_to(botapi, GROUP)) == 3 and len(copies_to(botapi, alice.id)) == 1)
         botapi.redeliver_all()
         alice.send("third")
-        await botapi.wait_for(lambda: len(copies_to(botapi, GROUP)) == 3)
+        await botapi.wait_for(lambda: len(copies_to(botapi, GROUP)) == 4)
         await asyncio.sleep(0.5)
-        assert len(copies_to(botapi, GROUP)) == 3
+        assert len(copies_to(botapi, GROUP)) == 4
         assert len(copies_to(botapi, alice.id)) == 1
+        ids = [c["message_id"] for c in copies_to(botapi, GROUP)]
+        assert ids == sorted(ids)
     finally:
         await running.halt()
     assert_anonymous(botapi)
