@@ -1,0 +1,34 @@
+"""Every conversation test (tests/conversations/, and staff's own in flows/tests/) passes against the real flows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.content import Content, load_content
+from bot.rehearsal import conversation_files, default_paths, run_file
+
+ROOT = Path(__file__).resolve().parent.parent
+FILES = conversation_files(default_paths(ROOT / "flows"))
+
+
+@pytest.fixture(scope="module")
+def content() -> Content:
+    loaded, problems = load_content(ROOT / "flows", ROOT / "resources")
+    assert loaded is not None, "\n".join(map(str, problems))
+    return loaded
+
+
+def test_every_door_is_tested_in_every_language() -> None:
+    """Each language has its welcome, work, doors and typed-words conversations."""
+    names = {path.name for path in FILES}
+    for lang in ("en", "fr", "es", "tl"):
+        assert {f"{lang}-welcome.yaml", f"{lang}-work.yaml", f"{lang}-doors.yaml", f"{lang}-typed.yaml"} <= names
+
+
+@pytest.mark.parametrize("path", FILES, ids=[path.name for path in FILES])
+def test_conversation_passes(content: Content, path: Path) -> None:
+    """The conversation goes as its file says; a failure reads as python -m bot test prints it."""
+    failures = run_file(content, path)
+    assert not failures, "\n".join(map(str, failures))
