@@ -229,6 +229,11 @@ class Warmline:
         rows = {r["id"]: r for r in await self.store.handoffs(person=person)}
         row = rows.get(int(arg)) if arg.isdigit() else None
         if verb in ("yes", "no"):
+            query = incoming.update.callback_query
+            if query is not None and query.message is not None:   # one answer per conversation: buttons go
+                with contextlib.suppress(TelegramError):
+                    await self._call(partial(self.bot.edit_message_reply_markup, incoming.chat_id,
+                                             query.message.message_id, reply_markup=None))
             await self.store.count(f"warmline_helped:{verb}", now=incoming.now)
             return Turn((Reply(self.text.say("thanks", lang)),), session)
         if verb in ("cancel", "end") and row is not None:

@@ -215,14 +215,16 @@ async def test_two_supporters_three_people_take_relay_media_and_end(bot: Bot, wo
     await asyncio.sleep(0.3)
     assert len(copies_to(server, alice.id)) == 5
     assert all(c["from_chat_id"] == GROUP for c in copies_to(server, alice.id))
-    # chi is still waiting and was never relayed to anyone
+    # chi is still waiting, was never relayed to anyone, and her place in line moved up from 3 to 1
     assert not copies_to(server, chi.id)
+    await wait_text(server, chi.id, words.say("queued", "fr", position=1, wait=words.say("wait_soon", "fr")))
     group.send("/end", from_user=SAM, thread_id=100)
     helped = await wait_text(server, alice.id, words.say("helped", "en"))
     await server.wait_for_call("closeForumTopic")
     assert server.calls_to("closeForumTopic")[0].params["message_thread_id"] == 100
     alice.tap(buttons(helped)[0][1], helped["message_id"])
     await wait_text(server, alice.id, words.say("thanks", "en"))
+    assert not buttons(server.message(alice.id, helped["message_id"]) or {})
     counts = {name: n for _, name, n in await bot.edge.store.counts()}
     assert counts["warmline_helped:yes"] == 1
     assert counts["warmline_taken"] == 2
