@@ -10,6 +10,7 @@ say honestly that nothing close was found and offer 211 and a person.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 import unicodedata
@@ -18,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from rapidfuzz import fuzz, process
@@ -30,12 +32,15 @@ NAME_WEIGHT = 1.0
 KEYWORD_WEIGHT = 1.0
 CATEGORY_WEIGHT = (0.85, 0.65)  # the first (main) category, then the others
 SUMMARY_WEIGHT = 0.4
-PHRASE_BONUS = 0.35
-NAME_BONUS = 0.5  # every word of a keyword phrase ("kept my passport") was written
+PHRASE_BONUS = 0.35  # every word of a keyword phrase ("kept my passport") was written
+NAME_BONUS = 0.5  # every word of the service's name was written
 OPEN_NOW_BOOST = 1.12
 FILTER_BOOST = 1.3
-STRONG = 0.85            # a word this close to an indexed one may carry a result on its own
+STRONG = 0.85  # a word this close to an indexed one may carry a result on its own
 CANDIDATES = 60  # re-ranking by hours and fit looks only at this many best text matches
+# Per word, only its heaviest postings are read: a word shared by thousands of services (a category word)
+# gives them all the same weight, so reading more would change ties, not what comes first.
+POSTINGS_READ = 400
 
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -54,8 +59,9 @@ class Index:
     """Words -> {resource position: weight}; built once, read by every query."""
 
     postings: dict[str, dict[int, float]]
-    by_length: dict[int, list[str]]
-    phrases: tuple[tuple[tuple[str, ...], ...], ...]  # per resource: its multi-word keywords, as word tuples
+    impact: dict[str, tuple[tuple[int, float], ...]]  # the same, heaviest first, at most POSTINGS_READ long
+    pools: dict[tuple[int, str, int], list[str]]  # (0, first letter, length) and (1, second letter, length)
+    phrases: tuple[tuple[tuple[frozenset[str], float], ...], ...]  # per resource: keyword phrases, their bonus
     names: tuple[frozenset[str], ...]  # per resource: the words of its name
     stopwords: frozenset[str]
 
@@ -73,13 +79,28 @@ def prepare(directory: Directory) -> Index:
         return cached
     stop = frozenset(w for s in directory.lexicon.stopwords for w in words(s))
     raw: dict[str, dict[int, float]] = defaultdict(dict)
-    phrases: list[tuple[tuple[str, ...], ...]] = []
+    phrases: list[tuple[tuple[frozenset[str], float], ...]] = []
     names: list[frozenset[str]] = []
 
     def add(text: str, position: int, weight: float) -> None:
-        for word in words(text):
+        add_words(words(text), position, weight)
+
+    def add_words(tokens: Iterable[str], position: int, weight: float) -> None:
+        for word in tokens:
             if len(word) > 1 and word not in stop and raw[word].get(position, 0.0) < weight:
                 raw[word][position] = weight
+
+    category_tokens = {  # every service of a category shares its words: split them once
+        category: tuple(
+            dict.fromkeys(
+                [
+                    *words(category.replace("_", " ")),
+                    *(w for _, ws in directory.lexicon.words_for(category) for text in ws for w in words(text)),
+                ]
+            )
+        )
+        for category in {c for r in directory.resources for c in r.categories}
+    }
 
     for position, resource in enumerate(directory.resources):
         add(resource.name, position, NAME_WEIGHT)
@@ -89,16 +110,12 @@ def prepare(directory: Directory) -> Index:
         for _, keywords in resource.keywords:
             for keyword in keywords:
                 add(keyword, position, KEYWORD_WEIGHT)
-                tokens = tuple(w for w in words(keyword) if w not in stop and len(w) > 1)
+                tokens = frozenset(w for w in words(keyword) if w not in stop and len(w) > 1)
                 if len(tokens) > 1:
-                    own_phrases.append(tokens)
+                    own_phrases.append((tokens, PHRASE_BONUS * min(len(tokens), 3) / 2))
         phrases.append(tuple(own_phrases))
         for rank, category in enumerate(resource.categories):
-            weight = CATEGORY_WEIGHT[min(rank, 1)]
-            add(category.replace("_", " "), position, weight)
-            for _, category_words in directory.lexicon.words_for(category):
-                for word in category_words:
-                    add(word, position, weight)
+            add_words(category_tokens[category], position, CATEGORY_WEIGHT[min(rank, 1)])
         for _, summary in resource.summary:
             add(summary, position, SUMMARY_WEIGHT)
     total = max(len(directory.resources), 1)
@@ -107,10 +124,15 @@ def prepare(directory: Directory) -> Index:
         # Rare words say more: a word on every card ("calgary") counts about half as much as a unique one.
         rarity = 0.5 + 0.5 * math.log(1 + total / len(weights)) / math.log(1 + total)
         postings[word] = {position: weight * rarity for position, weight in weights.items()}
-    by_length: dict[int, list[str]] = defaultdict(list)
+    pools: dict[tuple[int, str, int], list[str]] = defaultdict(list)
     for word in postings:
-        by_length[len(word)].append(word)
-    index = Index(postings, dict(by_length), tuple(phrases), tuple(names), stop)
+        for place in (0, 1):
+            pools[(place, word[place], len(word))].append(word)
+    impact = {
+        word: tuple(sorted(weights.items(), key=lambda item: -item[1])[:POSTINGS_READ])
+        for word, weights in postings.items()
+    }
+    index = Index(postings, impact, dict(pools), tuple(phrases), tuple(names), stop)
     directory.cache["index"] = index
     directory.cache["expand"] = lru_cache(maxsize=4096)(lambda w: _expand(index, w))
     return index
@@ -127,18 +149,20 @@ def _expand(index: Index, word: str) -> tuple[tuple[str, float], ...]:
         found[word] = 1.0  # a word we know is taken as meant, not as a typo of a neighbour ("refugee", "refuge")
     cutoff = _cutoff(len(word))
     if cutoff < 100 and not found:
+        # Near spellings share the first or the second letter ("shleter", "vrugs"); comparing only with those
+        # keeps a never-seen word cheap even with 20,000 indexed words.
         for length in range(len(word) - 2, len(word) + 3):
-            pool = index.by_length.get(length)
-            if not pool:
-                continue
-            for candidate, score, _ in process.extract(
-                word, pool, scorer=fuzz.ratio, score_cutoff=cutoff, limit=3
-            ):
-                found.setdefault(candidate, score / 100.0)
+            for place in (0, 1):
+                pool = index.pools.get((place, word[place], length))
+                if pool:
+                    for candidate, score, _ in process.extract(
+                        word, pool, scorer=fuzz.ratio, score_cutoff=cutoff, limit=3
+                    ):
+                        found[candidate] = max(found.get(candidate, 0.0), score / 100.0)
     # A long word written as the start of an indexed one ("traffick" -> "trafficking") counts too.
     if len(word) >= 5 and not found:
         for length in range(len(word) + 3, len(word) + 7):
-            for candidate in index.by_length.get(length, ()):
+            for candidate in index.pools.get((0, word[0], length), ()):
                 if candidate.startswith(word):
                     found[candidate] = 0.85
     return tuple(found.items())
@@ -166,39 +190,42 @@ def search(
     expand = directory.cache["expand"]
     query_words = [w for w in dict.fromkeys(words(query)) if len(w) > 1 and w not in index.stopwords]
     wanted = set(categories)
-    scores: dict[int, float] = defaultdict(float)
+    scores: dict[int, float] = {}
     matched: set[str] = set()
+    add = scores.get
     for word in query_words:
-        best: dict[int, float] = {}
-        for candidate, similarity in expand(word):
+        expansions = expand(word)
+        for candidate, similarity in expansions:
             if similarity >= STRONG:
                 matched.add(candidate)
-            closeness = similarity**2  # a near spelling counts for less than the word itself
-            for position, weight in index.postings[candidate].items():
+        if len(expansions) == 1:  # the usual case, kept tight: one known word, its postings added in place
+            candidate, similarity = expansions[0]
+            closeness = similarity * similarity
+            for position, weight in index.impact[candidate]:
+                scores[position] = add(position, 0.0) + closeness * weight
+            continue
+        best: dict[int, float] = {}
+        for candidate, similarity in expansions:
+            closeness = similarity * similarity  # a near spelling counts for less than the word itself
+            for position, weight in index.impact[candidate]:
                 value = closeness * weight
                 if value > best.get(position, 0.0):
                     best[position] = value
         for position, value in best.items():
-            scores[position] += value
+            scores[position] = add(position, 0.0) + value
     resources = directory.resources
     if not query_words and wanted:
-        scores = defaultdict(
-            float,
-            {
-                p: 1.0 + 0.2 * (r.categories[0] in wanted)
-                for p, r in enumerate(resources)
-                if wanted & set(r.categories)
-            },
-        )
+        scores = {
+            p: 1.0 + 0.2 * (r.categories[0] in wanted) for p, r in enumerate(resources) if wanted & set(r.categories)
+        }
     elif wanted:
-        scores = defaultdict(
-            float, {p: s for p, s in scores.items() if wanted & set(resources[p].categories)}
-        )
-    ranked = sorted(scores.items(), key=lambda item: -item[1])[: max(CANDIDATES, offset + limit)]
+        scores = {p: s for p, s in scores.items() if wanted & set(resources[p].categories)}
+    ranked = heapq.nlargest(max(CANDIDATES, offset + limit), scores.items(), key=itemgetter(1))
     hits = []
     for position, score in ranked:
         resource = resources[position]
-        score += _phrase_bonus(index.phrases[position], matched)
+        if len(matched) > 1:
+            score += max((bonus for phrase, bonus in index.phrases[position] if phrase <= matched), default=0.0)
         if index.names[position] and index.names[position] <= matched:
             score += NAME_BONUS  # the person wrote the service's name
         if score < min_score or not ((wanted and not query_words) or _has_strong(index, position, matched)):
@@ -212,14 +239,6 @@ def search(
 def _has_strong(index: Index, position: int, matched: set[str]) -> bool:
     """Whether a written word, or a close spelling of it, points at this resource (not only a far one)."""
     return any(position in index.postings[word] for word in matched)
-
-
-def _phrase_bonus(phrases: Iterable[tuple[str, ...]], matched: set[str]) -> float:
-    bonus = 0.0
-    for phrase in phrases:
-        if all(word in matched for word in phrase):
-            bonus = max(bonus, PHRASE_BONUS * min(len(phrase), 3) / 2)
-    return bonus
 
 
 def _fit(resource: Resource, filters: Sequence[str], open_now: bool | None, lang: str) -> float:
