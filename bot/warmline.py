@@ -28,7 +28,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes, Messag
 
 from bot import handoff as decide
 from bot.delivery import retry_after_seconds, with_retries
-from bot.handoff import Item, Pacer, Supporter, WarmlineText
+from bot.handoff import Supporter, WarmlineText
+from bot.relay import GroupQueues
 from bot.safety import is_danger
 from bot.settings import Settings
 from bot.store import Store
@@ -42,7 +43,6 @@ T = TypeVar("T")
 PREFIX = "w|"                    # callback data of warm-line buttons; the engine's never starts so
 LIVE = ("queued", "taken", "leaving")
 PASS_THROUGH = frozenset({"menu", "forget", "start", "help", "language"})   # commands the engine still answers
-GONE_WORDS = ("thread not found", "topic_deleted", "topic_closed", "topic not found")
 Rows = tuple[tuple[tuple[str, str], ...], ...]   # buttons as (label, callback data) rows
 
 
@@ -68,10 +68,7 @@ class Warmline:
         self.every = float(text.refresh_seconds) if tick is None else tick
         self._edge: Edge | None = None
         self.groups: tuple[int, ...] = ()
-        self._pacers: dict[int, Pacer] = {}
-        self._queues: dict[int, list[Item]] = {}
-        self._meta: dict[int, tuple[int, dict[str, Any]]] = {}   # relay row -> (handoff id, message)
-        self._wake: dict[int, asyncio.Event] = {}
+        self._queues: GroupQueues | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._person_locks: dict[int, asyncio.Lock] = {}
         self._shown: dict[int, str] = {}                           # handoff -> waiting text last shown
@@ -88,14 +85,12 @@ class Warmline:
         """Open topics a crash left unopened, queue what was waiting to be relayed, start the workers."""
         self._edge = edge
         self.groups = edge.settings.warmline_chat_ids
-        for group in self.groups:
-            self._pacers[group] = Pacer(self.per_minute, self.burst)
-            self._queues[group] = []
-            self._wake[group] = asyncio.Event()
-            self._tasks.append(asyncio.create_task(self._group_worker(group)))
+        self._queues = GroupQueues(self.bot, self.store, self._call, partial(self.close, reason="topic_gone"),
+                                   per_minute=self.per_minute, burst=self.burst, clock=self.clock)
+        self._queues.open(self.groups)
         for row in await self.store.handoffs():
-            if row["status"] in ("queued",) and row["thread"] is None:
-                await self._open_topic(row)
+            if row["status"] in ("queued", "left") and row["thread"] is None:
+                await self._open_topic(row, message=row["status"] == "left")
         outgoing: set[int] = set()
         for row_id, hid, direction, message in await self.store.relay_pending():
             if direction == "in":
@@ -108,6 +103,8 @@ class Warmline:
             self._tasks.append(asyncio.create_task(self._ticker(self.every)))
 
     async def stop(self) -> None:
+        if self._queues is not None:
+            await self._queues.close()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -170,6 +167,11 @@ class Warmline:
     def store(self) -> Store:
         return self.edge.store
 
+    @property
+    def queues(self) -> GroupQueues:
+        assert self._queues is not None, "Warmline.start() first"
+        return self._queues
+
     async def request(self, person: str, chat_id: int, lang: str, topic: str, path: tuple[str, ...],
                       now: datetime) -> None:
         """A person asked for a person: queue them (topic + card) or, out of hours, say so and offer a message."""
@@ -211,7 +213,7 @@ class Warmline:
                 queued[other["group_chat"]] = queued.get(other["group_chat"], 0) + 1
         group = decide.choose_group(self.groups, supporters, queued, self.text.capacity)
         guest = decide.alias(row["token"])
-        await self._slot(group)
+        await self.queues.slot(group)
         topic = await self._call(partial(self.bot.create_forum_topic, group,
                                          decide.topic_name(guest, row["language"], row["topic"])))
         await self.store.handoff_update(row["id"], group_chat=group, thread=topic.message_thread_id)
@@ -268,50 +270,10 @@ class Warmline:
 
     async def _queue_in(self, row_id: int, hid: int, payload: dict[str, Any]) -> None:
         rows = await self.store.handoffs(handoff=hid)
-        if not rows or rows[0]["group_chat"] not in self._queues or rows[0]["thread"] is None:
+        if not rows or not self.queues.knows(rows[0]["group_chat"]) or rows[0]["thread"] is None:
             await self.store.relay_done(row_id)
             return
-        group = rows[0]["group_chat"]
-        self._meta[row_id] = (hid, payload)
-        self._queues[group].append(Item(row_id, rows[0]["thread"], payload.get("text")))
-        self._wake[group].set()
-
-    async def _group_worker(self, group: int) -> None:
-        """Send the group's queue in order, under the pacer; while it waits, texts pile up and merge."""
-        queue, wake = self._queues[group], self._wake[group]
-        while True:
-            if not queue:
-                wake.clear()
-                await wake.wait()
-                continue
-            await self._slot(group)
-            batch = decide.next_batch(queue)
-            try:
-                await self._send_batch(group, batch)
-            except Exception:   # a worker must outlive any one message; the next one may go
-                log.exception("relaying into a warm-line topic failed; message dropped")
-            for item in batch:
-                queue.remove(item)
-                self._meta.pop(item.row, None)
-
-    async def _send_batch(self, group: int, batch: tuple[Item, ...]) -> None:
-        hid, first = self._meta[batch[0].row]
-        try:
-            if len(batch) == 1:
-                await self._call(partial(self.bot.copy_message, group, first["from_chat"], first["message_id"],
-                                         message_thread_id=batch[0].thread))
-            else:
-                merged = "\n\n".join(item.text or "" for item in batch)
-                await self._call(partial(self.bot.send_message, group, merged, message_thread_id=batch[0].thread))
-        except BadRequest as exc:
-            if any(word in exc.message.lower() for word in GONE_WORDS):
-                await self.store.relay_done(*(item.row for item in batch))
-                await self.close(hid, "topic_gone")
-                return
-            log.warning("Telegram refused a relayed message (%s); dropped", exc.message)
-        except Forbidden:
-            log.error("the bot cannot write in a warm-line group; check it is an admin there")
-        await self.store.relay_done(*(item.row for item in batch))
+        self.queues.add(rows[0]["group_chat"], rows[0]["thread"], row_id, hid, payload)
 
     # -- the supporters' side -------------------------------------------------------------------------------
 
@@ -604,19 +566,10 @@ class Warmline:
     async def _call(self, call: Callable[[], Awaitable[T]]) -> T:
         return await with_retries(call, self.edge.policy)
 
-    async def _slot(self, group: int) -> None:
-        """Wait until the group's pacer lets one more message go, and take it."""
-        pacer = self._pacers.get(group)
-        if pacer is None:
-            return
-        while (wait := pacer.delay(self.clock())) > 0:  # noqa: ASYNC110 - a timed wait for a token, not a task
-            await asyncio.sleep(wait)
-        pacer.spend(self.clock())
-
     async def _to_group(self, group: int | None, thread: int | None, text: str, buttons: Rows = ()) -> int | None:
         if group is None:
             return None
-        await self._slot(group)
+        await self.queues.slot(group)
         try:
             sent = await self._call(partial(self.bot.send_message, group, text, message_thread_id=thread,
                                             reply_markup=markup(buttons)))
