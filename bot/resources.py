@@ -123,7 +123,11 @@ class Directory:
     cache: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def get(self, resource_id: str) -> Resource | None:
-        return next((r for r in self.resources if r.id == resource_id), None)
+        by_id = self.cache.get("by_id")
+        if by_id is None:
+            by_id = self.cache["by_id"] = {r.id: r for r in self.resources}
+        found: Resource | None = by_id.get(resource_id)
+        return found
 
     def __len__(self) -> int:
         return len(self.resources)

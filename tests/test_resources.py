@@ -105,6 +105,21 @@ def test_stale_verifications_are_warnings(loaded: tuple[Directory, list[Problem]
     assert all(p.severity == "warning" and p.subject == "resource" for p in stale)
 
 
+def test_search_words_cover_every_category_in_every_language(loaded: tuple[Directory, list[Problem]]) -> None:
+    """search.yaml gives everyday words for each category in en, fr, es and tl."""
+    directory, problems = loaded
+    assert [str(p) for p in problems if p.path.endswith("search.yaml")] == []
+    for category in CATEGORIES:
+        assert {lang for lang, words in directory.lexicon.words_for(category) if words} == set(LANGUAGES), category
+
+
+def test_get_finds_a_service_by_id(loaded: tuple[Directory, list[Problem]]) -> None:
+    """Directory.get returns the service with that id, or None."""
+    directory, _ = loaded
+    assert directory.get("alberta-211") is directory.resources[[r.id for r in directory.resources].index("alberta-211")]
+    assert directory.get("no-such-service") is None
+
+
 def test_labels_have_every_key_in_every_language(loaded: tuple[Directory, list[Problem]]) -> None:
     """labels.yaml gives each language every English key with the same placeholders."""
     directory, problems = loaded
