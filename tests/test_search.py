@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -139,3 +140,13 @@ def test_hits_as_json_has_the_cli_contract() -> None:
     assert all({"id", "name", "categories", "score"} <= set(row) for row in rows)
     assert isinstance(rows[0]["categories"], list)
     assert isinstance(rows[0]["score"], float)
+
+
+def test_cli_search_json(capsys: pytest.CaptureFixture[str]) -> None:
+    """`python -m bot search QUERY --json --limit N` prints at most N objects with id, name, categories, score."""
+    from bot.cli import main
+
+    assert main(["search", "mi jefe tiene mi pasaporte", "--lang", "es", "--limit", "2", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert 1 <= len(rows) <= 2
+    assert all({"id", "name", "categories", "score"} <= set(row) for row in rows)
