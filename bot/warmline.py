@@ -94,7 +94,7 @@ class Warmline:
         outgoing: set[int] = set()
         for row_id, hid, direction, message in await self.store.relay_pending():
             if direction == "in":
-                await self._queue_in(row_id, hid, message)
+                await self._queue_in(row_id, hid, message, None)
             else:
                 outgoing.add(hid)
         for hid in sorted(outgoing):
@@ -266,10 +266,10 @@ class Warmline:
         payload = {"from_chat": message.chat_id, "message_id": message.message_id, "text": message.text}
         row_id = await self.store.relay_add(row["id"], row["person"], "in", payload, update_id=update_id, now=now)
         if row_id is not None:
-            await self._queue_in(row_id, row["id"], payload)
+            await self._queue_in(row_id, row["id"], payload, row)
 
-    async def _queue_in(self, row_id: int, hid: int, payload: dict[str, Any]) -> None:
-        rows = await self.store.handoffs(handoff=hid)
+    async def _queue_in(self, row_id: int, hid: int, payload: dict[str, Any], row: dict[str, Any] | None) -> None:
+        rows = [row] if row is not None else await self.store.handoffs(handoff=hid)
         if not rows or not self.queues.knows(rows[0]["group_chat"]) or rows[0]["thread"] is None:
             await self.store.relay_done(row_id)
             return

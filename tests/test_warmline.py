@@ -462,6 +462,9 @@ async def test_a_burst_of_30_stays_under_the_group_limit_in_order(botapi: BotApi
         sends = sorted(c.at for c in botapi.calls if c.params.get("chat_id") == GROUP and
                        c.method in ("sendMessage", "copyMessage", "createForumTopic"))
         assert all(sum(1 for t in sends if s <= t < s + 60) <= 20 for s in sends)
+        relays = [c for c in botapi.calls if c.params.get("message_thread_id") == 100 and
+                  (c.method == "copyMessage" or "line " in c.params.get("text", ""))]
+        assert len(relays) < 30                    # some waited for the pacer and went out merged
         merged = [t for t in arrived() if not t.startswith("#")]
         assert merged == sorted(merged)
     finally:
@@ -479,6 +482,21 @@ async def test_requests_spread_over_several_groups(botapi: BotApiServer, tmp_pat
         await ask(botapi, alice, words)
         await botapi.wait_for_call("createForumTopic")
         assert botapi.calls_to("createForumTopic")[0].params["chat_id"] == GROUP2
+    finally:
+        await running.halt()
+    assert_anonymous(botapi)
+
+
+async def test_without_a_warm_line_group_the_person_gets_the_24_7_lines(
+        botapi: BotApiServer, tmp_path: Path, content: Content, words: WarmlineText) -> None:
+    """WARMLINE_CHAT_ID unset: asking for a person says so plainly and gives the 24/7 lines."""
+    running = await start(botapi, tmp_path, content, always_open(words), groups=())
+    try:
+        alice = person(botapi, 1001)
+        await talk(botapi, alice)
+        shown = await wait_text(botapi, alice.id, "1-833-900-1010")
+        assert words.say("not_set_up", "en") in shown["text"]
+        assert not botapi.calls_to("createForumTopic")
     finally:
         await running.halt()
     assert_anonymous(botapi)
