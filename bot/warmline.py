@@ -70,6 +70,7 @@ class Warmline:
         self.groups: tuple[int, ...] = ()
         self._queues: GroupQueues | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._flushing: set[asyncio.Task[None]] = set()             # copies to people under way
         self._person_locks: dict[int, asyncio.Lock] = {}
         self._shown: dict[int, str] = {}                           # handoff -> waiting text last shown
         self.clock: Callable[[], float] = time.monotonic
@@ -103,6 +104,8 @@ class Warmline:
             self._tasks.append(asyncio.create_task(self._ticker(self.every)))
 
     async def stop(self) -> None:
+        if self._flushing:   # let copies under way finish: cut off, one might be sent again after a restart
+            await asyncio.wait(self._flushing, timeout=5)
         if self._queues is not None:
             await self._queues.close()
         for task in self._tasks:
@@ -326,10 +329,14 @@ class Warmline:
         payload = {"from_chat": message.chat_id, "message_id": message.message_id}
         if await self.store.relay_add(row["id"], row["person"], "out", payload, update_id=update_id,
                                       now=now) is not None:
-            await self._flush_out(row["id"])
             if row["status"] == "left":
+                await self._flush_out(row["id"])
                 await self._to_group(row["group_chat"], row["thread"],
                                      self.text.staff_say("answer_sent", alias=decide.alias(row["token"])))
+            else:   # the supporter's next message need not wait for this copy; the handoff's lock keeps order
+                task = asyncio.create_task(self._flush_out(row["id"]))
+                self._flushing.add(task)
+                task.add_done_callback(self._flushing.discard)
 
     async def _flush_out(self, hid: int) -> None:
         """Copy a handoff's queued supporter messages to the person, in order; a 403 closes the handoff."""
