@@ -293,6 +293,7 @@ class Warmline:
             who = await self.supporter_alias(user.id, group)
             key = "duty_on" if name == "onduty" else "duty_off"
             await self._to_group(group, thread, self.text.staff_say(key, supporter=who))
+            await self.refresh_waiting()     # the honest wait changes with who is on duty
             return
         if name == "alias":
             chosen = command[1].strip()[:40] if len(command) > 1 else ""
@@ -535,6 +536,9 @@ class Warmline:
             minutes = decide.estimate_minutes(position, free, duty, self.text.minutes_per_conversation)
             words = self.text.say("queued", lang, position=position,
                                   wait=decide.wait_words(self.text, lang, minutes))
+            if minutes is None:   # everyone went off duty: no estimate would be honest; say so, give the lines
+                words = "\n\n".join((self.text.say("nobody", lang), self.text.say("lines", lang),
+                                       self.text.say("place", lang, position=position)))
             if self._shown.get(row["id"]) == words:
                 continue
             chat = await self.store.chat_id(row["person"])

@@ -261,6 +261,9 @@ async def test_cancel_while_waiting(bot: Bot, words: WarmlineText) -> None:
     await on_duty(server, SAM)
     alice = person(server, 1001)
     waiting = await ask(server, alice, words)
+    server.group(GROUP).send("/offduty", from_user=SAM)      # nobody left on duty: the wait is not guessed
+    await wait_text(server, alice.id, "1-833-900-1010")
+    assert words.say("place", "en", position=1) in (server.message(alice.id, waiting["message_id"]) or {})["text"]
     alice.tap(buttons(waiting)[0][1], waiting["message_id"])
     await wait_text(server, alice.id, words.say("cancelled", "en"))
     await server.wait_for_call("closeForumTopic")
