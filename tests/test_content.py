@@ -22,9 +22,9 @@ MAX_ENGLISH_GRADE = 8.0
 # Phone-number-like: 403-266-4357, 1-833-900-1010, 310-1818, the short lines, and Kids Help Phone's text number.
 PHONE = re.compile(r"(?<![\d-])(?:1-)?\d{3}-\d{3}-\d{4}(?![\d-])|(?<![\d-])\d{3}-\d{4}(?![\d-])"
                    r"|(?<![\d-])(?:911|988|211|811|686868)(?![\d-])")
-SOURCE_WORDS = ("Source", "Fuente")
+SOURCE_WORDS = ("Source", "Fuente", "Pinagmulan")
 # What a readability formula should not count: sources, web addresses, numbers, commands, bullets, emoji.
-NOT_PROSE = (re.compile(r"\((?:Source|Fuente)[^)]*\)"), re.compile(r"\S+\.(?:ca|com|org)\S*"),
+NOT_PROSE = (re.compile(r"\((?:Source|Fuente|Pinagmulan)[^)]*\)"), re.compile(r"\S+\.(?:ca|com|org)\S*"),
              re.compile(r"(?:1-)?\d[\d-]{5,}\d"), re.compile(r"(?<!\w)/\w+"), re.compile(r"[•▸↩💬🚨]"))
 
 
