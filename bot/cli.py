@@ -274,6 +274,39 @@ def cmd_test(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if failed else 0
 
 
+def _review_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", default="", help="write to this file, keeping the notes above its marker line")
+
+
+@command(_review_args)
+def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
+    """Write the translation review: every sentence the bot says, per language, beside the English.
+
+    Example: python -m bot review --out docs/translation-review.md
+    """
+    from pathlib import Path
+
+    from bot.flows import read_flows
+    from bot.problems import has_errors
+    from bot.review import notes_of, review_markdown
+    from bot.wording import load_avoid_list
+
+    flows, problems = read_flows(settings.flows_dir)
+    if has_errors(problems):
+        _print_problems(problems, sys.stdout)
+        return 1
+    avoid, _ = load_avoid_list(settings.flows_dir)
+    out = Path(args.out) if args.out else None
+    notes = notes_of(out.read_text()) if out is not None and out.is_file() else "# Translation review\n"
+    text = review_markdown(flows, avoid, notes)
+    if out is None:
+        print(text)
+        return 0
+    out.write_text(text)
+    print(f"wrote {out}", file=sys.stderr)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m bot", description="Calgary Support Navigator")
     sub = top.add_subparsers(dest="command", metavar="COMMAND")
