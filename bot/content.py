@@ -13,7 +13,7 @@ from pathlib import Path
 from bot.flows import Flows, display_path, read_flows
 from bot.handoff import FILE as WARMLINE_FILE
 from bot.handoff import load_warmline
-from bot.privacy import WORDS_FILE, load_privacy_words
+from bot.privacy import WORDS_FILE, PrivacyWords, load_privacy_words
 from bot.problems import Problem, has_errors, sort_problems
 from bot.resources import Directory, load_directory
 from bot.validation import check_flows
@@ -26,6 +26,7 @@ class Content:
     flows: Flows
     directory: Directory
     version: str
+    privacy: PrivacyWords | None = None   # flows/privacy-text.yaml: /privacy, quiet erase, "can't talk now"
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -59,8 +60,10 @@ def load_content(flows_dir: Path, resources_dir: Path) -> tuple[Content | None, 
     flows, problems = read_flows(flows_dir)
     if not has_errors(problems):
         problems += check_flows(flows)
+    privacy = None
     if (flows_dir / WORDS_FILE).is_file():  # /privacy's words (bot/privacy.py); a test's own flows may lack it
-        problems += load_privacy_words(flows_dir)[1]
+        privacy, found = load_privacy_words(flows_dir)
+        problems += found
     warmline = flows_dir / WARMLINE_FILE
     if warmline.is_file():  # the warm line's hours and words (bot/handoff.py); the bot refuses a broken one too
         problems += load_warmline(warmline, display_path(warmline))[1]
@@ -68,4 +71,4 @@ def load_content(flows_dir: Path, resources_dir: Path) -> tuple[Content | None, 
     problems = sort_problems([*problems, *resource_problems])
     if has_errors(problems):
         return None, problems
-    return Content(flows, directory, version_of(flows_dir, resources_dir)), problems
+    return Content(flows, directory, version_of(flows_dir, resources_dir), privacy), problems

@@ -19,6 +19,7 @@ from rapidfuzz import fuzz
 from bot import cards
 from bot.content import Content
 from bot.flows import Node, Option, Text
+from bot.privacy import brief_reply, wants_brief
 from bot.safety import fold, is_danger
 from bot.search import search
 from bot.types import Action, Button, Event, Reply, Session, Turn
@@ -51,6 +52,7 @@ class _Turn:
     session: Session
     replies: list[Reply] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)
+    results: set[int] = field(default_factory=set)   # replies holding service cards: never shortened
 
     @property
     def lang(self) -> str:
@@ -106,7 +108,17 @@ def advance(content: Content, session: Session, event: Event, now: datetime) -> 
         _text(turn, event.text)
     else:
         _reshow(turn, turn.words("unsupported"))
-    return Turn(tuple(turn.replies), turn.session, tuple(turn.actions))
+    return _finish(turn)
+
+
+def _finish(turn: _Turn) -> Turn:
+    """The turn as built; screens made short while the person said they cannot talk freely."""
+    replies = tuple(turn.replies)
+    words = turn.content.privacy
+    if turn.session.brief and words is not None:
+        replies = tuple(reply if i in turn.results else brief_reply(reply, words, turn.lang)
+                        for i, reply in enumerate(replies))
+    return Turn(replies, turn.session, tuple(turn.actions))
 
 
 def enter(content: Content, session: Session, node_id: str, now: datetime) -> Turn:
@@ -114,7 +126,7 @@ def enter(content: Content, session: Session, node_id: str, now: datetime) -> Tu
     turn = _Turn(content, now, session.with_(version=content.version,
                                              language=session.language or content.default_language))
     _enter(turn, node_id)
-    return Turn(tuple(turn.replies), turn.session, tuple(turn.actions))
+    return _finish(turn)
 
 
 def _command(turn: _Turn, name: str) -> None:
@@ -171,15 +183,18 @@ def _text(turn: _Turn, text: str) -> None:
         turn.act("danger")
         _enter(turn, flows.entry("danger") or flows.entry("menu"))
         return
+    words = turn.content.privacy
+    if words is not None and flows.entry("brief") and wants_brief(words, text, turn.lang):
+        _enter(turn, flows.entry("brief"))
+        return
     if node is not None and node.kind == "question" and node.save and node.next:
         saved = dict(turn.session.vars) | {node.save: text.strip()[:500]}
         turn.session = turn.session.with_(vars=tuple(saved.items()))
         _enter(turn, node.next)
         return
-    screen = node
-    if node is None or node.kind in ("end", "handoff", "do") or not node.options:
-        screen = flows.node(flows.entry("menu"))
-    if screen is not None:
+    menu = flows.node(flows.entry("menu"))
+    screens = [s for s in (node, menu) if s is not None and s.options and s.kind not in ("end", "handoff", "do")]
+    for screen in {s.id: s for s in screens}.values():  # this screen's options first, then the menu's doors
         option = match_option(screen.options, text, turn.lang)
         if option is not None:
             _choose(turn, screen, option)
@@ -236,6 +251,8 @@ def _enter(turn: _Turn, node_id: str) -> None:
             if node is None:
                 return
         turn.session = turn.session.with_(node=node.id)
+        if node.kind == "end" or node.id == flows.entry("menu"):
+            turn.session = turn.session.with_(vars=())  # answers in the person's words are kept no longer than needed
         following = _show(turn, node)
         if following is None:
             return
@@ -274,8 +291,8 @@ def _do(turn: _Turn, node: Node) -> str | None:
     if node.do == "language":
         _language_screen(turn)
         return None
-    if node.do == "brief":
-        turn.session = turn.session.with_(brief=not turn.session.brief)
+    if node.do in ("brief", "full"):
+        turn.session = turn.session.with_(brief=node.do == "brief")
         turn.act("brief", on=turn.session.brief)
     if node.say:
         turn.say(turn.local(node.say), () if node.next else _buttons(turn, node))
@@ -343,6 +360,7 @@ def _results(turn: _Turn, node: Node, intro: str, ids: list[str], offset: int, *
     if not page:
         body = turn.words("search_none")
     text = f"{intro}\n\n{body}" if intro else body
+    turn.results.add(len(turn.replies))  # the next reply carries the cards
     more = (Button(turn.words("more_button"), option_data(turn.content.version, node.id, "more")),) \
         if len(ids) > offset + PAGE else ()
     if not wait and not more:

@@ -27,7 +27,7 @@ DANGER_FILE = "danger-words.yaml"
 SPECIAL_FILES = frozenset({CONFIG_FILE, DANGER_FILE, "privacy-text.yaml",  # privacy-text: bot/privacy.py
                            "warmline.yaml",  # warmline: bot/handoff.py
                            "words-to-avoid.yaml"})  # words-to-avoid: bot/wording.py
-ENTRY_POINTS = ("start", "menu", "talk", "help", "forget", "danger")
+ENTRY_POINTS = ("start", "menu", "talk", "help", "forget", "danger", "brief")
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 

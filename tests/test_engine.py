@@ -223,3 +223,27 @@ def test_turns_are_pure() -> None:
     b = advance(CONTENT, Session(), Event("start"), NOW)
     assert a == b
     assert isinstance(a.replies[0], Reply)
+
+
+def test_cant_talk_now_makes_screens_short_but_keeps_service_cards() -> None:
+    """Saying "can't talk now" switches to short screens (first sentence, short labels) until turned off;
+    service cards stay whole so numbers are never cut."""
+    menu = enter(CONTENT, Session(language="en"), CONTENT.flows.entry("menu"), NOW)
+    brief = advance(CONTENT, menu.session, Event("text", text="I can't talk now"), NOW)
+    assert brief.session.brief
+    assert any(a.name == "brief" and a.get("on") for a in brief.actions)
+    after = advance(CONTENT, brief.session, Event("command", text="menu"), NOW)
+    full = enter(CONTENT, Session(language="en"), CONTENT.flows.entry("menu"), NOW)
+    assert len(_text(after)) <= len(_text(full))
+    searches = [n for n in NODES if CONTENT.flows.nodes[n].kind == "search"]
+    found = enter(CONTENT, brief.session, searches[0], NOW)
+    assert any(r.text.count("\n") >= 2 for r in found.replies)
+    back = next(d for _, d in _buttons(brief) if d.endswith("|0"))
+    normal = advance(CONTENT, brief.session, Event("option", data=back), NOW)
+    assert not normal.session.brief
+
+
+def test_typed_door_words_work_from_the_welcome_screen() -> None:
+    """Words typed on a screen that is not the menu still find the menu's doors (e.g. 'work' on the welcome)."""
+    turn = advance(CONTENT, _start().session, Event("text", text="boss kept my passport"), NOW)
+    assert turn.session.path
