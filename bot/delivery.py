@@ -12,10 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any, Literal, TypeVar
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
@@ -83,11 +83,34 @@ def keyboard(buttons: list[list[dict[str, Any]]]) -> InlineKeyboardMarkup | None
     """An inline keyboard from payload buttons: a URL button opens a link, the others send callback data."""
     if not buttons:
         return None
-    return InlineKeyboardMarkup([
-        [InlineKeyboardButton(b["label"], url=b["url"]) if b.get("url")
-         else InlineKeyboardButton(b["label"], callback_data=b["data"]) for b in row]
-        for row in buttons
+    return _keyboard(tuple(tuple((b["label"], b.get("data") or "", b.get("url") or "") for b in row)
+                           for row in buttons))
+
+
+@lru_cache(maxsize=512)
+def _keyboard(rows: tuple[tuple[tuple[str, str, str], ...], ...]) -> InlineKeyboardMarkup:
+    # Screens repeat: building the library's (immutable) button objects, and turning them back into JSON for
+    # every message, cost more than the rest of a turn; both are done once per distinct keyboard.
+    return _SerializedKeyboard([
+        [InlineKeyboardButton(label, url=url) if url else InlineKeyboardButton(label, callback_data=data)
+         for label, data, url in row]
+        for row in rows
     ])
+
+
+class _SerializedKeyboard(InlineKeyboardMarkup):
+    """An inline keyboard that keeps its Bot API form: the library's objects are immutable, so it never changes."""
+
+    __slots__ = ("_serialized",)
+    _serialized: dict[str, Any]
+
+    def __init__(self, inline_keyboard: list[list[InlineKeyboardButton]]) -> None:
+        super().__init__(inline_keyboard)
+        # object.__setattr__: the library freezes its objects after __init__, as a frozen dataclass would.
+        object.__setattr__(self, "_serialized", super().to_dict())
+
+    def to_dict(self, recursive: bool = True) -> dict[str, Any]:
+        return dict(self._serialized)
 
 
 class Delivery:
@@ -100,14 +123,28 @@ class Delivery:
         self.policy = policy
         self.sleep = sleep
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # per person, with how many use it
+        self.backlog: set[str] = set()  # people with older messages still queued (an outage, a restart)
 
-    async def deliver(self, person: str) -> tuple[Outcome, list[int]]:
-        """Send the person's queued messages in order; returns the outcome and the message ids sent."""
+    async def deliver(self, person: str, fresh: Sequence[dict[str, Any]] = ()) -> tuple[Outcome, list[int]]:
+        """Send the person's queued messages in order; returns the outcome and the message ids sent.
+
+        `fresh` are the messages just queued by save_turn: when nothing older waits for this person, they are
+        the whole queue, and are sent without reading it back.
+        """
         lock, users = self._locks.get(person) or (asyncio.Lock(), 0)
         self._locks[person] = (lock, users + 1)
         try:
             async with lock:
-                return await self._deliver(person)
+                if fresh and person not in self.backlog:
+                    rows: list[tuple[int | None, dict[str, Any]]] = [(None, m) for m in fresh]
+                else:
+                    rows = [(row_id, m) for row_id, _, m in await self.store.outbox(person)]
+                outcome, sent = await self._send(person, rows)
+                if outcome == "queued":
+                    self.backlog.add(person)
+                else:
+                    self.backlog.discard(person)
+                return outcome, sent
         finally:
             lock, users = self._locks[person]
             if users == 1:
@@ -115,9 +152,9 @@ class Delivery:
             else:
                 self._locks[person] = (lock, users - 1)
 
-    async def _deliver(self, person: str) -> tuple[Outcome, list[int]]:
+    async def _send(self, person: str, rows: list[tuple[int | None, dict[str, Any]]]) -> tuple[Outcome, list[int]]:
         sent: list[int] = []
-        for row_id, _, message in await self.store.outbox(person):
+        for row_id, message in rows:
             markup = keyboard(message.get("buttons") or [])
             try:
                 chat_id, text = message["chat_id"], message["text"]
@@ -128,7 +165,7 @@ class Delivery:
                 return "blocked", sent
             except BadRequest as exc:
                 log.error("Telegram refused a queued message, which is dropped: %s", exc.message)
-                await self.store.outbox_drop(person, row_id)
+                await self.store.outbox_drop(person, row_id, oldest=row_id is None)
                 continue
             except (NetworkError, RetryAfter) as exc:
                 log.warning("Telegram is not taking messages (%s); reply kept queued", type(exc).__name__)
@@ -138,8 +175,9 @@ class Delivery:
         return "sent", sent
 
     async def deliver_all(self) -> int:
-        """Send everything queued (after a restart); returns how many people had messages waiting."""
+        """Send everything queued (after a restart, or left by an outage); returns how many people had some."""
         people = list(dict.fromkeys(who for _, who, _ in await self.store.outbox()))
+        self.backlog.update(people)
         for person in people:
             await self.deliver(person)
         return len(people)

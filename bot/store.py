@@ -392,21 +392,30 @@ class Store:
                 queued.append((int(row_id), str(who), json.loads(plain)))
         return queued
 
-    async def outbox_delivered(self, row_id: int, person: str, message_id: int, sent_at: datetime) -> None:
-        """Telegram accepted a queued message: delete it and remember its message id, in one transaction."""
+    async def outbox_delivered(self, row_id: int | None, person: str, message_id: int, sent_at: datetime) -> None:
+        """Telegram accepted a queued message: delete it (row_id None: the person's oldest, the one sent
+        first) and remember its message id, in one transaction."""
         async with self._transaction() as db:
-            await db.execute("DELETE FROM outbox WHERE id = ?", (row_id,))
+            if row_id is None:
+                await db.execute("DELETE FROM outbox WHERE id = (SELECT min(id) FROM outbox WHERE person = ?)",
+                                 (person,))
+            else:
+                await db.execute("DELETE FROM outbox WHERE id = ?", (row_id,))
             await db.execute(
                 "INSERT INTO sent_messages (person, message_id, sent_at) VALUES (?, ?, ?) "
                 "ON CONFLICT DO NOTHING",
                 (person, message_id, _seconds(sent_at)),
             )
 
-    async def outbox_drop(self, person: str, row_id: int | None = None) -> int:
-        """Delete one queued message (Telegram refused it for good), or all of a person's (blocked us)."""
-        sql, args = "DELETE FROM outbox WHERE person = ?", [person]
+    async def outbox_drop(self, person: str, row_id: int | None = None, *, oldest: bool = False) -> int:
+        """Delete one queued message (Telegram refused it for good: by row_id, or the person's oldest), or
+        all of a person's (they blocked the bot)."""
         if row_id is not None:
-            sql, args = sql + " AND id = ?", [person, str(row_id)]
+            sql, args = "DELETE FROM outbox WHERE person = ? AND id = ?", [person, str(row_id)]
+        elif oldest:
+            sql, args = "DELETE FROM outbox WHERE id = (SELECT min(id) FROM outbox WHERE person = ?)", [person]
+        else:
+            sql, args = "DELETE FROM outbox WHERE person = ?", [person]
         async with self._lock:
             cursor = await self._db.execute(sql, args)
         return int(cursor.rowcount)

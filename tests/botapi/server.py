@@ -17,6 +17,8 @@ Use it (the `botapi` fixture in tests/conftest.py starts one per test):
     alice.photo(); alice.sticker(); alice.edit(message_id, "new text")
     msgs = await server.wait_for_messages(alice.id, 2)   # the bot's messages in that chat, as dicts
     server.calls / server.calls_to("answerCallbackQuery") # every call: Call(method, params, status)
+    server.answered["sendMessage"]          # how many calls of a method succeeded (cheap, for benchmarks)
+    server.arrived["getUpdates"]            # how many calls of a method came in (even those still waiting)
     server.fail("sendMessage", 429, retry_after=1, times=2)  # also 500/502 (5xx), 403, 400, 401, "timeout"
     server.revoke_token()                   # every later call gets 401 Unauthorized
     server.hold("sendMessage")              # park matching calls until release(); server.held counts them
@@ -38,6 +40,7 @@ import asyncio
 import itertools
 import json
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -304,6 +307,8 @@ class BotApiServer:
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._holds: dict[str, asyncio.Event] = {}
         self.held: dict[str, int] = {}                 # calls parked by hold(), per method
+        self.answered: Counter[str] = Counter()        # successful calls per method (cheap to poll)
+        self.arrived: Counter[str] = Counter()         # calls received per method, counted on arrival
         self._topics = itertools.count(100)
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -422,6 +427,8 @@ class BotApiServer:
 
     def _record(self, call: Call) -> None:
         self.calls.append(call)
+        if call.status == 200:
+            self.answered[call.method] += 1
         self._changed.set()
 
     async def _file(self, request: web.Request) -> web.StreamResponse:
@@ -451,6 +458,8 @@ class BotApiServer:
         except BadCall as exc:
             return self._error(Call(name, raw), 400, str(exc))
         call = Call(method, params)
+        self.arrived[method] += 1
+        self._changed.set()
         faults = self.faults.get(method)
         if faults:
             fault = faults.pop(0)
@@ -509,9 +518,9 @@ class BotApiServer:
         offset = params.get("offset") or 0
         limit = params.get("limit") or 100
         allowed = params.get("allowed_updates")
-        self._confirm(offset)
         deadline = time.monotonic() + float(params.get("timeout") or 0)
         while True:
+            self._confirm(offset)  # again after each wake-up: updates offered anew below the offset are gone
             batch = [u for u in self._updates if u["update_id"] >= offset][:limit]
             if allowed:
                 batch = [u for u in batch if any(k in u for k in allowed)]
@@ -528,7 +537,7 @@ class BotApiServer:
 
     def _confirm(self, offset: int) -> None:
         """Telegram forgets every update below the offset a client asks from."""
-        if offset:
+        if offset and self._updates and self._updates[0]["update_id"] < offset:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
             self._changed.set()
 
