@@ -55,7 +55,7 @@ if importlib.util.find_spec("sniffio") is None:
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 LANES = 4  # people handled at once from a batch (more only adds HTTP connection-pool overhead)
-COUNTS_EVERY = 10.0  # seconds between writes of the anonymous counts
+COUNTS_EVERY = 10.0  # seconds between writes of the anonymous counts (and retries of queued replies)
 DELETE_WINDOW = timedelta(hours=47)  # Telegram lets a bot delete private-chat messages for 48 hours
 AnyHandler = BaseHandler[Any, Any, Any]
 
@@ -167,12 +167,14 @@ class Edge:
     """The running Telegram edge: content, store, delivery, flood gate and the handoff plug-in."""
 
     def __init__(self, settings: Settings, content: Content, handoff: Handoff | None = None, *,
-                 flood: FloodGate | None = None, policy: RetryPolicy = DEFAULT_POLICY) -> None:
+                 flood: FloodGate | None = None, policy: RetryPolicy = DEFAULT_POLICY,
+                 housekeeping_every: float = COUNTS_EVERY) -> None:
         self.settings = settings
         self.content = content
         self.handoff: Handoff = handoff or NoHandoff()
         self.flood = flood or FloodGate()
         self.policy = policy
+        self.housekeeping_every = housekeeping_every
         self.zone = ZoneInfo(settings.timezone)
         self._store: Store | None = None
         self._delivery: Delivery | None = None
@@ -191,7 +193,7 @@ class Edge:
         if waiting:
             log.info("delivered replies queued before a restart (people: %d)", waiting)
         await self.register_commands()
-        self._flusher = asyncio.create_task(self._flush_counts_every(COUNTS_EVERY))
+        self._flusher = asyncio.create_task(self._every(self.housekeeping_every))
         await self.handoff.start(self)
 
     async def close(self) -> None:
@@ -218,10 +220,16 @@ class Edge:
             except ValueError:
                 log.warning("a counter name from the flows is not a vocabulary key; not counted")
 
-    async def _flush_counts_every(self, seconds: float) -> None:
+    async def _every(self, seconds: float) -> None:
+        """Housekeeping: write the counts, and retry replies an outage left queued for people who are quiet."""
         while True:
             await asyncio.sleep(seconds)
-            await self.flush_counts()
+            try:
+                await self.flush_counts()
+                for person in list(self.delivery.backlog):
+                    await self.delivery.deliver(person)
+            except Exception:  # keep housekeeping alive through a bad moment; the next round retries
+                log.exception("housekeeping failed")
 
     @property
     def store(self) -> Store:

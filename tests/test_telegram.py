@@ -178,6 +178,24 @@ async def test_server_errors_and_timeouts_are_retried(bot: Running, content: Con
     assert shown(messages) == [r.text for r in expected]
 
 
+async def test_a_reply_kept_through_an_outage_is_sent_when_telegram_recovers(
+        botapi: BotApiServer, tmp_path: Path, content: Content) -> None:
+    """When every retry fails, the reply stays queued and goes out later, though the person writes nothing."""
+    running = await start_bot(botapi, tmp_path, content, housekeeping_every=0.2)
+    try:
+        alice = botapi.person(1001)
+        botapi.fail("sendMessage", 502, times=FAST.attempts)
+        alice.send("/start")
+        expected = Mirror(content).feed("start")
+        messages = await botapi.wait_for_messages(alice.id, len(expected), within=10)
+        assert shown(messages) == [r.text for r in expected]
+        await asyncio.sleep(0.2)
+        assert await running.edge.store.outbox() == []
+    finally:
+        running.stop.set()
+        await asyncio.wait_for(running.task, 10)
+
+
 async def test_a_403_marks_the_session_inactive_and_a_return_revives_it(bot: Running, content: Content) -> None:
     """A person who blocked the bot is marked inactive; when they write again, they are answered."""
     alice = bot.server.person(1001)
