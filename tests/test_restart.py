@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from botapi import BotApiServer
 
@@ -118,6 +120,34 @@ async def test_kill_9_and_restart_loses_no_reply_and_doubles_none(bot: Bot, cont
     await server.wait_for_messages(alice.id, len(expected), within=10)
     await asyncio.sleep(0.5)
     assert [m["text"] for m in server.messages(alice.id)] == expected
+    assert await bot.stop() == 0
+
+
+async def test_webhook_mode_receives_updates_and_answers(bot: Bot, content: Content) -> None:
+    """With WEBHOOK_URL set, the bot registers its webhook with a secret, answers updates posted to it and
+    refuses posts without the secret."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    await bot.start(WEBHOOK_URL=f"http://127.0.0.1:{port}/hook", PORT=str(port))
+    hook = (await bot.server.wait_for_call("setWebhook", within=20))[0].params
+    assert hook["url"] == f"http://127.0.0.1:{port}/hook"
+    alice = bot.server.person(1001)
+    update = {"update_id": 1, "message": alice.send("/start")}
+    async with aiohttp.ClientSession() as http:
+        for _ in range(100):  # the library registers the webhook first, then starts listening
+            try:
+                async with http.post(f"http://127.0.0.1:{port}/hook", json=update) as refused:
+                    assert refused.status == 403
+                break
+            except aiohttp.ClientConnectorError:
+                await asyncio.sleep(0.1)
+        headers = {"X-Telegram-Bot-Api-Secret-Token": hook["secret_token"]}
+        async with http.post(f"http://127.0.0.1:{port}/hook", json=update, headers=headers) as accepted:
+            assert accepted.status == 200
+    expected = [r.text for r in Mirror(content).feed("start")]
+    messages = await bot.server.wait_for_messages(alice.id, len(expected), within=10)
+    assert [m["text"] for m in messages] == expected
     assert await bot.stop() == 0
 
 
