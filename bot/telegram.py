@@ -82,9 +82,10 @@ class Handoff(Protocol):
     - `handlers()`: handlers for the warm-line group (Take buttons, /end, /reload); added in group 1, so they
       see every update, including those the person flow ignores.
     - `start(edge)` / `stop()`: after the bot is connected and before it stops.
-    - `intercept(edge, incoming)`: called for every private update while session.mode == "handoff", before
-      the engine. Return None to let the engine answer; return a Turn to answer yourself: its replies go
-      through the outbox and its session is saved with the update, exactly once, like the engine's.
+    - `intercept(edge, incoming)`: called before the engine for every private update while
+      session.mode == "handoff", and for taps on the handoff's own buttons (callback data "w|..."); an update
+      already handled never reaches it. Return None to let the engine answer; return a Turn to answer
+      yourself: its replies go through the outbox and its session is saved with the update, exactly once.
     - `on_action(edge, incoming, action)`: each Turn action ("handoff", "danger", "erase", "count", ...),
       after the replies are delivered; the edge then performs its own ("erase", "count").
     """
@@ -136,7 +137,8 @@ def event_from_update(update: Update) -> Event | None:
     if message.text is None:
         return Event("unsupported", language_hint=hint)
     if message.text.startswith("/"):
-        name = message.text[1:].split(maxsplit=1)[0].split("@")[0].lower() if len(message.text) > 1 else ""
+        words = message.text[1:].split(maxsplit=1)  # "/start@navigator_bot payload" -> "start"
+        name = words[0].split("@")[0].lower() if words else ""
         return Event("start", language_hint=hint) if name == "start" else Event("command", text=name,
                                                                                   language_hint=hint)
     return Event("text", text=message.text, language_hint=hint)

@@ -357,3 +357,4 @@ def test_only_private_chats_make_events() -> None:
     assert event_from_update(update("private", text="/Menu@navigator_bot")) == Event("command", text="menu",
                                                                                        language_hint="fr")
     assert event_from_update(update("private", text="hi")) == Event("text", text="hi", language_hint="fr")
+    assert event_from_update(update("private", text="/ ")) == Event("command", text="", language_hint="fr")
