@@ -21,7 +21,7 @@ from bot.delivery import RetryPolicy
 from bot.engine import advance
 from bot.flood import FloodGate
 from bot.settings import Settings
-from bot.telegram import Edge, configure_logging, event_from_update, serve
+from bot.telegram import Edge, build_application, configure_logging, event_from_update, serve
 from bot.types import Event, Reply, Session
 
 # The real flows, or those BOT_FLOWS_DIR names (as for the bot), so staff can run the suite on an edited copy.
@@ -358,3 +358,16 @@ def test_only_private_chats_make_events() -> None:
                                                                                        language_hint="fr")
     assert event_from_update(update("private", text="hi")) == Event("text", text="hi", language_hint="fr")
     assert event_from_update(update("private", text="/ ")) == Event("command", text="", language_hint="fr")
+
+
+@pytest.mark.parametrize(("rate", "limited"), [(30.0, True), (0.0, False)])
+def test_application_follows_the_settings(rate: float, limited: bool) -> None:
+    """TELEGRAM_BASE_URL sets the API and file URLs; TELEGRAM_RATE_LIMIT=0 turns the overall limiter off."""
+    from telegram.ext import AIORateLimiter
+
+    settings = Settings(token="123456:TEST", base_url="http://127.0.0.1:8081/bot", rate_limit=rate)
+    application = build_application(settings)
+    assert application.bot.base_url == "http://127.0.0.1:8081/bot123456:TEST"
+    assert application.bot.base_file_url == "http://127.0.0.1:8081/file/bot123456:TEST"
+    assert isinstance(application.bot.rate_limiter, AIORateLimiter) is limited
+    assert application.updater is None  # polling is our own loop, which confirms updates only once handled
