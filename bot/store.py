@@ -154,6 +154,12 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (user_id, group_chat)
     ) WITHOUT ROWID;
     """,
+    # 5: the warm line's mute (a supporter pauses a flooding person) and the offer made after a long wait
+    """
+    ALTER TABLE handoffs ADD COLUMN muted_until INTEGER;          -- the person's messages are held back until
+    ALTER TABLE handoffs ADD COLUMN mute_told INTEGER NOT NULL DEFAULT 0;  -- the person had the one calm note
+    ALTER TABLE handoffs ADD COLUMN offered_at INTEGER;           -- nobody took them: choices offered at
+    """,
 )
 
 # Every table with a `person` column, in the order forget() deletes from it (children before parents, unless a
@@ -628,6 +634,28 @@ class Store:
             cursor = await self._db.execute("DELETE FROM relayed_updates WHERE at < ?",
                                             (_seconds(now - timedelta(days=days)),))
         return int(cursor.rowcount)
+
+    # -- Warm line: mute and the long-wait offer (bot.warmline) -----------------------------------------------
+    # A supporter's /mute holds a flooding person's messages back for a while; the person is told once.
+
+    async def handoff_mute(self, handoff: int, until: datetime | None) -> None:
+        """Hold the person's messages back until `until` (None: unmute); they will be told once again."""
+        async with self._lock:
+            await self._db.execute("UPDATE handoffs SET muted_until = ?, mute_told = 0 WHERE id = ?",
+                                   (None if until is None else _seconds(until), handoff))
+
+    async def handoff_mute_tell_once(self, handoff: int) -> bool:
+        """True the first time it is asked during a mute: the caller tells the person, once."""
+        async with self._lock:
+            cursor = await self._db.execute(
+                "UPDATE handoffs SET mute_told = 1 WHERE id = ? AND mute_told = 0", (handoff,))
+        return cursor.rowcount == 1
+
+    async def handoff_offered(self, handoff: int, at: datetime | None) -> None:
+        """Record when a waiting person was offered choices after a long wait (None: the wait starts again)."""
+        async with self._lock:
+            await self._db.execute("UPDATE handoffs SET offered_at = ? WHERE id = ?",
+                                   (None if at is None else _seconds(at), handoff))
 
     # -- internals ------------------------------------------------------------------------------------------
 
