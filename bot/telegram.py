@@ -34,13 +34,14 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application, BaseHandler, ContextTypes, TypeHandler
 
-from bot.content import Content, load_content, version_of
+from bot.content import Content, load_content
 from bot.delivery import DEFAULT_POLICY, Delivery, RetryPolicy, message_for, retry_after_seconds, with_retries
 from bot.engine import advance, language_for
 from bot.erase import Privacy
 from bot.flood import FloodGate
 from bot.keys import SecretKeyError
 from bot.problems import Problem
+from bot.reload import reload_content, watch
 from bot.settings import Settings
 from bot.store import Store, StoreError
 from bot.types import Action, Event, Session, Turn
@@ -262,10 +263,9 @@ class Edge:
                                self.policy)
 
     def reload(self) -> list[Problem]:
-        """Load flows and resources again; swap them in only if they have no errors. Returns the problems."""
-        content, problems = load_content(self.settings.flows_dir, self.settings.resources_dir)
-        if content is not None:
-            self.content = content
+        """Load flows and resources again (bot.reload.reload_content); swap them in, in one assignment, only if
+        they have no errors and differ. Returns the problems. /reload and `run --watch` both come here."""
+        self.content, problems, _ = reload_content(self.content, self.settings)
         return problems
 
     # -- one update ---------------------------------------------------------------------------------------
@@ -451,25 +451,28 @@ async def poll(application: Application[Any, Any, Any, Any, Any, Any], stop: asy
             await application.bot.get_updates(offset=offset, timeout=0, allowed_updates=ALLOWED_UPDATES)
 
 
-async def watch_content(edge: Edge, stop: asyncio.Event, every: float = 2.0) -> None:
-    """`run --watch`: reload flows and resources when their files change; a broken edit is reported only."""
+async def watch_content(edge: Edge, stop: asyncio.Event, every: float = 1.0) -> None:
+    """`run --watch`: bot.reload.watch notices a saved file, then Edge.reload; a broken edit is reported only."""
     settings = edge.settings
-    seen = version_of(settings.flows_dir, settings.resources_dir)
-    while not stop.is_set():
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), every)
-        now = version_of(settings.flows_dir, settings.resources_dir)
-        if now == seen:
-            continue
-        seen = now
+
+    async def reload() -> None:
+        before = edge.content.version
         problems = edge.reload()
         for problem in problems:
             log.warning("%s", problem)
-        if edge.content.version == now:
-            log.info("flows and resources reloaded (version %s)", now)
-            await edge.register_commands()
-        else:
+        if any(p.is_error for p in problems):
             log.error("flows or resources have errors; still running the last good version")
+        elif edge.content.version != before:
+            log.info("flows and resources reloaded (version %s)", edge.content.version)
+            await edge.register_commands()
+
+    watcher = asyncio.create_task(watch((settings.flows_dir, settings.resources_dir), reload, every))
+    try:
+        await stop.wait()
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
 
 
 def load_or_explain(settings: Settings) -> Content:
