@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.flows import Flows, display_path, read_flows
 from bot.handoff import FILE as WARMLINE_FILE
-from bot.handoff import load_warmline
+from bot.handoff import WarmlineText, load_warmline
 from bot.privacy import WORDS_FILE, PrivacyWords, load_privacy_words
 from bot.problems import Problem, has_errors, sort_problems
 from bot.resources import Directory, load_directory
@@ -27,6 +27,7 @@ class Content:
     directory: Directory
     version: str
     privacy: PrivacyWords | None = None   # flows/privacy-text.yaml: /privacy, quiet erase, "can't talk now"
+    warmline: WarmlineText | None = None  # flows/warmline.yaml: the warm line's hours and words (bot.warmline)
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -64,11 +65,12 @@ def load_content(flows_dir: Path, resources_dir: Path) -> tuple[Content | None, 
     if (flows_dir / WORDS_FILE).is_file():  # /privacy's words (bot/privacy.py); a test's own flows may lack it
         privacy, found = load_privacy_words(flows_dir)
         problems += found
-    warmline = flows_dir / WARMLINE_FILE
-    if warmline.is_file():  # the warm line's hours and words (bot/handoff.py); the bot refuses a broken one too
-        problems += load_warmline(warmline, display_path(warmline))[1]
+    warmline, warmline_path = None, flows_dir / WARMLINE_FILE
+    if warmline_path.is_file():  # the warm line's hours and words (bot/handoff.py); the bot refuses a broken one
+        warmline, found = load_warmline(warmline_path, display_path(warmline_path))
+        problems += found
     directory, resource_problems = load_directory(resources_dir)
     problems = sort_problems([*problems, *resource_problems])
     if has_errors(problems):
         return None, problems
-    return Content(flows, directory, version_of(flows_dir, resources_dir), privacy), problems
+    return Content(flows, directory, version_of(flows_dir, resources_dir), privacy, warmline), problems

@@ -105,11 +105,16 @@ class Privacy:
                  policy: RetryPolicy = DEFAULT_POLICY) -> None:
         self.settings = settings
         self.edge = edge
-        self.words = words
+        self._words = words
         self.policy = policy
         self.hooks = WarmLineHooks()     # the warm line sets purge_closed (and may set the others) in its start()
         self.line_seconds = LINE_SECONDS
         self.job_queue: JobQueue[Any] | None = None
+
+    @property
+    def words(self) -> PrivacyWords:
+        """flows/privacy-text.yaml as the running content has it: a /reload or `run --watch` brings new words."""
+        return self.edge.content.privacy or self._words
 
     @classmethod
     def install(cls, application: AnyApplication, edge: EdgeLike, **options: Any) -> Privacy:
