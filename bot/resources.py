@@ -19,11 +19,11 @@ from typing import Any, Literal
 import jsonschema
 import opening_hours
 import phonenumbers
-import yaml
 from phonenumbers import shortnumberinfo
 
 from bot.problems import Problem, Severity
 from bot.vocabulary import CATEGORIES
+from bot.yamlfile import read_yaml
 
 LANGUAGES: tuple[str, ...] = ("en", "fr", "es", "tl")
 NOT_DIRECTORY_FILES = frozenset({"labels.yaml", "search.yaml"})  # other data in the same folder
@@ -136,38 +136,11 @@ class Directory:
 # ---------------------------------------------------------------- YAML with positions
 
 
-def _compose(text: str) -> tuple[Any, Marks]:
-    """Parse YAML into plain values and remember the 1-based (line, col) of every node by its path."""
-    marks: Marks = {}
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
-
-    def walk(node: yaml.Node | None, path: tuple[str | int, ...]) -> Any:
-        if node is None:
-            return None
-        marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
-        if isinstance(node, yaml.MappingNode):
-            out: dict[str, Any] = {}
-            for key_node, value_node in node.value:
-                key = str(key_node.value)
-                out[key] = walk(value_node, (*path, key))
-            return out
-        if isinstance(node, yaml.SequenceNode):
-            return [walk(item, (*path, i)) for i, item in enumerate(node.value)]
-        tag, value = node.tag, node.value
-        if tag.endswith(":int"):
-            return int(value.replace("_", ""), 0)
-        if tag.endswith(":bool") and value.lower() in (
-            "true",
-            "false",
-        ):  # "no" and "on" stay words (YAML 1.2)
-            return value.lower() == "true"
-        if tag.endswith(":null"):
-            return None
-        if tag.endswith(":float"):
-            return float(value)
-        return str(value)  # dates stay text: "verified: 2026-11-01" is read as written
-
-    return walk(root, ()), marks
+def _compose(file: Path, shown: str) -> tuple[Any, Marks, list[Problem]]:
+    """Plain values, the 1-based (line, col) of every value by its path, and YAML's own problems
+    (syntax, duplicate keys), read the same way as flows (bot.yamlfile: YAML 1.2 scalars, dates as text)."""
+    data, positions, problems = read_yaml(file, shown)
+    return data, dict(positions.marks), problems
 
 
 def _pos(marks: Marks, path: tuple[str | int, ...]) -> tuple[int, int]:
@@ -306,12 +279,9 @@ def load_directory(path: Path, *, today: date | None = None) -> tuple[Directory,
 def _load_file(
     file: Path, shown: str, schema: dict[str, Any], today: date, first_seen: dict[str, str]
 ) -> tuple[list[Resource], list[Problem]]:
-    try:
-        data, marks = _compose(file.read_text(encoding="utf-8"))
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        return [], [Problem(shown, line, col, "", f"not valid YAML: {error.problem}")]
+    data, marks, found = _compose(file, shown)
+    if found:
+        return [], found
     check = _FileCheck(shown, marks)
     if data is None:
         return [], []
@@ -486,8 +456,9 @@ def load_lexicon(file: Path, base: Path) -> tuple[Lexicon, list[Problem]]:
     if not file.exists():
         return Lexicon(), []
     shown = str(file.relative_to(base)) if file.is_relative_to(base) else str(file)
-    data, marks = _compose(file.read_text(encoding="utf-8"))
-    problems = []
+    data, marks, problems = _compose(file, shown)
+    if data is None:
+        return Lexicon(), problems
     stop = frozenset(str(w) for words in (data.get("stopwords") or {}).values() for w in words)
     category_words = []
     for category, per_lang in (data.get("categories") or {}).items():
@@ -518,13 +489,9 @@ def load_labels(file: Path, base: Path) -> tuple[Labels, list[Problem]]:
     shown = str(file.relative_to(base)) if file.is_relative_to(base) else str(file)
     if not file.exists():
         return Labels(), [Problem(shown, 0, 0, "", "labels.yaml is missing; cards need their words")]
-    try:
-        data, marks = _compose(file.read_text(encoding="utf-8"))
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        return Labels(), [Problem(shown, line, col, "", f"not valid YAML: {error.problem}")]
-    problems: list[Problem] = []
+    data, marks, problems = _compose(file, shown)
+    if problems or data is None:
+        return Labels(), problems
     english = data.get("en") or {}
     for lang in LANGUAGES:
         own = data.get(lang)

@@ -104,3 +104,15 @@ def test_shipped_flows_exercise_every_node_kind() -> None:
     loaded, _ = read_flows(FLOWS)
     kinds = {node.kind for node in loaded.nodes.values()}
     assert kinds >= {"message", "question", "search", "handoff", "goto", "end", "do"}
+
+
+def test_yaml_words_stay_words(tmp_path: Path) -> None:
+    """Staff can write No, yes, on or a date unquoted: only true/false are booleans (YAML 1.2), dates stay text."""
+    from bot.yamlfile import read_yaml
+
+    path = tmp_path / "words.yaml"
+    path.write_text("label: {en: 'No', es: No, tl: yes}\nkeywords: [on, off, n]\nend: true\nverified: 2026-11-01\n")
+    data, _, problems = read_yaml(path)
+    assert problems == []
+    assert data == {"label": {"en": "No", "es": "No", "tl": "yes"}, "keywords": ["on", "off", "n"], "end": True,
+                    "verified": "2026-11-01"}
