@@ -501,6 +501,9 @@ async def serve(settings: Settings, *, handoff: Handoff | None = None, stop: asy
         await application.start()
         watcher = asyncio.create_task(watch_content(edge, stop)) if watch else None
         try:
+            # A webhook left by an earlier deployment makes getUpdates fail with 409 Conflict; pending updates
+            # are kept (they have not been answered yet).
+            await with_retries(partial(application.bot.delete_webhook, drop_pending_updates=False), edge.policy)
             await edge.open(application)
             log.info("bot running (long polling)")
             await poll(application, stop, poll_timeout)

@@ -256,6 +256,12 @@ async def test_a_french_speaker_is_answered_in_french(bot: Running, content: Con
     assert menus["fr"] == [{"command": c, "description": d} for c, d in content.commands("fr")]
 
 
+async def test_polling_removes_a_webhook_but_keeps_pending_updates(bot: Running) -> None:
+    """Starting to poll deletes any webhook (else getUpdates fails with 409) without dropping updates."""
+    (call,) = bot.server.calls_to("deleteWebhook")
+    assert call.params.get("drop_pending_updates") in (None, False)
+
+
 async def test_group_chats_are_ignored(bot: Running) -> None:
     """A message in a group is not answered by the person flow."""
     group = bot.server.group(-100200)
