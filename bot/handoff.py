@@ -30,16 +30,17 @@ PERSON_KEYS = (
     "before", "queued", "place", "wait_soon", "wait_minutes", "cancel_button", "cancelled", "already", "connected",
     "end_button", "closed", "helped", "yes_button", "no_button", "thanks", "released", "out_of_hours", "nobody",
     "lines", "leave_button", "leave_prompt", "left", "answer_intro", "not_set_up", "topic_gone",
-    "reconnect_button", "silence", "wait_button", "idle_end",
+    "reconnect_button", "silence", "wait_button", "idle_end", "give_up", "lines_button", "muted",
 )
 STAFF_KEYS = (
     "default_alias", "card", "card_urgent", "card_taken", "card_message", "take_button", "release_button",
     "end_button", "taken_already", "at_capacity", "not_yours", "not_taken", "gone", "urgent_note",
     "person_blocked", "person_left", "person_forgot", "ended", "released_note", "answer_sent", "silence_note",
-    "idle_note", "reconnected", "duty_on", "duty_off", "alias_set", "alias_usage",
+    "idle_note", "reconnected", "duty_on", "duty_off", "alias_set", "alias_usage", "gave_up_note", "muted_note",
+    "unmuted", "admins_only",
 )
 NUMBERS = {"capacity": 3, "minutes_per_conversation": 15, "refresh_seconds": 60, "silence_minutes": 10,
-           "idle_minutes": 60}
+           "idle_minutes": 60, "give_up_minutes": 20}
 TOPIC_NAME_MAX = 128      # Telegram's limit for a forum topic name
 TEXT_MAX = 4096           # Telegram's limit for one message
 ZONE = ZoneInfo(TIMEZONE_DEFAULT)
@@ -60,6 +61,7 @@ class WarmlineText:
     refresh_seconds: int = 60
     silence_minutes: int = 10
     idle_minutes: int = 60
+    give_up_minutes: int = 20     # nobody took a waiting person this long: say so, offer choices (bot.warmline)
     person: Mapping[str, Mapping[str, str]] = field(default_factory=_empty)
     staff: Mapping[str, Mapping[str, str]] = field(default_factory=_empty)
     schedule: Any = field(default=None, compare=False, repr=False)   # opening_hours.OpeningHours

@@ -26,12 +26,15 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
+from bot import groupcommands
 from bot import handoff as decide
 from bot.delivery import retry_after_seconds, with_retries
 from bot.handoff import Supporter, WarmlineText
+from bot.privacy import delete_topics, wants_brief
 from bot.relay import GroupQueues
 from bot.safety import is_danger
 from bot.settings import Settings
+from bot.stats import wait_counter
 from bot.store import Store
 from bot.types import Action, Reply, Session, Turn
 
@@ -63,7 +66,7 @@ class Warmline:
 
     def __init__(self, text: WarmlineText, *, per_minute: int = 20, burst: int = 4,
                  tick: float | None = None) -> None:
-        self.text = text
+        self._text, self._text_version = text, ""
         self.per_minute, self.burst = per_minute, burst
         self.every = float(text.refresh_seconds) if tick is None else tick
         self._edge: Edge | None = None
@@ -74,6 +77,17 @@ class Warmline:
         self._person_locks: dict[int, asyncio.Lock] = {}
         self._shown: dict[int, str] = {}                           # handoff -> waiting text last shown
         self.clock: Callable[[], float] = time.monotonic
+        self.admins = groupcommands.Admins()
+
+    @property
+    def text(self) -> WarmlineText:
+        """flows/warmline.yaml: as constructed, then as each reload of the content (/reload, run --watch) has it."""
+        edge = self._edge
+        if edge is not None and edge.content.version != self._text_version:
+            self._text_version = edge.content.version
+            if edge.content.warmline is not None:
+                self._text = edge.content.warmline
+        return self._text
 
     # -- the Handoff protocol -------------------------------------------------------------------------------
 
@@ -85,6 +99,7 @@ class Warmline:
     async def start(self, edge: Edge) -> None:
         """Open topics a crash left unopened, queue what was waiting to be relayed, start the workers."""
         self._edge = edge
+        self._text_version = edge.content.version     # the words given to the constructor, until a reload
         self.groups = edge.settings.warmline_chat_ids
         self._queues = GroupQueues(self.bot, self.store, self._call, partial(self.close, reason="topic_gone"),
                                    per_minute=self.per_minute, burst=self.burst, clock=self.clock)
@@ -136,14 +151,23 @@ class Warmline:
             return Turn((Reply(self.text.say("already", session.language or row["language"])),), session)
         if message is None:      # an edit: the supporter already has the first version
             return Turn((), session)
-        danger = event.kind == "text" and is_danger(edge.content.flows.danger_words, event.text,
-                                                    session.language or row["language"])
+        lang = session.language or row["language"]
+        danger = event.kind == "text" and is_danger(edge.content.flows.danger_words, event.text, lang)
+        if not danger and (row["muted_until"] or 0) > incoming.now.timestamp():
+            # a supporter's /mute: held back, not relayed; one calm note (danger words still go through)
+            told = await self.store.handoff_mute_tell_once(row["id"])
+            return Turn((Reply(self.text.say("muted", lang)),) if told else (), session)
+        brief = (not danger and event.kind == "text" and row["status"] != "leaving"
+                 and wants_brief(edge.privacy.words, event.text, lang))
         await self.relay_in(row, message, incoming.update.update_id, incoming.now)
         if row["status"] == "leaving":
             return Turn((Reply(self.text.say("left", row["language"])),), session.with_(mode="flow"))
         if danger:
             await self.mark_urgent(row["id"])
             return None
+        if brief:   # "can't talk now": the supporter is told, and the bot's own screens turn short
+            await self.note_brief(incoming.person, on=True)
+            return Turn((), session.with_(brief=True))
         return Turn((), session)
 
     async def on_action(self, edge: Edge, incoming: Incoming, action: Action) -> None:
@@ -155,9 +179,22 @@ class Warmline:
             for row in await self.store.handoffs(person=incoming.person):
                 if row["status"] in LIVE:
                     await self.mark_urgent(row["id"])
+        elif action.name == "brief":
+            await self.note_brief(incoming.person, on=bool(action.get("on")))
         elif action.name == "erase":
             for row in await self.store.handoffs(person=incoming.person):
                 await self.close(row["id"], "forgot")
+
+    async def note_brief(self, person: str, *, on: bool) -> bool:
+        """"Can't talk now" (or talking again): a note in each live topic of the person, in the staff language,
+        from flows/privacy-text.yaml. False when the person has no live topic."""
+        key = "brief_supporter" if on else "brief_supporter_off"
+        note = self.edge.privacy.words.text(key, self.text.staff_language)
+        posted = False
+        for row in await self.store.handoffs(person=person):
+            if row["status"] in LIVE and row["thread"] is not None:
+                posted = await self._to_group(row["group_chat"], row["thread"], note) is not None or posted
+        return posted
 
     # -- the person's side ----------------------------------------------------------------------------------
 
@@ -245,6 +282,12 @@ class Warmline:
             await self.close(row["id"], "person", say=verb == "end")
             replies = (Reply(self.text.say("cancelled", lang)),) if verb == "cancel" else ()
             return Turn(replies, session.with_(mode="flow"))
+        if verb == "lines":
+            return Turn((Reply(self.text.say("lines", lang)),), session)
+        if verb == "leave":   # from the long-wait offer: the request in line gives way to a message
+            for queued in [r for r in rows.values() if r["status"] == "queued"]:
+                await self.close(queued["id"], "person", say=False)
+                rows.pop(queued["id"])
         if verb == "leave" and not any(r["status"] in LIVE for r in rows.values()):
             await self.store.handoff_create(person, decide.new_token(), lang, arg or "talk", session.path,
                                             "leaving", incoming.now)
@@ -257,6 +300,8 @@ class Warmline:
             return Turn((), (await self._session(person)) or session)
         if verb == "wait" and row is not None:
             await self.store.handoff_update(row["id"], warned=0, last_person=incoming.now)
+            if row["status"] == "queued":   # after the long-wait offer: ask again only after another while
+                await self.store.handoff_offered(row["id"], incoming.now)
         return Turn((), session)
 
     async def relay_in(self, row: dict[str, Any], message: Message, update_id: int | None, now: datetime) -> None:
@@ -294,6 +339,9 @@ class Warmline:
             key = "duty_on" if name == "onduty" else "duty_off"
             await self._to_group(group, thread, self.text.staff_say(key, supporter=who))
             await self.refresh_waiting()     # the honest wait changes with who is on duty
+            return
+        if name in groupcommands.COMMANDS:
+            await groupcommands.run(self, name, command[1] if len(command) > 1 else "", group, thread, user.id)
             return
         if name == "alias":
             chosen = command[1].strip()[:40] if len(command) > 1 else ""
@@ -408,6 +456,8 @@ class Warmline:
             await self._to_person(row["person"], chat, self.text.say("connected", lang, supporter=who),
                                   (((self.text.say("end_button", lang), f"{PREFIX}end|{row['id']}"),),))
         await self.store.count("warmline_taken", now=now)
+        await self.count("handoff_taken")
+        await self.count(wait_counter(now.timestamp() - row["created_at"]))
         await self.refresh_waiting()
         return ""
 
@@ -436,6 +486,8 @@ class Warmline:
         guest, lang, person = decide.alias(row["token"]), row["language"], row["person"]
         group, thread = row["group_chat"], row["thread"]
         await self.store.count(f"warmline_closed:{reason}", now=datetime.now(UTC))
+        if row["status"] == "queued" and row["offered_at"] is None and reason != "reconnect":
+            await self.count("handoff_missed")      # nobody took it (a long wait counted it already)
         chat = await self.store.chat_id(person) if reason not in ("forgot", "blocked") else None
         if chat is not None and say and reason != "reconnect":
             if reason == "topic_gone":
@@ -451,6 +503,11 @@ class Warmline:
         if reason not in ("reconnect",):
             await self._set_mode(person, "flow")
         if group is None or thread is None or reason == "topic_gone":
+            return
+        if reason == "forgot" and delete_topics(self.edge.settings):   # WARMLINE_DELETE_TOPICS=1
+            await self.queues.slot(group)
+            with contextlib.suppress(TelegramError):
+                await self._call(partial(self.bot.delete_forum_topic, group, thread))
             return
         note: dict[str, tuple[str, dict[str, object]]] = {
                 "supporter": ("ended", {"supporter": await self.supporter_alias(by or 0, group)}),
@@ -508,6 +565,8 @@ class Warmline:
         await self.store.purge_relayed(now)
         seconds = int(now.timestamp())
         for row in await self.store.handoffs():
+            if row["status"] == "queued":
+                await self._long_wait(row, now)
             if row["status"] != "taken":
                 continue
             if decide.idle(row["last_person"], row["last_supporter"], seconds, self.text.idle_minutes):
@@ -524,6 +583,26 @@ class Warmline:
                     ))
                 await self._to_group(row["group_chat"], row["thread"], self.text.staff_say(
                     "silence_note", alias=decide.alias(row["token"]), minutes=self.text.silence_minutes))
+
+    async def _long_wait(self, row: dict[str, Any], now: datetime) -> None:
+        """Nobody has taken a waiting person for give_up_minutes: say so plainly and offer to keep waiting,
+        leave a message, or see the 24/7 lines (counted once as handoff_missed); again after another while."""
+        seconds = now.timestamp()
+        if seconds - (row["offered_at"] or row["created_at"]) < self.text.give_up_minutes * 60:
+            return
+        await self.store.handoff_offered(row["id"], now)
+        if row["offered_at"] is None:
+            await self.count("handoff_missed")
+        minutes = int(seconds - row["created_at"]) // 60
+        chat, lang = await self.store.chat_id(row["person"]), row["language"]
+        if chat is not None:
+            await self._to_person(row["person"], chat, self.text.say("give_up", lang, minutes=minutes), (
+                ((self.text.say("wait_button", lang), f"{PREFIX}wait|{row['id']}"),),
+                ((self.text.say("leave_button", lang), f"{PREFIX}leave|{row['topic']}"),),
+                ((self.text.say("lines_button", lang), f"{PREFIX}lines|"),),
+            ))
+        await self._to_group(row["group_chat"], row["thread"], self.text.staff_say(
+            "gave_up_note", alias=decide.alias(row["token"]), minutes=minutes))
 
     async def refresh_waiting(self) -> None:
         """Show each waiting person their place and an honest wait, editing one message (Cancel under it)."""
@@ -573,6 +652,10 @@ class Warmline:
     @property
     def bot(self) -> Any:
         return self.edge.delivery.bot
+
+    async def count(self, name: str) -> None:
+        """One more on today's anonymous counter `name` (a day in BOT_TIMEZONE, as bot.stats reads them)."""
+        await self.store.count(name, now=datetime.now(self.edge.zone))
 
     async def _call(self, call: Callable[[], Awaitable[T]]) -> T:
         return await with_retries(call, self.edge.policy)
