@@ -197,9 +197,25 @@ def _text(turn: _Turn, text: str) -> None:
     for screen in {s.id: s for s in screens}.values():  # this screen's options first, then the menu's doors
         option = match_option(screen.options, text, turn.lang)
         if option is not None:
-            _choose(turn, screen, option)
+            _choose_deep(turn, screen, option, text)
             return
     _free_search(turn, text)
+
+
+def _choose_deep(turn: _Turn, screen: Node, option: Option, text: str) -> None:
+    """Take `option`; when the words also name a door on the next screen ("boss took my passport" -> work ->
+    passport), go straight through instead of asking again."""
+    target = turn.content.flows.node(option.go)
+    deeper = None
+    if target is not None and target.kind == "message" and not fold(text).isdigit():
+        deeper = match_option(target.options, text, turn.lang)
+    if deeper is None or target is None:
+        _choose(turn, screen, option)
+        return
+    turn.session = turn.session.with_(path=(*turn.session.path, option.id)[-MAX_PATH:])
+    if screen.id == turn.content.flows.entry("menu"):
+        turn.count(f"door:{option.id}")
+    _choose(turn, target, deeper)
 
 
 def match_option(options: tuple[Option, ...], text: str, lang: str) -> Option | None:

@@ -247,3 +247,11 @@ def test_typed_door_words_work_from_the_welcome_screen() -> None:
     """Words typed on a screen that is not the menu still find the menu's doors (e.g. 'work' on the welcome)."""
     turn = advance(CONTENT, _start().session, Event("text", text="boss kept my passport"), NOW)
     assert turn.session.path
+
+
+def test_words_that_name_a_door_two_screens_deep_go_straight_there() -> None:
+    """'boss took my passport' typed at the menu goes through the work door straight to the passport screen."""
+    menu = enter(CONTENT, Session(language="en"), CONTENT.flows.entry("menu"), NOW)
+    turn = advance(CONTENT, menu.session, Event("text", text="my boss took my passport"), NOW)
+    assert len(turn.session.path) == 2
+    assert turn.session.path[0] == "work"
