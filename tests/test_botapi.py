@@ -83,8 +83,14 @@ async def test_forum_topics_and_copies(botapi: BotApiServer) -> None:
     async with _bot(botapi) as bot:
         topic = await bot.create_forum_topic(-100123, "Guest 4F2")
         await bot.close_forum_topic(-100123, topic.message_thread_id)
-        copied = await bot.copy_message(-100123, 1001, 5, message_thread_id=topic.message_thread_id)
-        assert copied.message_id >= 1
+        photo = botapi.person(1001).photo()
+        copied = await bot.copy_message(-100123, 1001, photo["message_id"],
+                                        message_thread_id=topic.message_thread_id)
+        copy = botapi.message(-100123, copied.message_id)
+        assert copy is not None
+        assert copy["photo"] == photo["photo"]
+        assert copy["message_thread_id"] == topic.message_thread_id
+        assert "from" not in copy or copy["from"]["is_bot"]
         sent = await bot.send_message(1001, "to delete")
         assert await bot.delete_messages(1001, [sent.message_id])
         assert botapi.messages(1001) == []

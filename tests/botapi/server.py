@@ -30,7 +30,8 @@ Use it (the `botapi` fixture in tests/conftest.py starts one per test):
 Faults are consumed in order, one per matching call. A "timeout" fault waits `delay` seconds (default 30)
 before answering, so the client's read timeout fires. getUpdates is real long polling: it returns at once when
 updates are pending, else waits up to `timeout` seconds for one; `offset` confirms (forgets) earlier updates.
-Messages the bot sends are kept per chat (`server.messages(chat_id)`), and deleteMessage(s) removes them.
+Messages the bot sends are kept per chat (`server.messages(chat_id)`), and deleteMessage(s) removes them;
+copyMessage puts a copy of the original (a person's message from `server.received`, or the bot's) there.
 Register a custom answer for any method with `server.responders[method] = fn(params) -> result`.
 """
 
@@ -216,6 +217,7 @@ class Chat:
         sender = from_user or self.user
         if sender is not None:
             message["from"] = sender
+        self.server.received[(self.id, message["message_id"])] = message
         return message
 
     def send(self, text: str, *, from_user: dict[str, Any] | None = None,
@@ -309,6 +311,7 @@ class BotApiServer:
         self.held: dict[str, int] = {}                 # calls parked by hold(), per method
         self.answered: Counter[str] = Counter()        # successful calls per method (cheap to poll)
         self.arrived: Counter[str] = Counter()         # calls received per method, counted on arrival
+        self.received: dict[tuple[int, int], dict[str, Any]] = {}  # (chat, message_id): messages people sent
         self._topics = itertools.count(100)
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -564,7 +567,15 @@ class BotApiServer:
         if method == "getMe":
             return BOT_USER
         if method == "copyMessage":
-            copied = self._new_message(params, text=params.get("caption") or "(copy)")
+            # a copy carries the original's content (text, photo, ...) but not its sender
+            source = (self.received.get((params["from_chat_id"], params["message_id"]))
+                      or self.message(params["from_chat_id"], params["message_id"]) or {"text": "(copy)"})
+            content = {k: v for k, v in source.items() if k not in
+                       ("message_id", "date", "chat", "from", "message_thread_id", "is_topic_message",
+                        "reply_markup", "edit_date", "entities")}
+            if "caption" in params:
+                content["caption"] = params["caption"]
+            copied = self._new_message({k: v for k, v in params.items() if k != "caption"}, **content)
             return {"message_id": copied["message_id"]}
         if method in ("copyMessages", "forwardMessages"):
             return [{"message_id": self._new_message(params, text="(copy)")["message_id"]}
