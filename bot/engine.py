@@ -209,6 +209,9 @@ def _choose_deep(turn: _Turn, screen: Node, option: Option, text: str) -> None:
     deeper = None
     if target is not None and target.kind == "message" and not fold(text).isdigit():
         deeper = match_option(target.options, text, turn.lang)
+        landing = turn.content.flows.node(deeper.go) if deeper else None
+        if landing is None or landing.kind in ("do", "handoff"):  # a confirmation screen is never skipped
+            deeper = None
     if deeper is None or target is None:
         _choose(turn, screen, option)
         return
