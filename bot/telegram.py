@@ -434,12 +434,12 @@ async def poll(application: Application[Any, Any, Any, Any, Any, Any], stop: asy
         try:
             updates = fetch.result()
         except RetryAfter as exc:
-            await asyncio.sleep(retry_after_seconds(exc))
+            await _pause(stop, retry_after_seconds(exc))
             continue
         except (NetworkError, Conflict) as exc:
             failures += 1
             log.warning("getUpdates failed (%s); retrying", type(exc).__name__)
-            await asyncio.sleep(min(30.0, 0.5 * 2 ** min(failures, 6)))
+            await _pause(stop, min(30.0, 0.5 * 2 ** min(failures, 6)))
             continue
         failures = 0
         if updates:
@@ -449,6 +449,12 @@ async def poll(application: Application[Any, Any, Any, Any, Any, Any], stop: asy
         # confirm the last batch, so a restart is not offered it again (it would be skipped anyway)
         with contextlib.suppress(TelegramError):
             await application.bot.get_updates(offset=offset, timeout=0, allowed_updates=ALLOWED_UPDATES)
+
+
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    """Sleep, but wake at once when asked to stop."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
 
 
 async def watch_content(edge: Edge, stop: asyncio.Event, every: float = 1.0) -> None:

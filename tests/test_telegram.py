@@ -196,6 +196,18 @@ async def test_a_reply_kept_through_an_outage_is_sent_when_telegram_recovers(
         await asyncio.wait_for(running.task, 10)
 
 
+async def test_polling_survives_server_errors_and_conflicts(bot: Running, content: Content) -> None:
+    """getUpdates failing with 502 and then 409 is retried with backoff, and people are answered after."""
+    alice = bot.server.person(1001)
+    bot.server.fail("getUpdates", 502)
+    bot.server.fail("getUpdates", 409, description="Conflict: terminated by other getUpdates request")
+    alice.send("/start")
+    count = len(await bot.server.wait_for_messages(alice.id, 1))
+    await bot.server.wait_for(lambda: len(bot.server.calls_to("getUpdates", ok=False)) == 2)
+    alice.send("/menu")
+    await bot.server.wait_for_messages(alice.id, count + 1, within=10)
+
+
 async def test_a_403_marks_the_session_inactive_and_a_return_revives_it(bot: Running, content: Content) -> None:
     """A person who blocked the bot is marked inactive; when they write again, they are answered."""
     alice = bot.server.person(1001)
