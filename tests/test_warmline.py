@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
+import re
+import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,6 +26,7 @@ from bot.delivery import RetryPolicy
 from bot.handoff import WarmlineText, load_warmline
 from bot.settings import Settings
 from bot.telegram import Edge, serve
+from bot.types import Session
 from bot.warmline import Warmline
 
 FLOWS, RESOURCES = Settings.from_environ(os.environ, dotenv=Path("/nonexistent")).flows_dir, Settings().resources_dir
@@ -67,14 +70,16 @@ class Bot:
 
 
 async def start(server: BotApiServer, tmp_path: Path, content: Content, text: WarmlineText, *,
-                groups: tuple[int, ...] = (GROUP,), per_minute: int = 0) -> Bot:
+                groups: tuple[int, ...] = (GROUP,), per_minute: int = 0, flows: Path = FLOWS,
+                extra: dict[str, str] | None = None, watch: bool = False) -> Bot:
     settings = Settings(token=server.token, base_url=server.base_url, data_dir=tmp_path / "data", rate_limit=0,
-                        flows_dir=FLOWS, resources_dir=RESOURCES, warmline_chat_ids=groups)
+                        flows_dir=flows, resources_dir=RESOURCES, warmline_chat_ids=groups, extra=extra or {})
     warm = Warmline(text, per_minute=per_minute, tick=0)
     edge = Edge(settings, content, warm, policy=FAST)
     stop = asyncio.Event()
     before = len(server.calls_to("setMyCommands"))
-    task = asyncio.create_task(serve(settings, stop=stop, poll_timeout=1, read_timeout=2.0, edge=edge))
+    task = asyncio.create_task(serve(settings, stop=stop, poll_timeout=1, read_timeout=2.0, edge=edge,
+                                     watch=watch))
     await server.wait_for_call("setMyCommands", before + 1 + len(content.languages))
     return Bot(server, edge, warm, task, stop)
 
@@ -503,3 +508,238 @@ async def test_without_a_warm_line_group_the_person_gets_the_24_7_lines(
     finally:
         await running.halt()
     assert_anonymous(botapi)
+
+
+# -- follow-ups: can't talk now, mute, deleted topics, /stats, /reload, --watch, the long wait ---------------
+
+def admins(server: BotApiServer, *who: dict[str, Any]) -> None:
+    """getChatMember answers "creator" for `who` and "member" for everyone else."""
+    ids = {w["id"] for w in who}
+
+    def member(params: dict[str, Any]) -> dict[str, Any]:
+        user = {"id": params["user_id"], "is_bot": False, "first_name": "Staff"}
+        if params["user_id"] in ids:
+            return {"status": "creator", "user": user, "is_anonymous": False}
+        return {"status": "member", "user": user}
+    server.responders["getChatMember"] = member
+
+
+async def taken(server: BotApiServer, who: Chat, words: WarmlineText, supporter: dict[str, Any] = SAM,
+                thread: int = 100) -> None:
+    """`who` asks for a person and `supporter` takes them."""
+    await ask(server, who, words)
+    card = card_for(server, thread)
+    server.group(GROUP).tap(buttons(card)[0][1], card["message_id"], from_user=supporter)
+    lang = (who.user or {}).get("language_code", "en")
+    await wait_text(server, who.id, words.say("connected", lang, supporter="X").split("X")[1][:12])
+
+
+async def counted(bot: Bot) -> dict[str, int]:
+    await bot.edge.flush_counts()
+    found: dict[str, int] = {}
+    for _, name, n in await bot.edge.store.counts():
+        found[name] = found.get(name, 0) + n
+    return found
+
+
+async def test_cant_talk_now_tells_the_supporter_and_the_message_still_goes(bot: Bot, words: WarmlineText,
+                                                                           content: Content) -> None:
+    """Typing "can't talk" during a handoff posts the privacy words' note in the topic, relays the message and
+    turns the person's screens short; "back to normal" posts the other note."""
+    server = bot.server
+    assert content.privacy is not None
+    await on_duty(server, SAM)
+    alice = person(server, 1001)
+    await taken(server, alice, words)
+    alice.send("can't talk")
+    await wait_text(server, GROUP, content.privacy.text("brief_supporter", "en"))
+    await server.wait_for(lambda: len(copies_to(server, GROUP)) == 1)
+    session = Session.from_dict(await bot.edge.store.load_session(bot.edge.store.person_key(1001)) or {})
+    assert session.brief
+    assert session.mode == "handoff"
+    alice.tap(f"{content.version[:6]}|safety.brief|0")      # "Back to normal"
+    await wait_text(server, GROUP, content.privacy.text("brief_supporter_off", "en"))
+    assert [m for m in server.messages(GROUP) if m.get("message_thread_id") == 100
+            and m.get("text") == content.privacy.text("brief_supporter", "en")]
+
+
+async def test_a_supporter_mutes_a_flooding_person_for_a_while(bot: Bot, words: WarmlineText,
+                                                               content: Content) -> None:
+    """/mute 45: the person's messages stop reaching the topic, the person is told once, calmly; danger words
+    still come through (relayed, urgent); the supporter sees until when, never who; /unmute ends it."""
+    server = bot.server
+    await on_duty(server, SAM)
+    alice = person(server, 1001, "es")
+    await taken(server, alice, words)
+    group = server.group(GROUP)
+    group.send("/mute 45", from_user=SAM, thread_id=100)
+    note = await wait_text(server, GROUP, "muted until")
+    assert re.search(r"muted until \d\d:\d\d \(45 min\)", note["text"])
+    assert "Guest " in note["text"]
+    for n in range(3):
+        alice.send(f"again {n}")
+    told = await wait_text(server, alice.id, words.say("muted", "es"))
+    assert "911" in told["text"]
+    await asyncio.sleep(0.5)
+    assert not copies_to(server, GROUP)
+    assert texts(server, alice.id).count(words.say("muted", "es")) == 1
+    phrase = next(iter(content.flows.danger_words["es"]))
+    alice.send(f"ayuda {phrase}")
+    await server.wait_for(lambda: len(copies_to(server, GROUP)) == 1)
+    await server.wait_for_call("editForumTopic")
+    group.send("/unmute", from_user=SAM, thread_id=100)
+    await wait_text(server, GROUP, words.staff_say("unmuted", alias="Guest").split("Guest")[-1].strip())
+    alice.send("hola de nuevo")
+    await server.wait_for(lambda: len(copies_to(server, GROUP)) == 2)
+    assert (await counted(bot))["warmline_muted"] == 1
+
+
+async def test_forget_deletes_the_topic_when_staff_set_it(botapi: BotApiServer, tmp_path: Path, content: Content,
+                                                          words: WarmlineText) -> None:
+    """WARMLINE_DELETE_TOPICS=1: /forget deletes the person's topic (deleteForumTopic) instead of closing it."""
+    running = await start(botapi, tmp_path, content, always_open(words), extra={"WARMLINE_DELETE_TOPICS": "1"})
+    try:
+        await on_duty(botapi, SAM)
+        alice = person(botapi, 1001)
+        await taken(botapi, alice, words)
+        alice.send("/forget")
+        confirm = await wait_text(botapi, alice.id, "Erase this chat?")
+        alice.tap(next(d for _, d in buttons(confirm) if d.endswith("|0")), confirm["message_id"])
+        deleted = await botapi.wait_for_call("deleteForumTopic")
+        assert deleted[0].params == {"chat_id": GROUP, "message_thread_id": 100}
+        await botapi.wait_for_call("deleteMessages")
+        assert not botapi.calls_to("closeForumTopic")
+        assert await running.edge.store.handoffs() == []
+    finally:
+        await running.halt()
+    assert_anonymous(botapi)
+
+
+async def test_stats_for_group_admins_with_taken_missed_and_the_wait(bot: Bot, words: WarmlineText) -> None:
+    """/stats from an admin posts the week's counts (requested, taken, missed, median wait) and the chart as a
+    photo where it was asked; anyone else is told it is for admins; who is an admin is asked once a minute."""
+    server = bot.server
+    admins(server, SAM)
+    await on_duty(server, SAM)
+    alice, bern = person(server, 1001), person(server, 1002)
+    await taken(server, alice, words)
+    waiting = await ask(server, bern, words)
+    bern.tap(buttons(waiting)[0][1], waiting["message_id"])           # cancelled before anyone took it
+    await wait_text(server, bern.id, words.say("cancelled", "en"))
+    group = server.group(GROUP)
+    group.send("/stats", from_user=RIO)
+    await wait_text(server, GROUP, words.staff_say("admins_only", command="stats"))
+    group.send("/stats", from_user=SAM, thread_id=100)
+    report = await wait_text(server, GROUP, "Anonymous counts")
+    assert report.get("message_thread_id") == 100
+    assert "Handoffs: requested 2, taken 1, missed 1" in report["text"]
+    assert "Median wait for a person: 0 min" in report["text"]
+    photo = (await server.wait_for_call("sendPhoto"))[0].params
+    assert (photo["chat_id"], photo["message_thread_id"]) == (GROUP, 100)
+    group.send("/stats", from_user=SAM)
+    await server.wait_for_call("sendPhoto", 2)
+    assert "message_thread_id" not in server.calls_to("sendPhoto")[1].params     # General
+    assert [c.params["user_id"] for c in server.calls_to("getChatMember")] == [RIO["id"], SAM["id"]]
+    found = await counted(bot)
+    assert (found["handoff_taken"], found["handoff_missed"], found["handoff_wait_min:0"]) == (1, 1, 1)
+
+
+def copy_flows(tmp_path: Path) -> Path:
+    flows = tmp_path / "flows"
+    shutil.copytree(FLOWS, flows)
+    return flows
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+async def test_reload_from_the_group_keeps_a_broken_edit_out_and_swaps_a_good_one(
+        botapi: BotApiServer, tmp_path: Path, content: Content, words: WarmlineText) -> None:
+    """/reload (admins): a broken edit is reported file:line and the old content runs on; a good edit is
+    swapped in, and the warm line's and the privacy words follow it."""
+    flows = copy_flows(tmp_path)
+    running = await start(botapi, tmp_path, content, always_open(words), flows=flows)
+    try:
+        admins(botapi, SAM)
+        group = botapi.group(GROUP)
+        group.send("/reload", from_user=RIO)
+        await wait_text(botapi, GROUP, words.staff_say("admins_only", command="reload"))
+        edit(flows / "warmline.yaml", 'hours: "', 'hours: "not hours at all; ')
+        group.send("/reload", from_user=SAM)
+        refused = await wait_text(botapi, GROUP, "Not reloaded")
+        assert re.search(r"warmline\.yaml:\d+:\d+: ", refused["text"])
+        assert running.edge.content is content
+        edit(flows / "warmline.yaml", 'hours: "not hours at all; ', 'hours: "')
+        edit(flows / "warmline.yaml", '{en: "{supporter} is on duty."', '{en: "{supporter} is on duty (new words)."')
+        edit(flows / "privacy-text.yaml", "keep replies short and neutral.", "short, neutral replies (new).")
+        commands = len(botapi.calls_to("setMyCommands"))
+        group.send("/reload", from_user=SAM)
+        await wait_text(botapi, GROUP, "Reloaded: version")
+        assert running.edge.content is not content
+        assert len(botapi.calls_to("setMyCommands")) > commands
+        group.send("/onduty", from_user=SAM)
+        await wait_text(botapi, GROUP, "is on duty (new words).")
+        assert "(new)" in running.edge.privacy.words.text("brief_supporter", "en")
+        assert [c.params["user_id"] for c in botapi.calls_to("getChatMember")].count(SAM["id"]) == 1
+    finally:
+        await running.halt()
+    assert_anonymous(botapi)
+
+
+async def test_run_watch_reloads_when_a_file_is_saved(botapi: BotApiServer, tmp_path: Path, content: Content,
+                                                      words: WarmlineText) -> None:
+    """`run --watch`: saving a flows file swaps the new content in (bot.reload.watch), the command menus are
+    registered again, and the warm line speaks the new words; a broken save changes nothing."""
+    flows = copy_flows(tmp_path)
+    running = await start(botapi, tmp_path, content, always_open(words), flows=flows, watch=True)
+    try:
+        edit(flows / "warmline.yaml", "idle_minutes: 60", "idle_minutes: 60x")
+        await asyncio.sleep(2.5)
+        assert running.edge.content is content
+        edit(flows / "warmline.yaml", "idle_minutes: 60x", "idle_minutes: 60")
+        edit(flows / "warmline.yaml", '{en: "{supporter} is on duty."', '{en: "{supporter} is on duty (watched)."')
+        commands = len(botapi.calls_to("setMyCommands"))
+        await botapi.wait_for(lambda: len(botapi.calls_to("setMyCommands")) > commands, within=8)
+        assert running.edge.content is not content
+        await on_duty(botapi, SAM)
+        await wait_text(botapi, GROUP, "is on duty (watched).")
+    finally:
+        await running.halt()
+    assert_anonymous(botapi)
+
+
+async def test_a_long_wait_is_said_plainly_with_choices_and_counted_missed(bot: Bot, words: WarmlineText) -> None:
+    """Nobody takes a waiting person for give_up_minutes: they are told so, offered to keep waiting, leave a
+    message or see the 24/7 lines; the miss is counted once; keep waiting asks again only later."""
+    server = bot.server
+    await on_duty(server, SAM)
+    alice = person(server, 1001, "tl")
+    await ask(server, alice, words)
+    now = datetime.now(UTC)
+    await bot.warm.tick(now + timedelta(minutes=words.give_up_minutes - 1))
+    await asyncio.sleep(0.2)
+    assert not [t for t in texts(server, alice.id) if t.startswith(words.say("give_up", "tl")[:20])]
+    await bot.warm.tick(now + timedelta(minutes=words.give_up_minutes + 1))
+    offer = await wait_text(server, alice.id, words.say("give_up", "tl", minutes=words.give_up_minutes + 1))
+    assert [label for label, _ in buttons(offer)] == [words.say(k, "tl") for k in
+                                                      ("wait_button", "leave_button", "lines_button")]
+    await wait_text(server, GROUP, words.staff_say("gave_up_note", alias="X", minutes=words.give_up_minutes + 1)
+                    .split("X", 1)[1])
+    alice.tap(buttons(offer)[2][1], offer["message_id"])
+    await wait_text(server, alice.id, "1-833-900-1010")
+    alice.tap(buttons(offer)[0][1], offer["message_id"])
+    await server.wait_for(lambda: len(server.calls_to("answerCallbackQuery")) >= 3)
+    await asyncio.sleep(0.3)
+    await bot.warm.tick(now + timedelta(minutes=words.give_up_minutes - 1))   # counted from "keep waiting"
+    await asyncio.sleep(0.3)
+    assert len([m for m in server.messages(alice.id) if buttons(m) == buttons(offer)]) == 1
+    await bot.warm.tick(now + timedelta(minutes=words.give_up_minutes + 1))
+    await server.wait_for(lambda: len([m for m in server.messages(alice.id) if buttons(m) == buttons(offer)]) == 2)
+    alice.tap(buttons(offer)[1][1], offer["message_id"])
+    await wait_text(server, alice.id, words.say("leave_prompt", "tl"))
+    await server.wait_for_call("closeForumTopic")
+    assert (await counted(bot))["handoff_missed"] == 1
+    assert [r["status"] for r in await bot.edge.store.handoffs()] == ["leaving"]
