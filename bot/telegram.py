@@ -482,9 +482,14 @@ async def watch_content(edge: Edge, stop: asyncio.Event, every: float = 1.0) -> 
 
 
 def load_or_explain(settings: Settings) -> Content:
+    """The flows and resources to start with; errors are logged one per line and stop the start."""
     content, problems = load_content(settings.flows_dir, settings.resources_dir)
     for problem in problems:
-        log.warning("%s", problem)
+        if problem.is_error:
+            log.error("%s", problem)
+    warnings = sum(not p.is_error for p in problems)
+    if warnings:
+        log.warning("flows and resources: %d warnings (python -m bot check lists them)", warnings)
     if content is None:
         raise EdgeError("the flows or resources have errors (listed above); fix them, check with "
                         "`python -m bot check`, then start again")
@@ -541,6 +546,7 @@ def configure_logging() -> None:
     # httpx logs every request URL, which holds the bot token; the library's debug logs hold update contents.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("telegram").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per job run drowns the update lines
 
 
 def run(settings: Settings, *, watch: bool = False, handoff: Handoff | None = None) -> int:
