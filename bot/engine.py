@@ -291,7 +291,7 @@ def _show(turn: _Turn, node: Node) -> str | None:
     if node.kind == "handoff":
         turn.say(turn.local(node.say), _buttons(turn, node))
         turn.count("handoff_requested")
-        turn.act("handoff", topic=node.topic or node.flow, path=turn.session.path, language=turn.lang)
+        turn.act("handoff", topic=node.topic or _door(turn) or node.flow, path=turn.session.path, language=turn.lang)
         return None
     if node.kind == "do":
         return _do(turn, node)
@@ -300,6 +300,14 @@ def _show(turn: _Turn, node: Node) -> str | None:
         return node.next
     turn.say(turn.local(node.say), _buttons(turn, node))
     return None
+
+
+def _door(turn: _Turn) -> str | None:
+    """The last door the person chose on the menu ("work"), naming their warm-line topic."""
+    menu = turn.content.flows.node(turn.content.flows.entry("menu"))
+    doors = {o.id for o in menu.options} if menu else set()
+    talk = {"talk", "connect", "erase", "danger"}
+    return next((p for p in reversed(turn.session.path) if p in doors and p not in talk), None)
 
 
 def _do(turn: _Turn, node: Node) -> str | None:

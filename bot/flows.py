@@ -241,7 +241,7 @@ def _node(flow: str, name: str, raw: Mapping[str, Any], positions: Positions) ->
         return Node(kind="search", search=search, options=options, next=nxt, **common)
     if "handoff" in raw:
         topic = (raw.get("handoff") or {}).get("topic") if isinstance(raw.get("handoff"), Mapping) else None
-        return Node(kind="handoff", topic=str(topic or flow), **common)
+        return Node(kind="handoff", topic=str(topic) if topic else None, **common)
     if "goto" in raw:
         return Node(kind="goto", goto=qualify(flow, str(raw["goto"])), **common)
     if raw.get("end"):

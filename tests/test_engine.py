@@ -255,3 +255,13 @@ def test_words_that_name_a_door_two_screens_deep_go_straight_there() -> None:
     turn = advance(CONTENT, menu.session, Event("text", text="my boss took my passport"), NOW)
     assert len(turn.session.path) == 2
     assert turn.session.path[0] == "work"
+
+
+def test_handoff_topic_is_named_after_the_door_chosen() -> None:
+    """A handoff reached through the work door names its topic 'work' (the supporter sees the door, not words)."""
+    menu = enter(CONTENT, Session(language="en"), CONTENT.flows.entry("menu"), NOW)
+    work = advance(CONTENT, menu.session, Event("text", text="trouble at work"), NOW)
+    talk = advance(CONTENT, work.session, Event("command", text="talk"), NOW)
+    connect = _tap(talk, "yes")
+    action = next(a for a in connect.actions if a.name == "handoff")
+    assert action.get("topic") == "work"
