@@ -27,7 +27,7 @@ from bot.yamlfile import read_yaml
 FILE = "warmline.yaml"
 LANGUAGES = ("en", "fr", "es", "tl")
 PERSON_KEYS = (
-    "before", "queued", "place", "wait_soon", "wait_minutes", "cancel_button", "cancelled", "already", "connected",
+    "queued", "place", "wait_soon", "wait_minutes", "cancel_button", "cancelled", "already", "connected",
     "end_button", "closed", "helped", "yes_button", "no_button", "thanks", "released", "out_of_hours", "nobody",
     "lines", "leave_button", "leave_prompt", "left", "answer_intro", "not_set_up", "topic_gone",
     "reconnect_button", "silence", "wait_button", "idle_end", "give_up", "lines_button", "muted",

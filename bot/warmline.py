@@ -230,7 +230,7 @@ class Warmline:
             await self._to_person(person, chat_id, f"{self.text.say(why, lang, hours=self.text.hours)}\n\n{lines}",
                                   (((self.text.say("leave_button", lang), f"{PREFIX}leave|{topic}"),),))
             return
-        await self._to_person(person, chat_id, self.text.say("before", lang))
+        # What the supporter will and will not see was said on the consent screen (flows/talk.yaml) just before.
         hid = await self.store.handoff_create(person, decide.new_token(), lang, topic, path, "queued", now)
         await self._set_mode(person, "handoff")
         await self.store.count("warmline_requested", now=now)
