@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlparse
 
-from bot.hours import ZONE, status
+from bot.hours import ZONE, schedule_status
 from bot.resources import Contact, Directory, Labels, Resource
 from bot.types import Button, Reply
 
@@ -37,7 +37,12 @@ def clock(labels: Labels, lang: str, moment: datetime) -> str:
 
 def hours_line(labels: Labels, resource: Resource, lang: str, now: datetime) -> str:
     """"Open 24/7", "Open now, until 4:30 p.m.", "Closed now, opens Monday at 8:15 a.m.", or "" if unknown."""
-    state = status(resource, now)
+    return schedule_line(labels, resource.schedule, lang, now)
+
+
+def schedule_line(labels: Labels, schedule: Any, lang: str, now: datetime) -> str:
+    """The hours line for any opening_hours schedule (a service's, or the warm line's)."""
+    state = schedule_status(schedule, now)
     if state.state == "always":
         return _fill(labels, lang, "open_always")
     if state.state == "unknown":

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from bot.resources import Resource
@@ -40,11 +40,16 @@ def is_open(resource: Resource, now: datetime, zone: ZoneInfo = ZONE) -> bool | 
 
 def status(resource: Resource, now: datetime, zone: ZoneInfo = ZONE) -> Status:
     """Where the service stands at `now`: always open (24/7), open until, closed until, or unknown."""
-    if resource.schedule is None:
+    return schedule_status(resource.schedule, now, zone)
+
+
+def schedule_status(schedule: Any, now: datetime, zone: ZoneInfo = ZONE) -> Status:
+    """The same for any parsed opening_hours schedule (a service's, the warm line's); None is unknown."""
+    if schedule is None:
         return Status("unknown")
     local = _local(now, zone)
-    change = resource.schedule.next_change(local)
-    if resource.schedule.is_open(local):
+    change = schedule.next_change(local)
+    if schedule.is_open(local):
         return Status("always") if change is None else Status("open", change)
     if change is not None and change - local > timedelta(days=7):
         change = None

@@ -26,7 +26,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
-from bot import groupcommands
+from bot import cards, groupcommands
 from bot import handoff as decide
 from bot.delivery import retry_after_seconds, with_retries
 from bot.handoff import Supporter, WarmlineText
@@ -212,6 +212,12 @@ class Warmline:
         assert self._queues is not None, "Warmline.start() first"
         return self._queues
 
+    def _hours(self, lang: str, now: datetime) -> str:
+        """When the warm line is next open, in the person's words ("opens today at 12:00 p.m."), from the
+        same labels as the service cards; the raw schedule only if it cannot be read that way."""
+        labels = self.edge.content.directory.labels
+        return cards.schedule_line(labels, self.text.schedule, lang, now) or self.text.hours
+
     async def request(self, person: str, chat_id: int, lang: str, topic: str, path: tuple[str, ...],
                       now: datetime) -> None:
         """A person asked for a person: queue them (topic + card) or, out of hours, say so and offer a message."""
@@ -227,7 +233,8 @@ class Warmline:
         if not decide.is_open(self.text, now) or not decide.on_duty(supporters):
             why = "out_of_hours" if not decide.is_open(self.text, now) else "nobody"
             await self.store.count(f"warmline_{why}", now=now)
-            await self._to_person(person, chat_id, f"{self.text.say(why, lang, hours=self.text.hours)}\n\n{lines}",
+            said = self.text.say(why, lang, hours=self._hours(lang, now))
+            await self._to_person(person, chat_id, f"{said}\n\n{lines}",
                                   (((self.text.say("leave_button", lang), f"{PREFIX}leave|{topic}"),),))
             return
         # What the supporter will and will not see was said on the consent screen (flows/talk.yaml) just before.
