@@ -6,6 +6,7 @@ Each command's docstring is its help text. Domain errors become exit codes here 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -82,11 +83,9 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
             sys.stdout.write("\n> ")
             sys.stdout.flush()
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends a preview quietly
         chat(content, sys.stdin, sys.stdout, language=args.lang, echo=not interactive,
              clock=lambda: datetime.now(zone), prompt=prompt)
-    except KeyboardInterrupt:
-        pass
     return 0
 
 
