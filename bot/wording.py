@@ -96,10 +96,17 @@ def _said(flows: Flows) -> Iterator[tuple[Positions | None, tuple[str | int, ...
 def check_wording(flows: Flows, avoid: AvoidList) -> list[Problem]:
     """Every avoided word found in what the bot says, naming the word, the node and the kinder alternative."""
     problems: list[Problem] = []
+    compiled = {lang: [(a, a.pattern) for a in words] for lang, words in avoid.items()}
+    # one pass per text with every word of its language; only a text that matches is looked at word by word
+    anyword = {lang: re.compile("|".join(f"(?:{p.pattern})" for _, p in pairs), re.IGNORECASE)
+               for lang, pairs in compiled.items() if pairs}
     for pos, keys, name, subject, what, text in _said(flows):
         for lang, value in text.by_lang.items():
-            for avoided in avoid.get(lang, ()):
-                match = avoided.pattern.search(value)
+            screen = anyword.get(lang)
+            if screen is None or screen.search(value) is None:
+                continue
+            for avoided, pattern in compiled[lang]:
+                match = pattern.search(value)
                 if match is None:
                     continue
                 message = (f"{what} ({lang}) says '{match.group(0)}', a word we avoid "
