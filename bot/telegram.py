@@ -42,6 +42,7 @@ from bot.flood import FloodGate
 from bot.keys import SecretKeyError
 from bot.problems import Problem
 from bot.reload import reload_content, watch
+from bot.safety import is_danger
 from bot.settings import Settings
 from bot.store import Store, StoreError
 from bot.types import Action, Event, Session, Turn
@@ -166,6 +167,14 @@ def file_url_for(base_url: str) -> str:
     return base_url[: -len("/bot")] + "/file/bot" if base_url.endswith("/bot") else base_url
 
 
+def never_held_back(content: Content, event: Event, lang: str) -> bool:
+    """What the flood gate must never drop: a tapped button (erase confirmations among them), /forget, and
+    words that may mean danger, however fast they come."""
+    if event.kind == "option" or (event.kind == "command" and event.text == "forget"):
+        return True
+    return event.kind == "text" and is_danger(content.flows.danger_words, event.text, lang)
+
+
 class Edge:
     """The running Telegram edge: content, store, delivery, flood gate and the handoff plug-in."""
 
@@ -175,7 +184,7 @@ class Edge:
         self.settings = settings
         self.content = content
         self.handoff: Handoff = handoff or NoHandoff()
-        self.flood = flood or FloodGate()
+        self.flood = flood if flood is not None else FloodGate()  # an empty gate is falsy (it has a length)
         self.policy = policy
         self.housekeeping_every = housekeeping_every
         self.zone = ZoneInfo(settings.timezone)
@@ -296,11 +305,12 @@ class Edge:
             await self.store.remember_sent(person, update.effective_message.message_id, now)
         session = Session.from_dict(await self.store.load_session(person) or {})
         # on the warm line a burst is a person talking to a person: bot/warmline.py paces it, losing nothing
-        verdict = "pass" if session.mode == "handoff" else self.flood.check(person, time.monotonic())
+        lang = session.language or language_for(self.content, event.language_hint)
+        exempt = session.mode == "handoff" or never_held_back(self.content, event, lang)
+        verdict = "pass" if exempt else self.flood.check(person, time.monotonic())
         if verdict == "drop":
             return "flood_dropped"
         if verdict == "warn":
-            lang = session.language or language_for(self.content, event.language_hint)
             await self.delivery.send_now(person, chat.id, self.content.text("slow_down", lang))
             return "flood_warned"
         incoming = Incoming(update, person, chat.id, event, session, now)

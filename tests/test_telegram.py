@@ -255,6 +255,26 @@ async def test_a_flood_gets_one_slow_down_while_others_are_answered(
         await asyncio.wait_for(running.task, 10)
 
 
+async def test_danger_words_and_taps_get_through_a_flood(botapi: BotApiServer, tmp_path: Path,
+                                                        content: Content) -> None:
+    """In the middle of a burst that the flood gate holds back, words that may mean danger are still answered
+    with 911 at once, and /forget is never dropped."""
+    running = await start_bot(botapi, tmp_path, content, flood=FloodGate(burst=2, per_second=0.1))
+    try:
+        alice = botapi.person(1001)
+        for i in range(12):
+            alice.send(f"hello {i}")
+        alice.send("he is going to kill me")
+        alice.send("/forget")
+        await botapi.wait_for(lambda: botapi.pending_updates() == 0)
+        await botapi.wait_for(lambda: any("911" in (m.get("text") or "") for m in botapi.messages(alice.id)))
+        forget = content.flows.nodes[content.flows.entry("forget")].say.get("en")
+        await botapi.wait_for(lambda: any((m.get("text") or "") == forget for m in botapi.messages(alice.id)))
+    finally:
+        running.stop.set()
+        await asyncio.wait_for(running.task, 10)
+
+
 async def test_a_french_speaker_is_answered_in_french(bot: Running, content: Content) -> None:
     """language_code "fr-CA" gets the French flow, and the command menu is registered in every language."""
     amelie = bot.server.person(1003, language_code="fr-CA")
