@@ -17,6 +17,7 @@ from bot.privacy import WORDS_FILE, PrivacyWords, load_privacy_words
 from bot.problems import Problem, has_errors, sort_problems
 from bot.resources import Directory, load_directory
 from bot.validation import check_flows
+from bot.wording import check_resource_wording, load_avoid_list
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,7 @@ def load_content(flows_dir: Path, resources_dir: Path) -> tuple[Content | None, 
         warmline, found = load_warmline(warmline_path, display_path(warmline_path))
         problems += found
     directory, resource_problems = load_directory(resources_dir)
+    resource_problems += check_resource_wording(directory, load_avoid_list(flows_dir)[0])
     problems = sort_problems([*problems, *resource_problems])
     if has_errors(problems):
         return None, problems

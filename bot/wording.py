@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bot.flows import CONFIG_FILE, Flows, Text
 from bot.problems import Problem
+from bot.resources import Directory
 from bot.yamlfile import Positions, read_yaml
 
 AVOID_FILE = "words-to-avoid.yaml"
@@ -125,3 +126,19 @@ def check_avoided_words(flows: Flows) -> Iterator[Problem]:
     avoid, problems = load_avoid_list(Path(flows.config.path).parent)
     yield from problems
     yield from check_wording(flows, avoid)
+
+
+def check_resource_wording(directory: Directory, avoid: AvoidList) -> list[Problem]:
+    """The same words avoided in what the cards say: each service's one-line summary, in every language.
+    (Names stay as the services spell them; keywords are the person's words, so they may hold any word.)"""
+    problems: list[Problem] = []
+    for resource in directory.resources:
+        for lang, value in resource.summary:
+            for avoided in avoid.get(lang, ()):
+                match = avoided.pattern.search(value)
+                if match is not None:
+                    problems.append(Problem(
+                        resource.path, resource.line, 1, resource.id,
+                        f"summary ({lang}) says '{match.group(0)}', a word we avoid ({AVOID_FILE}): use "
+                        f"'{avoided.instead}' instead", subject="resource"))
+    return problems

@@ -111,3 +111,22 @@ def test_shipped_list_covers_every_language_and_the_labels_issue_6_names() -> No
     english = {a.word for a in avoid["en"]}
     assert {"victim", "prostitute", "illegal", "addict", "you should leave"} <= english
     assert all(avoid[lang] for lang in ("fr", "es", "tl"))
+
+
+def test_resource_summaries_are_checked_for_avoided_words() -> None:
+    """A service summary that says an avoided word is named with the kinder alternative; the shipped ones are clean."""
+    import dataclasses
+
+    from bot.resources import load_directory
+    from bot.settings import ROOT
+    from bot.wording import check_resource_wording, load_avoid_list
+
+    avoid, _ = load_avoid_list(ROOT / "flows")
+    directory, _ = load_directory(ROOT / "resources")
+    assert check_resource_wording(directory, avoid) == []
+    first = directory.resources[0]
+    bad = dataclasses.replace(first, summary=(("en", "Help for trafficking victims."),))
+    found = check_resource_wording(dataclasses.replace(directory, resources=(bad,)), avoid)
+    assert len(found) == 1
+    assert "'victims'" in str(found[0])
+    assert f"resource '{first.id}'" in str(found[0])
