@@ -13,6 +13,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from botapi import BotApiServer
 
+from bot.content import Content, load_content
+from bot.settings import ROOT
+
 
 # --- Telegram edge: the stand-in Bot API server -----------------------------------------------------------
 @pytest.fixture
@@ -22,3 +25,12 @@ async def botapi() -> AsyncIterator[BotApiServer]:
     await server.start()
     yield server
     await server.close()
+
+
+# --- Content: the shipped flows and resources, loaded once for the whole run -------------------------------
+@pytest.fixture(scope="session")
+def content() -> Content:
+    """The real flows/ and resources/, loaded and checked as `python -m bot check` does (errors fail here)."""
+    loaded, problems = load_content(ROOT / "flows", ROOT / "resources")
+    assert loaded is not None, "\n".join(str(p) for p in problems if p.is_error)
+    return loaded

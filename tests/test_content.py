@@ -56,13 +56,6 @@ def flows() -> Flows:
     return loaded
 
 
-@pytest.fixture(scope="module")
-def content() -> Content:
-    loaded, problems = load_content(FLOWS, RESOURCES)
-    assert loaded is not None, "\n".join(map(str, problems))
-    return loaded
-
-
 def screens(flows: Flows, lang: str) -> Iterator[tuple[str, str]]:
     """(where, text) for every screen the bot shows in `lang`: node texts and the bot's own words."""
     for node in flows.nodes.values():

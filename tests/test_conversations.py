@@ -6,18 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.content import Content, load_content
+from bot.content import Content
 from bot.rehearsal import conversation_files, default_paths, run_file
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = conversation_files(default_paths(ROOT / "flows"))
-
-
-@pytest.fixture(scope="module")
-def content() -> Content:
-    loaded, problems = load_content(ROOT / "flows", ROOT / "resources")
-    assert loaded is not None, "\n".join(map(str, problems))
-    return loaded
 
 
 def test_every_door_is_tested_in_every_language() -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from botapi import BotApiServer, Chat
 
-from bot.content import Content, load_content
+from bot.content import Content
 from bot.delivery import RetryPolicy
 from bot.engine import option_data
 from bot.privacy import kept_text, quiet_data
@@ -26,13 +26,6 @@ FAST = RetryPolicy(first_delay=0.05, attempts=4)
 USER_ID = 7012345678
 FIRST_NAME = "Marisol"
 WORDS = "my boss took my passport at the farm in Brooks"
-
-
-@pytest.fixture(scope="module")
-def content() -> Content:
-    loaded, problems = load_content(FLOWS, RESOURCES)
-    assert loaded is not None, [str(p) for p in problems if p.is_error]
-    return loaded
 
 
 @dataclass

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from botapi import BotApiServer
 
-from bot.content import Content, load_content
+from bot.content import Content
 from bot.delivery import RetryPolicy
 from bot.engine import option_data
 from bot.flood import FloodGate
@@ -25,13 +25,6 @@ FIRST_NAME = "Marisol"
 USERNAME = "marisol_k_1987"
 WORDS = "my boss took my passport at the farm in Brooks"
 SECRET_ANSWER = "he keeps us locked in the bunkhouse"
-
-
-@pytest.fixture(scope="module")
-def content() -> Content:
-    loaded, problems = load_content(FLOWS, RESOURCES)
-    assert loaded is not None, [str(p) for p in problems if p.is_error]
-    return loaded
 
 
 def erase_data(content: Content) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.content import Content, load_content
+from bot.content import Content
 from bot.rehearsal import conversation_files, default_paths, read_conversation, run_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,13 +24,6 @@ steps:
     expect: "911"
     expect_not: victim
 """
-
-
-@pytest.fixture(scope="module")
-def content() -> Content:
-    loaded, problems = load_content(ROOT / "flows", ROOT / "resources")
-    assert loaded is not None, "\n".join(map(str, problems))
-    return loaded
 
 
 def conversation(folder: Path, text: str, name: str = "talk.yaml") -> Path:
