@@ -36,6 +36,17 @@ def read_dotenv(path: Path) -> dict[str, str]:
     return values
 
 
+def bot_api_url(raw: str) -> str:
+    """TELEGRAM_BASE_URL as python-telegram-bot's base_url ("http://127.0.0.1:8081/bot"); the server's bare
+    address ("http://127.0.0.1:8081", as the self-hosted Bot API server's docs give it) gets its "/bot" added."""
+    url = raw.strip().rstrip("/")
+    if not url:
+        return ""
+    if "://" not in url:
+        raise SettingsError(f"Setting 'TELEGRAM_BASE_URL' must be a URL like http://127.0.0.1:8081/bot, not {raw!r}.")
+    return url if url.endswith("/bot") else f"{url}/bot"
+
+
 def _int(environ: Mapping[str, str], name: str, default: int) -> int:
     raw = environ.get(name, "").strip()
     if not raw:
@@ -96,7 +107,7 @@ class Settings:
         merged.update(os.environ if environ is None else environ)
         return cls(
             token=merged.get("TELEGRAM_BOT_TOKEN", "").strip(),
-            base_url=merged.get("TELEGRAM_BASE_URL", "").strip(),
+            base_url=bot_api_url(merged.get("TELEGRAM_BASE_URL", "")),
             warmline_chat_ids=_chat_ids(merged.get("WARMLINE_CHAT_ID", "")),
             data_dir=Path(merged.get("BOT_DATA_DIR", "").strip() or "data"),
             webhook_url=merged.get("WEBHOOK_URL", "").strip(),
