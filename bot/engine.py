@@ -30,6 +30,7 @@ PAGE = 3                  # cards per screen
 RESULTS = 12              # results kept for "more"
 MENU, TALK, LANGUAGE = "m", "t", "l"
 KEYWORD_SCORE = 88
+LANGUAGE_ALIASES = {"fil": "tl"}  # Telegram may report Filipino (fil) for people who read our Tagalog
 
 
 def option_data(version: str, node_id: str, index: int | str) -> str:
@@ -40,6 +41,7 @@ def option_data(version: str, node_id: str, index: int | str) -> str:
 def language_for(content: Content, hint: str | None) -> str:
     """Telegram's language_code ("fr-CA") -> a language the flows have, else the default language."""
     base = (hint or "").replace("_", "-").split("-")[0].lower()
+    base = LANGUAGE_ALIASES.get(base, base)
     return base if base in content.languages else content.default_language
 
 

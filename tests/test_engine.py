@@ -265,3 +265,12 @@ def test_handoff_topic_is_named_after_the_door_chosen() -> None:
     connect = _tap(talk, "yes")
     action = next(a for a in connect.actions if a.name == "handoff")
     assert action.get("topic") == "work"
+
+
+@pytest.mark.parametrize(("hint", "lang"), [("es-MX", "es"), ("fr_CA", "fr"), ("fil", "tl"), ("tl", "tl"),
+                                            ("", "en"), (None, "en"), ("zz", "en")])
+def test_language_hints(hint: str | None, lang: str) -> None:
+    """Telegram's language codes map to the flows' languages (Filipino to Tagalog); others get the default."""
+    from bot.engine import language_for
+
+    assert language_for(CONTENT, hint) == lang
