@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sqlite3
@@ -14,7 +15,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
 import pytest
 
 from bot.store import _PERSON_TABLES, DB_FILE, MIGRATIONS, Store, StoreError, migrate
@@ -75,9 +75,9 @@ async def test_an_appended_migration_runs_once_and_keeps_the_data(tmp_path: Path
     async with await Store.open(tmp_path) as store:
         await store.save_turn("p", a_session(), now=NOW)
     later = (*MIGRATIONS, "CREATE TABLE later_example (person TEXT NOT NULL, topic INTEGER);")
-    async with aiosqlite.connect(tmp_path / DB_FILE, isolation_level=None) as db:
-        assert await migrate(db, tmp_path / DB_FILE, later) == len(later)
-        assert await migrate(db, tmp_path / DB_FILE, later) == len(later)
+    with contextlib.closing(sqlite3.connect(tmp_path / DB_FILE, isolation_level=None)) as db:
+        assert migrate(db, tmp_path / DB_FILE, later) == len(later)
+        assert migrate(db, tmp_path / DB_FILE, later) == len(later)
     assert user_version(tmp_path) == len(later)
     with raw(tmp_path) as db:
         assert db.execute("SELECT count(*) FROM sessions").fetchone()[0] == 1
@@ -88,9 +88,9 @@ async def test_a_failing_migration_changes_nothing(tmp_path: Path) -> None:
     async with await Store.open(tmp_path):
         pass
     broken = (*MIGRATIONS, "CREATE TABLE half (a); CREATE TABLE sessions (oops);")
-    async with aiosqlite.connect(tmp_path / DB_FILE, isolation_level=None) as db:
-        with pytest.raises(StoreError, match=rf"migration {len(broken)} failed and was rolled back"):
-            await migrate(db, tmp_path / DB_FILE, broken)
+    failed = pytest.raises(StoreError, match=rf"migration {len(broken)} failed and was rolled back")
+    with contextlib.closing(sqlite3.connect(tmp_path / DB_FILE, isolation_level=None)) as db, failed:
+        migrate(db, tmp_path / DB_FILE, broken)
     assert user_version(tmp_path) == len(MIGRATIONS)
     with raw(tmp_path) as db:
         assert db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'half'").fetchone()[0] == 0
