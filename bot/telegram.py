@@ -299,11 +299,12 @@ class Edge:
             return "ignored"
         now = datetime.now(self.zone)
         person = self.store.person_key(user.id)
+        remember = None  # the person's own message, kept (in the same trip as the session) for /forget
         if update.callback_query is not None:
             await self._answer(update)
         elif update.effective_message is not None:
-            await self.store.remember_sent(person, update.effective_message.message_id, now)
-        session = Session.from_dict(await self.store.load_session(person) or {})
+            remember = (update.effective_message.message_id, now)
+        session = Session.from_dict(await self.store.load_session(person, remember=remember) or {})
         # on the warm line a burst is a person talking to a person: bot/warmline.py paces it, losing nothing
         lang = session.language or language_for(self.content, event.language_hint)
         exempt = session.mode == "handoff" or never_held_back(self.content, event, lang)
