@@ -79,6 +79,8 @@ async def run(warm: Warmline, name: str, argument: str, group: int, thread: int 
         await reload(warm, group, thread)
     elif thread is not None:
         await mute(warm, group, thread, None if name == "unmute" else mute_minutes(argument))
+    else:   # /mute in General: say where it works rather than nothing
+        await warm._to_group(group, thread, warm.text.staff_say("topic_only", command=name))
 
 
 async def stats(warm: Warmline, group: int, thread: int | None) -> None:

@@ -34,7 +34,7 @@ PERSON_KEYS = (
 )
 STAFF_KEYS = (
     "default_alias", "card", "card_urgent", "card_taken", "card_message", "take_button", "release_button",
-    "end_button", "taken_already", "at_capacity", "not_yours", "not_taken", "gone", "urgent_note",
+    "end_button", "taken_already", "at_capacity", "not_yours", "not_taken", "gone", "urgent_note", "topic_only",
     "person_blocked", "person_left", "person_forgot", "ended", "released_note", "answer_sent", "silence_note",
     "idle_note", "reconnected", "duty_on", "duty_off", "alias_set", "alias_usage", "gave_up_note", "muted_note",
     "unmuted", "admins_only",

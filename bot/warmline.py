@@ -359,6 +359,8 @@ class Warmline:
             return
         rows = await self.store.handoffs(thread=(group, thread)) if thread is not None else []
         if not rows:
+            if name == "end":   # said in General or an unrelated topic: tell them where it works
+                await self._to_group(group, thread, self.text.staff_say("topic_only", command="end"))
             return
         row = rows[0]
         if name == "end":
@@ -373,6 +375,8 @@ class Warmline:
             await self._to_group(group, thread, self.text.staff_say("not_taken"))
         elif (row["status"] == "taken" and row["supporter"] == user.id) or row["status"] == "left":
             await self.relay_out(row, message, update.update_id)
+        elif row["status"] == "taken":   # another supporter wrote in a taken topic: nothing reaches the person
+            await self._to_group(group, thread, self.text.staff_say("not_yours"))
 
     async def relay_out(self, row: dict[str, Any], message: Message, update_id: int) -> None:
         """Queue a supporter's message for the person (once per update), then send it."""

@@ -220,6 +220,9 @@ async def test_two_supporters_three_people_take_relay_media_and_end(bot: Bot, wo
     await asyncio.sleep(0.3)
     assert len(copies_to(server, alice.id)) == 5
     assert all(c["from_chat_id"] == GROUP for c in copies_to(server, alice.id))
+    await wait_text(server, GROUP, words.staff_say("not_yours"))   # the other supporter is told, not ignored
+    group.send("/end", from_user=SAM)                                # in General: told where /end works
+    await wait_text(server, GROUP, words.staff_say("topic_only", command="end"))
     # chi is still waiting, was never relayed to anyone, and her place in line moved up from 3 to 1
     assert not copies_to(server, chi.id)
     await wait_text(server, chi.id, words.say("queued", "fr", position=1, wait=words.say("wait_soon", "fr")))
