@@ -107,6 +107,20 @@ async def test_two_stores_opening_a_new_database_at_once_both_work(tmp_path: Pat
         assert user_version(data_dir) == len(MIGRATIONS)
 
 
+async def test_a_write_waits_for_another_process_lock_without_blocking_the_loop(store: Store, tmp_path: Path
+                                                                                ) -> None:
+    """While another connection holds the write lock, a turn waits for it off the event loop, then is saved."""
+    with contextlib.closing(sqlite3.connect(tmp_path / DB_FILE, isolation_level=None)) as other:
+        other.execute("BEGIN IMMEDIATE")
+        saving = asyncio.create_task(store.save_turn("p", a_session(), update_id=1, now=NOW))
+        await asyncio.sleep(0.2)  # the loop keeps running meanwhile
+        assert not saving.done()
+        other.execute("COMMIT")
+        assert await asyncio.wait_for(saving, 5)
+    assert await store.load_session("p") == a_session()
+    assert not await store.save_turn("p", a_session(), update_id=1, now=NOW)
+
+
 async def test_a_database_newer_than_the_code_is_refused(tmp_path: Path) -> None:
     """A database written by a newer bot stops the start with a message naming the file and what to do."""
     async with await Store.open(tmp_path):
