@@ -1,4 +1,5 @@
-"""The store: the only module that speaks SQL. One SQLite file in the data dir, one connection.
+"""The store: the only module that speaks SQL. One SQLite file in the data dir (see Connection for how it is
+reached from the event loop).
 
 People are known by their person key (bot.keys: an HMAC of the Telegram user id); sessions and chat ids are
 kept encrypted; the only other long-lived data are anonymous daily counts.
@@ -184,8 +185,8 @@ class StoreError(Exception):
 class Store:
     """Sessions, handled updates, message ids and counts in one SQLite file; one transaction per method.
 
-    Each method runs its statements as one function on the connection's own thread (one hop from the event
-    loop and back, however many statements), so no other coroutine's statements can land inside it.
+    Each method runs all its statements as one function (Connection.run), so no other coroutine's statements
+    can land inside its transaction.
     """
 
     def __init__(self, db: Connection, path: Path, keys: Keys) -> None:
