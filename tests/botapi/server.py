@@ -89,7 +89,7 @@ class Spec:
         found = self.lower.get(name.lower())
         if found is None:
             raise BadCall(f"Bad Request: method '{name}' not found")
-        return found
+        return str(found)
 
     def decode(self, method: str, raw: dict[str, Any]) -> dict[str, Any]:
         """Decode each form field by its declared type; refuse unknown and missing parameters."""
@@ -327,7 +327,7 @@ class BotApiServer:
         await site.start()
         server = site._server
         assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]  # an asyncio Server here
 
     async def close(self) -> None:
         for event in self._holds.values():
@@ -590,7 +590,7 @@ class BotApiServer:
         if method in ("editMessageText", "editMessageReplyMarkup", "editMessageCaption"):
             if "inline_message_id" in params:
                 return True
-            message = self.message(chat_id, params["message_id"])
+            message = self.message(int(params["chat_id"]), params["message_id"])
             if message is None:
                 raise BadCall("Bad Request: message to edit not found")
             for key in ("text", "caption"):
