@@ -54,7 +54,7 @@ class _Turn:
     session: Session
     replies: list[Reply] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)
-    results: set[int] = field(default_factory=set)   # replies holding service cards: never shortened
+    results: set[int] = field(default_factory=set)   # replies with service cards or crisis lines: never shortened
 
     @property
     def lang(self) -> str:
@@ -297,6 +297,8 @@ def _show(turn: _Turn, node: Node) -> str | None:
         return None
     if node.kind == "do":
         return _do(turn, node)
+    if node.id == turn.content.flows.entry("danger"):
+        turn.results.add(len(turn.replies))  # the crisis lines are never cut short, even on brief screens
     if node.kind == "message" and node.next and not node.options:
         turn.say(turn.local(node.say))
         return node.next

@@ -274,3 +274,12 @@ def test_language_hints(hint: str | None, lang: str) -> None:
     from bot.engine import language_for
 
     assert language_for(CONTENT, hint) == lang
+
+
+def test_brief_screens_never_cut_the_crisis_lines() -> None:
+    """Someone who said they cannot talk still gets every crisis number when danger words are heard."""
+    brief = advance(CONTENT, _start().session, Event("text", text="I can't talk now"), NOW).session
+    words = CONTENT.flows.danger_words["en"]
+    turn = advance(CONTENT, brief, Event("text", text=words[0]), NOW)
+    full = enter(CONTENT, Session(language="en"), CONTENT.flows.entry("danger"), NOW)
+    assert turn.replies[0].text == full.replies[0].text
