@@ -5,52 +5,22 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from botapi import BotApiServer, Chat
+from running import Running, start_bot
 
 from bot.content import Content
-from bot.delivery import RetryPolicy
 from bot.engine import option_data
 from bot.privacy import kept_text, quiet_data
-from bot.settings import Settings
 from bot.store import DB_FILE, Store
-from bot.telegram import Edge, serve
 
-FLOWS, RESOURCES = Settings().flows_dir, Settings().resources_dir
-FAST = RetryPolicy(first_delay=0.05, attempts=4)
 USER_ID = 7012345678
 FIRST_NAME = "Marisol"
 WORDS = "my boss took my passport at the farm in Brooks"
-
-
-@dataclass
-class Running:
-    """A bot served by `serve` in this event loop."""
-
-    server: BotApiServer
-    edge: Edge
-    task: asyncio.Task[None]
-    stop: asyncio.Event
-
-    async def halt(self) -> None:
-        self.stop.set()
-        await asyncio.wait_for(self.task, 10)
-
-
-async def start_bot(server: BotApiServer, data_dir: Path, content: Content) -> Running:
-    settings = Settings(token=server.token, base_url=server.base_url, data_dir=data_dir, rate_limit=0,
-                        flows_dir=FLOWS, resources_dir=RESOURCES)
-    edge = Edge(settings, content, policy=FAST)
-    stop = asyncio.Event()
-    menus = len(server.calls_to("setMyCommands")) + 1 + len(content.languages)
-    task = asyncio.create_task(serve(settings, stop=stop, poll_timeout=2, read_timeout=1.0, edge=edge))
-    await server.wait_for_call("setMyCommands", menus)
-    return Running(server, edge, task, stop)
 
 
 @pytest.fixture

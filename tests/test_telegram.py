@@ -5,28 +5,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from botapi import BotApiServer, Chat
+from botapi import BotApiServer
+from running import FAST, FLOWS, RESOURCES, Running, start_bot
 from telegram.error import InvalidToken
 
 from bot.content import Content, load_content
-from bot.delivery import RetryPolicy
 from bot.engine import advance
 from bot.flood import FloodGate
 from bot.settings import Settings
-from bot.telegram import Edge, build_application, configure_logging, event_from_update, serve
+from bot.telegram import build_application, configure_logging, event_from_update
 from bot.types import Event, Reply, Session
 
 # The real flows, or those BOT_FLOWS_DIR names (as for the bot), so staff can run the suite on an edited copy.
-FLOWS, RESOURCES = Settings.from_environ(os.environ, dotenv=Path("/nonexistent")).flows_dir, Settings().resources_dir
-FAST = RetryPolicy(first_delay=0.05, attempts=4)
 # The library itself warns when it builds a RetryAfter (its int retry_after is deprecated); not ours to fix.
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
@@ -38,36 +34,11 @@ def content() -> Content:
     return loaded
 
 
-@dataclass
-class Running:
-    """A bot being served by `serve` in this event loop, and the server it talks to."""
-
-    server: BotApiServer
-    edge: Edge
-    task: asyncio.Task[None]
-    stop: asyncio.Event
-
-    async def session(self, chat: Chat) -> Session:
-        data = await self.edge.store.load_session(self.edge.store.person_key(chat.id))
-        return Session.from_dict(data or {})
-
-
-async def start_bot(server: BotApiServer, tmp_path: Path, content: Content, **edge_args: Any) -> Running:
-    settings = Settings(token=server.token, base_url=server.base_url, data_dir=tmp_path / "data",
-                        rate_limit=0, flows_dir=FLOWS, resources_dir=RESOURCES)
-    edge = Edge(settings, content, policy=edge_args.pop("policy", FAST), **edge_args)
-    stop = asyncio.Event()
-    task = asyncio.create_task(serve(settings, stop=stop, poll_timeout=2, read_timeout=1.0, edge=edge))
-    await server.wait_for_call("setMyCommands", 1 + len(content.languages))
-    return Running(server, edge, task, stop)
-
-
 @pytest.fixture
 async def bot(botapi: BotApiServer, tmp_path: Path, content: Content) -> AsyncIterator[Running]:
-    running = await start_bot(botapi, tmp_path, content)
+    running = await start_bot(botapi, tmp_path / "data", content)
     yield running
-    running.stop.set()
-    await asyncio.wait_for(running.task, 10)
+    await running.halt()
 
 
 class Mirror:
@@ -181,7 +152,7 @@ async def test_server_errors_and_timeouts_are_retried(bot: Running, content: Con
 async def test_a_reply_kept_through_an_outage_is_sent_when_telegram_recovers(
         botapi: BotApiServer, tmp_path: Path, content: Content) -> None:
     """When every retry fails, the reply stays queued and goes out later, though the person writes nothing."""
-    running = await start_bot(botapi, tmp_path, content, housekeeping_every=0.2)
+    running = await start_bot(botapi, tmp_path / "data", content, housekeeping_every=0.2)
     try:
         alice = botapi.person(1001)
         botapi.fail("sendMessage", 502, times=FAST.attempts)
@@ -192,8 +163,7 @@ async def test_a_reply_kept_through_an_outage_is_sent_when_telegram_recovers(
         await asyncio.sleep(0.2)
         assert await running.edge.store.outbox() == []
     finally:
-        running.stop.set()
-        await asyncio.wait_for(running.task, 10)
+        await running.halt()
 
 
 async def test_polling_survives_server_errors_and_conflicts(bot: Running, content: Content) -> None:
@@ -236,7 +206,7 @@ async def test_blocking_the_bot_marks_the_session_inactive(bot: Running) -> None
 async def test_a_flood_gets_one_slow_down_while_others_are_answered(
         botapi: BotApiServer, tmp_path: Path, content: Content) -> None:
     """Thirty messages at once from one person get a few answers and one "slow down"; another is answered."""
-    running = await start_bot(botapi, tmp_path, content, flood=FloodGate(burst=3, per_second=0.5))
+    running = await start_bot(botapi, tmp_path / "data", content, flood=FloodGate(burst=3, per_second=0.5))
     try:
         alice, bob = botapi.person(1001), botapi.person(1002)
         for i in range(30):
@@ -251,15 +221,14 @@ async def test_a_flood_gets_one_slow_down_while_others_are_answered(
         assert texts.count(content.text("slow_down", "en")) == 1
         assert len(texts) < 30
     finally:
-        running.stop.set()
-        await asyncio.wait_for(running.task, 10)
+        await running.halt()
 
 
 async def test_danger_words_and_taps_get_through_a_flood(botapi: BotApiServer, tmp_path: Path,
                                                         content: Content) -> None:
     """In the middle of a burst that the flood gate holds back, words that may mean danger are still answered
     with 911 at once, and /forget is never dropped."""
-    running = await start_bot(botapi, tmp_path, content, flood=FloodGate(burst=2, per_second=0.1))
+    running = await start_bot(botapi, tmp_path / "data", content, flood=FloodGate(burst=2, per_second=0.1))
     try:
         alice = botapi.person(1001)
         for i in range(12):
@@ -271,8 +240,7 @@ async def test_danger_words_and_taps_get_through_a_flood(botapi: BotApiServer, t
         forget = content.flows.nodes[content.flows.entry("forget")].say.get("en")
         await botapi.wait_for(lambda: any((m.get("text") or "") == forget for m in botapi.messages(alice.id)))
     finally:
-        running.stop.set()
-        await asyncio.wait_for(running.task, 10)
+        await running.halt()
 
 
 async def test_a_french_speaker_is_answered_in_french(bot: Running, content: Content) -> None:
@@ -309,14 +277,14 @@ async def test_a_restart_keeps_sessions_and_answers_redelivered_updates_once(
     """After a restart, Telegram offering every old update again gets no second answer, and the person carries
     on from where they were."""
     alice, mirror = botapi.person(1001), Mirror(content)
-    running = await start_bot(botapi, tmp_path, content)
+    running = await start_bot(botapi, tmp_path / "data", content)
     expected = [r.text for r in mirror.feed("start")]
     alice.send("/start")
     messages = await botapi.wait_for_messages(alice.id, len(expected))
     running.stop.set()
     await asyncio.wait_for(running.task, 10)
 
-    running = await start_bot(botapi, tmp_path, content)
+    running = await start_bot(botapi, tmp_path / "data", content)
     try:
         botapi.redeliver_all()
         await botapi.wait_for(lambda: botapi.pending_updates() == 0)
@@ -327,8 +295,7 @@ async def test_a_restart_keeps_sessions_and_answers_redelivered_updates_once(
         await asyncio.sleep(0.2)
         assert shown(botapi.messages(alice.id)) == expected
     finally:
-        running.stop.set()
-        await asyncio.wait_for(running.task, 10)
+        await running.halt()
 
 
 async def test_forget_deletes_the_chat_and_every_row(bot: Running, content: Content) -> None:
@@ -373,7 +340,7 @@ async def test_logs_have_one_line_per_update_and_no_text_or_ids(
 
 async def test_a_rejected_token_stops_polling(botapi: BotApiServer, tmp_path: Path, content: Content) -> None:
     """A token revoked while running stops the bot with InvalidToken instead of leaving it deaf."""
-    running = await start_bot(botapi, tmp_path, content)
+    running = await start_bot(botapi, tmp_path / "data", content)
     botapi.revoke_token()
     botapi.person(1001).send("/start")
     with pytest.raises(InvalidToken):

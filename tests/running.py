@@ -1,0 +1,60 @@
+"""A bot served in the test's own event loop against the stand-in Bot API server: what e2e tests share.
+
+    running = await start_bot(botapi, tmp_path / "data", content, flood=FloodGate(burst=3))
+    ...
+    await running.halt()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from botapi import BotApiServer, Chat
+
+from bot.content import Content
+from bot.delivery import RetryPolicy
+from bot.settings import Settings
+from bot.telegram import Edge, serve
+from bot.types import Session
+
+FAST = RetryPolicy(first_delay=0.05, attempts=4)
+# The real flows, or an edited copy named by BOT_FLOWS_DIR (so staff can run the e2e tests against their edit).
+FLOWS = Settings.from_environ(os.environ, dotenv=Path("/nonexistent")).flows_dir
+RESOURCES = Settings().resources_dir
+
+
+@dataclass
+class Running:
+    """A bot being served by `serve` in this event loop, and the server it talks to."""
+
+    server: BotApiServer
+    edge: Edge
+    task: asyncio.Task[None]
+    stop: asyncio.Event
+
+    async def session(self, chat: Chat) -> Session:
+        """The person's session as stored (decrypted)."""
+        data = await self.edge.store.load_session(self.edge.store.person_key(chat.id))
+        return Session.from_dict(data or {})
+
+    async def halt(self) -> None:
+        """Stop serving and wait for a clean shutdown (at most 10 s)."""
+        self.stop.set()
+        if not self.task.done():
+            await asyncio.wait_for(self.task, 10)
+
+
+async def start_bot(server: BotApiServer, data_dir: Path, content: Content, **edge_args: Any) -> Running:
+    """Serve `content` with a store in `data_dir`; returns once the command menus are registered."""
+    settings = Settings(token=server.token, base_url=server.base_url, data_dir=data_dir, rate_limit=0,
+                        flows_dir=FLOWS, resources_dir=RESOURCES)
+    edge = Edge(settings, content, policy=edge_args.pop("policy", FAST), **edge_args)
+    stop = asyncio.Event()
+    menus = len(server.calls_to("setMyCommands")) + 1 + len(content.languages)
+    task = asyncio.create_task(serve(settings, stop=stop, poll_timeout=2, read_timeout=1.0, edge=edge))
+    await server.wait_for_call("setMyCommands", menus)
+    return Running(server, edge, task, stop)
