@@ -12,9 +12,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from botapi import BotApiServer
+from running import FLOWS, RESOURCES
 
 from bot.content import Content, load_content
-from bot.settings import ROOT
 
 
 # --- Telegram edge: the stand-in Bot API server -----------------------------------------------------------
@@ -30,7 +30,8 @@ async def botapi() -> AsyncIterator[BotApiServer]:
 # --- Content: the shipped flows and resources, loaded once for the whole run -------------------------------
 @pytest.fixture(scope="session")
 def content() -> Content:
-    """The real flows/ and resources/, loaded and checked as `python -m bot check` does (errors fail here)."""
-    loaded, problems = load_content(ROOT / "flows", ROOT / "resources")
+    """The real flows/ and resources/ (or an edited copy named by BOT_FLOWS_DIR, as the bot reads it), loaded
+    and checked as `python -m bot check` does: errors fail here."""
+    loaded, problems = load_content(FLOWS, RESOURCES)
     assert loaded is not None, "\n".join(str(p) for p in problems if p.is_error)
     return loaded

@@ -12,26 +12,18 @@ from typing import Any
 
 import pytest
 from botapi import BotApiServer
-from running import FAST, FLOWS, RESOURCES, Running, start_bot
+from running import FAST, Running, start_bot
 from telegram.error import InvalidToken
 
-from bot.content import Content, load_content
+from bot.content import Content
 from bot.engine import advance
 from bot.flood import FloodGate
 from bot.settings import Settings
 from bot.telegram import build_application, configure_logging, event_from_update
 from bot.types import Event, Reply, Session
 
-# The real flows, or those BOT_FLOWS_DIR names (as for the bot), so staff can run the suite on an edited copy.
 # The library itself warns when it builds a RetryAfter (its int retry_after is deprecated); not ours to fix.
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
-
-
-@pytest.fixture(scope="module")
-def content() -> Content:
-    loaded, problems = load_content(FLOWS, RESOURCES)
-    assert loaded is not None, [str(p) for p in problems if p.is_error]
-    return loaded
 
 
 @pytest.fixture

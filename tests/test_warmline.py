@@ -21,7 +21,7 @@ import opening_hours
 import pytest
 from botapi import BotApiServer, Chat
 
-from bot.content import Content, load_content
+from bot.content import Content
 from bot.delivery import RetryPolicy
 from bot.handoff import WarmlineText, load_warmline
 from bot.settings import Settings
@@ -36,13 +36,6 @@ SAM = {"id": 501, "is_bot": False, "first_name": "Samantha", "username": "sam_re
 RIO = {"id": 502, "is_bot": False, "first_name": "Riordan", "username": "rio_real_name"}
 PEOPLE = {1001: ("Alicia", "alicia_private"), 1002: ("Bernardo", "bernardo_private"), 1003: ("Chiamaka", "chi_x")}
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
-
-
-@pytest.fixture(scope="module")
-def content() -> Content:
-    loaded, problems = load_content(FLOWS, RESOURCES)
-    assert loaded is not None, [str(p) for p in problems if p.is_error]
-    return loaded
 
 
 @pytest.fixture(scope="module")
