@@ -31,6 +31,16 @@ def topic_gone(exc: BadRequest) -> bool:
     return any(word in exc.message.lower() for word in GONE_WORDS)
 
 
+async def cancel_all(tasks: list[asyncio.Task[Any]]) -> None:
+    """Cancel background tasks and wait until each has stopped; the list is emptied."""
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    tasks.clear()
+
+
 class GroupQueues:
     """Per-group queues and their workers. `on_gone(handoff id)` is awaited when a topic no longer exists."""
 
@@ -52,12 +62,7 @@ class GroupQueues:
             self._tasks.append(asyncio.create_task(self._worker(group)))
 
     async def close(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks.clear()
+        await cancel_all(self._tasks)
 
     def knows(self, group: int | None) -> bool:
         return group in self._queues

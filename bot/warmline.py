@@ -31,7 +31,7 @@ from bot import handoff as decide
 from bot.delivery import retry_after_seconds, with_retries
 from bot.handoff import Supporter, WarmlineText
 from bot.privacy import delete_topics, wants_brief
-from bot.relay import GroupQueues
+from bot.relay import GroupQueues, cancel_all
 from bot.safety import is_danger
 from bot.settings import Settings
 from bot.stats import wait_counter
@@ -123,12 +123,7 @@ class Warmline:
             await asyncio.wait(self._flushing, timeout=5)
         if self._queues is not None:
             await self._queues.close()
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks.clear()
+        await cancel_all(self._tasks)
 
     async def intercept(self, edge: Edge, incoming: Incoming) -> Turn | None:
         """While the person is on the warm line: relay their messages; answer warm-line buttons. Commands in
