@@ -10,14 +10,14 @@ import contextlib
 import json
 import sys
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.clock import Clock, system_clock
 from bot.content import Content, load_content
 from bot.problems import Problem
 from bot.settings import Settings, SettingsError
 
-Command = Callable[[argparse.Namespace, Settings], int]
+Command = Callable[[argparse.Namespace, Settings, Clock], int]
 COMMANDS: dict[str, tuple[Command, Callable[[argparse.ArgumentParser], None]]] = {}
 
 
@@ -28,8 +28,8 @@ def command(configure: Callable[[argparse.ArgumentParser], None] = lambda p: Non
     return register
 
 
-def _load(settings: Settings, *, quiet: bool = False) -> Content | None:
-    content, problems = load_content(settings.flows_dir, settings.resources_dir)
+def _load(settings: Settings, clock: Clock, *, quiet: bool = False) -> Content | None:
+    content, problems = load_content(settings.flows_dir, settings.resources_dir, today=clock().date())
     if content is None or not quiet:
         _print_problems(problems, sys.stderr if content is not None else sys.stdout)
     return content
@@ -41,12 +41,12 @@ def _print_problems(problems: Sequence[Problem], out: object) -> None:
 
 
 @command()
-def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_check(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     """Validate flows/ and resources/: one line per problem (file:line:col), exit 1 on errors.
 
     Example: python -m bot check
     """
-    content, problems = load_content(settings.flows_dir, settings.resources_dir)
+    content, problems = load_content(settings.flows_dir, settings.resources_dir, today=clock().date())
     _print_problems(problems, sys.stdout)
     errors = sum(p.is_error for p in problems)
     warnings = len(problems) - errors
@@ -65,14 +65,14 @@ def _chat_args(parser: argparse.ArgumentParser) -> None:
 
 
 @command(_chat_args)
-def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_chat(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     """Talk to the real flows in this terminal: type a number for a button, words, or /menu, /language, /quit.
 
     Example: python -m bot chat --lang fr       (or pipe a script: printf '2\\nbed tonight\\n' | python -m bot chat)
     """
     from bot.console import chat
 
-    content = _load(settings, quiet=True)
+    content = _load(settings, clock, quiet=True)
     if content is None:
         return 1
     zone = ZoneInfo(settings.timezone)
@@ -85,7 +85,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends a preview quietly
         chat(content, sys.stdin, sys.stdout, language=args.lang, echo=not interactive,
-             clock=lambda: datetime.now(zone), prompt=prompt)
+             clock=lambda: clock().astimezone(zone), prompt=prompt)
     return 0
 
 
@@ -97,7 +97,7 @@ def _search_args(parser: argparse.ArgumentParser) -> None:
 
 
 @command(_search_args)
-def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_search(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     """Search the resource directory as the bot does, best first.
 
     Example: python -m bot search "shleter tonight" --lang en --limit 3 --json
@@ -105,10 +105,10 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     from bot import cards
     from bot.search import hits_as_json, search
 
-    content = _load(settings, quiet=True)
+    content = _load(settings, clock, quiet=True)
     if content is None:
         return 1
-    now = datetime.now(ZoneInfo(settings.timezone))
+    now = clock().astimezone(ZoneInfo(settings.timezone))
     hits = search(content.directory, args.query, lang=args.lang, now=now, limit=args.limit)
     if args.json:
         print(json.dumps(hits_as_json(hits), ensure_ascii=False, indent=2))
@@ -125,7 +125,7 @@ def _run_args(parser: argparse.ArgumentParser) -> None:
 
 
 @command(_run_args)
-def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_run(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     """Run the Telegram bot: long polling, or a webhook when WEBHOOK_URL is set.
 
     Example: TELEGRAM_BOT_TOKEN=123:abc python -m bot run
@@ -149,7 +149,7 @@ def _graph_args(parser: argparse.ArgumentParser) -> None:
 
 
 @command(_graph_args)
-def cmd_graph(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_graph(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     """Draw the flows as a Mermaid flowchart: every node, every button and jump, search and handoff outcomes.
 
     Example: python -m bot graph --out docs/flows.md      (or: python -m bot graph work --svg work.svg)
@@ -201,7 +201,7 @@ def _stats_args(parser: argparse.ArgumentParser) -> None:
 
 
 @command(_stats_args)
-def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_stats(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     """Anonymous daily counts: conversations, doors chosen, searches without a match, handoffs, waits.
 
     Example: python -m bot stats --days 90 --csv counts.csv --png counts.png
@@ -216,7 +216,7 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     if args.days < 1:
         print("--days must be 1 or more", file=sys.stderr)
         return 2
-    today = datetime.now(ZoneInfo(settings.timezone)).date()
+    today = clock().astimezone(ZoneInfo(settings.timezone)).date()
     counts: list[tuple[str, str, int]] = []
     if (settings.data_dir / DB_FILE).is_file():
         async def read() -> list[tuple[str, str, int]]:
@@ -242,7 +242,7 @@ def _test_args(parser: argparse.ArgumentParser) -> None:
 
 
 @command(_test_args)
-def cmd_test(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_test(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     """Play the conversation tests (send this, tap that, expect this) against the current flows; exit 1 on failure.
 
     Example: python -m bot test                      (every file in tests/conversations/ and flows/tests/)
@@ -253,7 +253,7 @@ def cmd_test(args: argparse.Namespace, settings: Settings) -> int:
     from bot.flows import display_path
     from bot.rehearsal import conversation_files, default_paths, run_file
 
-    content = _load(settings, quiet=True)
+    content = _load(settings, clock, quiet=True)
     if content is None:
         print("The flows or resources have errors (listed above), so no conversation could be played: "
               "fix them first (python -m bot check).", file=sys.stderr)
@@ -278,7 +278,7 @@ def _review_args(parser: argparse.ArgumentParser) -> None:
 
 
 @command(_review_args)
-def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_review(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     """Write the translation review: every sentence the bot says, per language, beside the English.
 
     Example: python -m bot review --out docs/translation-review.md
@@ -317,14 +317,15 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, clock: Clock = system_clock) -> int:
+    """Run one command; `clock` is the time every command sees (tests pin it)."""
     args = parser().parse_args(argv)
     if not args.command:
         parser().print_help()
         return 2
     try:
         settings = Settings.from_environ()
-        return COMMANDS[args.command][0](args, settings)
+        return COMMANDS[args.command][0](args, settings, clock)
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2

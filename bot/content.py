@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from bot.flows import Flows, display_path, read_flows
@@ -57,8 +58,10 @@ def version_of(*folders: Path) -> str:
     return digest.hexdigest()[:12]
 
 
-def load_content(flows_dir: Path, resources_dir: Path) -> tuple[Content | None, list[Problem]]:
-    """Load and check flows and resources; Content is None when any error was found."""
+def load_content(
+    flows_dir: Path, resources_dir: Path, *, today: date | None = None
+) -> tuple[Content | None, list[Problem]]:
+    """Load and check flows and resources as of `today` (stale facts); Content is None when any error was found."""
     flows, problems = read_flows(flows_dir)
     if not has_errors(problems):
         problems += check_flows(flows)
@@ -70,7 +73,7 @@ def load_content(flows_dir: Path, resources_dir: Path) -> tuple[Content | None, 
     if warmline_path.is_file():  # the warm line's hours and words (bot/handoff.py); the bot refuses a broken one
         warmline, found = load_warmline(warmline_path, display_path(warmline_path))
         problems += found
-    directory, resource_problems = load_directory(resources_dir)
+    directory, resource_problems = load_directory(resources_dir, today=today)
     resource_problems += check_resource_wording(directory, load_avoid_list(flows_dir)[0])
     problems = sort_problems([*problems, *resource_problems])
     if has_errors(problems):

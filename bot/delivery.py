@@ -14,7 +14,7 @@ import logging
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import lru_cache, partial
 from typing import Any, Literal, TypeVar
 
@@ -22,6 +22,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.clock import Clock, system_clock
 from bot.store import Store
 from bot.types import Reply, Session
 
@@ -117,8 +118,9 @@ class Delivery:
     """Sends queued replies for a person, one person at a time, and applies what Telegram's errors mean."""
 
     def __init__(self, bot: Bot, store: Store, policy: RetryPolicy = DEFAULT_POLICY,
-                 sleep: Sleep = asyncio.sleep) -> None:
+                 sleep: Sleep = asyncio.sleep, clock: Clock = system_clock) -> None:
         self.bot = bot
+        self.clock = clock
         self.store = store
         self.policy = policy
         self.sleep = sleep
@@ -170,7 +172,7 @@ class Delivery:
             except (NetworkError, RetryAfter) as exc:
                 log.warning("Telegram is not taking messages (%s); reply kept queued", type(exc).__name__)
                 return "queued", sent
-            await self.store.outbox_delivered(row_id, person, result.message_id, datetime.now(UTC))
+            await self.store.outbox_delivered(row_id, person, result.message_id, self.clock())
             sent.append(result.message_id)
         return "sent", sent
 
@@ -193,7 +195,7 @@ class Delivery:
         except (NetworkError, RetryAfter):
             return False
         if remember:
-            await self.store.remember_sent(person, result.message_id, datetime.now(UTC))
+            await self.store.remember_sent(person, result.message_id, self.clock())
         return True
 
     async def mark_inactive(self, person: str) -> None:
@@ -202,4 +204,4 @@ class Delivery:
         data = await self.store.load_session(person)
         if data is not None:
             session = Session.from_dict(data).with_(mode="inactive")
-            await self.store.save_turn(person, session.to_dict(), now=datetime.now(UTC))
+            await self.store.save_turn(person, session.to_dict(), now=self.clock())

@@ -15,7 +15,7 @@ kinds only: never a message, a Telegram id or a person key.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Protocol
 
@@ -32,6 +32,7 @@ from telegram.ext import (
     JobQueue,
 )
 
+from bot.clock import Clock
 from bot.content import Content
 from bot.delivery import DEFAULT_POLICY, RetryPolicy, keyboard, with_retries
 from bot.privacy import (
@@ -66,6 +67,7 @@ class EdgeLike(Protocol):
     """What this module needs of the running edge (bot.telegram.Edge): its settings, and store and content."""
 
     settings: Settings
+    clock: Clock
 
     @property
     def store(self) -> Store: ...
@@ -230,7 +232,7 @@ class Privacy:
         store = self._store_or_retry(self._on_startup)
         if store is None:
             return
-        now = datetime.now(UTC)
+        now = self.edge.clock()
         due = await self.resume_lines(context.bot, store, now)
         if due:
             log.info("deleted %d goodbye lines left over from before a restart", due)
@@ -239,7 +241,7 @@ class Privacy:
     async def _on_purge(self, context: CallbackContext[Any, Any, Any, Any]) -> None:
         store = self._store_or_retry(None)
         if store is not None:
-            await self._purge(store, datetime.now(UTC))
+            await self._purge(store, self.edge.clock())
 
     async def _purge(self, store: Store, now: datetime) -> None:
         gone = await purge_expired(store, self.settings, now, self.hooks)
@@ -248,7 +250,7 @@ class Privacy:
     async def _on_quiet(self, context: CallbackContext[Any, Any, Any, Any]) -> None:
         store = self._store_or_retry(None)
         if store is not None:
-            deleted = await self.quiet_erase(context.bot, store, datetime.now(UTC))
+            deleted = await self.quiet_erase(context.bot, store, self.edge.clock())
             if deleted:
                 log.info("quiet erase deleted %d messages", deleted)
 
@@ -268,7 +270,7 @@ class Privacy:
         user, chat, message = update.effective_user, update.effective_chat, update.effective_message
         if user is None or chat is None or message is None or chat.type != "private":
             return
-        store, now = self.edge.store, datetime.now(UTC)
+        store, now = self.edge.store, self.edge.clock()
         person = store.person_key(user.id)
         await store.remember_sent(person, message.message_id, now)
         lang = await self._language(store, person, user.language_code)
@@ -310,4 +312,4 @@ class Privacy:
         except TelegramError as exc:
             log.warning("a /privacy message was not sent (%s)", type(exc).__name__)
             return
-        await store.remember_sent(person, sent.message_id, datetime.now(UTC))
+        await store.remember_sent(person, sent.message_id, self.edge.clock())

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -87,7 +87,7 @@ async def stats(warm: Warmline, group: int, thread: int | None) -> None:
     """The anonymous counts of the last STATS_DAYS days: the text report, then the chart as a photo."""
     edge = warm.edge
     await edge.flush_counts()      # the engine's counts wait in memory for a few seconds
-    today = datetime.now(edge.zone).date()
+    today = edge.clock().astimezone(edge.zone).date()
     counts = await warm.store.counts(since=today - timedelta(days=STATS_DAYS))
     await warm._to_group(group, thread, report_text(counts, today, days=STATS_DAYS))
     png = chart_png(counts, today=today, days=STATS_DAYS)
@@ -122,7 +122,7 @@ async def mute(warm: Warmline, group: int, thread: int, minutes: int | None) -> 
         await warm.store.handoff_mute(row["id"], None)
         await warm._to_group(group, thread, warm.text.staff_say("unmuted", alias=guest))
         return
-    until = datetime.now(warm.edge.zone) + timedelta(minutes=minutes)
+    until = warm.edge.clock().astimezone(warm.edge.zone) + timedelta(minutes=minutes)
     await warm.store.handoff_mute(row["id"], until)
     await warm.count("warmline_muted")
     await warm._to_group(group, thread, warm.text.staff_say("muted_note", alias=guest, minutes=minutes,

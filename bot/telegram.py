@@ -34,6 +34,7 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application, BaseHandler, ContextTypes, TypeHandler
 
+from bot.clock import Clock, system_clock
 from bot.content import Content, load_content
 from bot.delivery import DEFAULT_POLICY, Delivery, RetryPolicy, message_for, retry_after_seconds, with_retries
 from bot.engine import advance, language_for
@@ -180,8 +181,9 @@ class Edge:
 
     def __init__(self, settings: Settings, content: Content, handoff: Handoff | None = None, *,
                  flood: FloodGate | None = None, policy: RetryPolicy = DEFAULT_POLICY,
-                 housekeeping_every: float = COUNTS_EVERY) -> None:
+                 housekeeping_every: float = COUNTS_EVERY, clock: Clock = system_clock) -> None:
         self.settings = settings
+        self.clock = clock
         self.content = content
         self.handoff: Handoff = handoff or NoHandoff()
         self.flood = flood if flood is not None else FloodGate()  # an empty gate is falsy (it has a length)
@@ -200,7 +202,7 @@ class Edge:
     async def open(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Open the store, send what a crash left queued, register the command menus, start the handoff."""
         self._store = await Store.open(self.settings.data_dir)
-        self._delivery = Delivery(application.bot, self._store, self.policy)
+        self._delivery = Delivery(application.bot, self._store, self.policy, clock=self.clock)
         waiting = await self._delivery.deliver_all()
         if waiting:
             log.info("delivered replies queued before a restart (people: %d)", waiting)
@@ -297,7 +299,7 @@ class Edge:
         user, chat = update.effective_user, update.effective_chat
         if event is None or user is None or chat is None:
             return "ignored"
-        now = datetime.now(self.zone)
+        now = self.clock().astimezone(self.zone)
         person = self.store.person_key(user.id)
         remember = None  # the person's own message, kept (in the same trip as the session) for /forget
         if update.callback_query is not None:

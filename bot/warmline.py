@@ -18,7 +18,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -375,7 +375,7 @@ class Warmline:
 
     async def relay_out(self, row: dict[str, Any], message: Message, update_id: int) -> None:
         """Queue a supporter's message for the person (once per update), then send it."""
-        now = datetime.now(UTC)
+        now = self.edge.clock()
         if row["status"] == "left":
             chat = await self.store.chat_id(row["person"])
             if chat is not None and not await self._to_person(row["person"], chat,
@@ -420,7 +420,7 @@ class Warmline:
                     await self.store.relay_done(row_id)
                     continue
                 await self.store.relay_done(row_id)
-                await self.store.remember_sent(person, sent.message_id, datetime.now(UTC))
+                await self.store.remember_sent(person, sent.message_id, self.edge.clock())
 
     async def on_group_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Take (first tap wins, within capacity), Release (back in the queue) and End on a card."""
@@ -448,7 +448,7 @@ class Warmline:
         active = sum(1 for r in await self.store.handoffs() if r["status"] == "taken" and r["supporter"] == supporter)
         if not decide.may_take(active, self.text.capacity):
             return self.text.staff_say("at_capacity", capacity=self.text.capacity)
-        now = datetime.now(UTC)
+        now = self.edge.clock()
         if not await self.store.handoff_take(row["id"], supporter, now):
             return self.text.staff_say("taken_already")
         await self.store.supporter_set(supporter, row["group_chat"], on_duty=True)
@@ -491,7 +491,7 @@ class Warmline:
         self._shown.pop(hid, None)
         guest, lang, person = decide.alias(row["token"]), row["language"], row["person"]
         group, thread = row["group_chat"], row["thread"]
-        await self.store.count(f"warmline_closed:{reason}", now=datetime.now(UTC))
+        await self.store.count(f"warmline_closed:{reason}", now=self.edge.clock())
         if row["status"] == "queued" and row["offered_at"] is None and reason != "reconnect":
             await self.count("handoff_missed")      # nobody took it (a long wait counted it already)
         chat = await self.store.chat_id(person) if reason not in ("forgot", "blocked") else None
@@ -566,7 +566,7 @@ class Warmline:
 
     async def tick(self, now: datetime | None = None) -> None:
         """Refresh places in line; offer choices after a supporter's silence; end idle conversations gently."""
-        now = now or datetime.now(UTC)
+        now = now or self.edge.clock()
         await self.refresh_waiting()
         await self.store.purge_relayed(now)
         seconds = int(now.timestamp())
@@ -661,7 +661,7 @@ class Warmline:
 
     async def count(self, name: str) -> None:
         """One more on today's anonymous counter `name` (a day in BOT_TIMEZONE, as bot.stats reads them)."""
-        await self.store.count(name, now=datetime.now(self.edge.zone))
+        await self.store.count(name, now=self.edge.clock().astimezone(self.edge.zone))
 
     async def _call(self, call: Callable[[], Awaitable[T]]) -> T:
         return await with_retries(call, self.edge.policy)
@@ -690,11 +690,11 @@ class Warmline:
         except (NetworkError, RetryAfter, BadRequest) as exc:
             log.warning("a warm-line message to a person was not sent (%s)", type(exc).__name__)
             return None
-        await self.store.remember_sent(person, sent.message_id, datetime.now(UTC))
+        await self.store.remember_sent(person, sent.message_id, self.edge.clock())
         return int(sent.message_id)
 
     def _card(self, row: dict[str, Any], *, taken_by: str | None = None, message: bool = False) -> str:
-        minutes = max(0, int((time.time() - row["created_at"]) // 60))
+        minutes = max(0, int((self.edge.clock().timestamp() - row["created_at"]) // 60))
         return decide.card_text(self.text, guest=decide.alias(row["token"]), language=row["language"],
                                 path=row["path"], minutes=minutes, urgent=bool(row["urgent"]), taken_by=taken_by,
                                 message=message or row["status"] == "left")
@@ -722,7 +722,7 @@ class Warmline:
         """Put the person's session on the warm line ("handoff": the edge asks us first) or back in the flow."""
         session = await self._session(person)
         if session is not None and session.mode != mode and session.mode != "inactive":
-            await self.store.save_turn(person, session.with_(mode=mode).to_dict(), now=datetime.now(UTC))
+            await self.store.save_turn(person, session.with_(mode=mode).to_dict(), now=self.edge.clock())
 
 
 def from_settings(settings: Settings, **options: Any) -> Warmline:

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from botapi import BotApiServer, Chat
 
+from bot.clock import Clock
 from bot.content import Content
 from bot.delivery import RetryPolicy
 from bot.settings import Settings
@@ -22,6 +26,15 @@ from bot.telegram import Edge, serve
 from bot.types import Session
 
 FAST = RetryPolicy(first_delay=0.05, attempts=4)
+# Every in-process bot starts its clock here (a Friday afternoon, far from any opening or closing time), so what
+# a card says is the same on any day the suite runs.
+FRIDAY_AFTERNOON = datetime(2026, 11, 27, 14, 0, tzinfo=ZoneInfo("America/Edmonton"))
+
+
+def ticking_from(start: datetime) -> Clock:
+    """A clock that starts at `start` and moves with real time (timers and waits still pass)."""
+    origin = time.monotonic()
+    return lambda: start + timedelta(seconds=time.monotonic() - origin)
 # The real flows, or an edited copy named by BOT_FLOWS_DIR (so staff can run the e2e tests against their edit).
 FLOWS = Settings.from_environ(os.environ, dotenv=Path("/nonexistent")).flows_dir
 RESOURCES = Settings().resources_dir
@@ -52,6 +65,7 @@ async def start_bot(server: BotApiServer, data_dir: Path, content: Content, **ed
     """Serve `content` with a store in `data_dir`; returns once the command menus are registered."""
     settings = Settings(token=server.token, base_url=server.base_url, data_dir=data_dir, rate_limit=0,
                         flows_dir=FLOWS, resources_dir=RESOURCES)
+    edge_args.setdefault("clock", ticking_from(FRIDAY_AFTERNOON))
     edge = Edge(settings, content, policy=edge_args.pop("policy", FAST), **edge_args)
     stop = asyncio.Event()
     menus = len(server.calls_to("setMyCommands")) + 1 + len(content.languages)

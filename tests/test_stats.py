@@ -14,6 +14,7 @@ import pytest
 
 from bot import stats
 from bot.cli import main
+from bot.clock import fixed_clock
 from bot.store import Store
 
 TODAY = date(2026, 11, 28)
@@ -130,13 +131,14 @@ def test_chart_draws_any_window_even_an_empty_one(days: int) -> None:
 def test_cli_reads_the_store_and_writes_csv_and_png(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
     """`python -m bot stats --days 30 --csv --png` reads BOT_DATA_DIR and writes both files."""
-    today = datetime.now(UTC).date()
     asyncio.run(fill(tmp_path, [(0, "conversation_started", 3)]))
     monkeypatch.setenv("BOT_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("BOT_TIMEZONE", "UTC")
-    assert main(["stats", "--days", "30", "--csv", str(tmp_path / "c.csv"), "--png", str(tmp_path / "c.png")]) == 0
+    evening = fixed_clock(datetime.combine(TODAY, datetime.min.time(), UTC) + timedelta(hours=23))
+    args = ["stats", "--days", "30", "--csv", str(tmp_path / "c.csv"), "--png", str(tmp_path / "c.png")]
+    assert main(args, clock=evening) == 0
     assert "Conversations started: 3" in capsys.readouterr().out
-    assert (tmp_path / "c.csv").read_text().splitlines()[-1].startswith(f"{today.isoformat()},3")
+    assert (tmp_path / "c.csv").read_text().splitlines()[-1].startswith(f"{TODAY.isoformat()},3")
     read_png((tmp_path / "c.png").read_bytes())
 
 

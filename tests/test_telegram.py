@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 from botapi import BotApiServer
-from running import FAST, Running, start_bot
+from running import FAST, FRIDAY_AFTERNOON, Running, start_bot
 from telegram.error import InvalidToken
 
+from bot.clock import Clock
 from bot.content import Content
 from bot.engine import advance
 from bot.flood import FloodGate
@@ -36,12 +37,12 @@ async def bot(botapi: BotApiServer, tmp_path: Path, content: Content) -> AsyncIt
 class Mirror:
     """The engine alone, fed the same events as the bot: what the person should see, as an oracle."""
 
-    def __init__(self, content: Content, hint: str | None = "en") -> None:
-        self.content, self.hint, self.session = content, hint, Session()
+    def __init__(self, content: Content, hint: str | None = "en", clock: Clock = lambda: FRIDAY_AFTERNOON) -> None:
+        self.content, self.hint, self.session, self.clock = content, hint, Session(), clock
 
     def feed(self, kind: str, text: str = "", data: str = "") -> tuple[Reply, ...]:
         event = Event(kind, text=text, data=data, language_hint=self.hint)  # type: ignore[arg-type]
-        turn = advance(self.content, self.session, event, datetime.now(UTC))
+        turn = advance(self.content, self.session, event, self.clock())
         self.session = turn.session
         return turn.replies
 

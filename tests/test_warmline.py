@@ -13,7 +13,7 @@ import re
 import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -428,7 +428,7 @@ async def test_silence_then_idle(bot: Bot, words: WarmlineText) -> None:
     await wait_text(server, alice.id, "is here with you")
     alice.send("are you there?")
     await server.wait_for(lambda: len(copies_to(server, GROUP)) == 1)
-    now = datetime.now(UTC)
+    now = bot.edge.clock()
     await bot.warm.tick(now + timedelta(minutes=words.silence_minutes + 1))
     await wait_text(server, alice.id, words.say("silence", "en"))
     await bot.warm.tick(now + timedelta(minutes=words.idle_minutes + 1))
@@ -716,7 +716,7 @@ async def test_a_long_wait_is_said_plainly_with_choices_and_counted_missed(bot: 
     await on_duty(server, SAM)
     alice = person(server, 1001, "tl")
     await ask(server, alice, words)
-    now = datetime.now(UTC)
+    now = bot.edge.clock()
     await bot.warm.tick(now + timedelta(minutes=words.give_up_minutes - 1))
     await asyncio.sleep(0.2)
     assert not [t for t in texts(server, alice.id) if t.startswith(words.say("give_up", "tl")[:20])]
