@@ -12,9 +12,9 @@ import sys
 from collections.abc import Callable, Sequence
 from zoneinfo import ZoneInfo
 
-from bot.clock import Clock, system_clock
-from bot.content import Content, load_content
-from bot.problems import Problem
+from bot.content.loader import Content, load_content
+from bot.core.clock import Clock, system_clock
+from bot.core.problems import Problem
 from bot.settings import Settings, SettingsError
 
 Command = Callable[[argparse.Namespace, Settings, Clock], int]
@@ -70,7 +70,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
 
     Example: python -m bot chat --lang fr       (or pipe a script: printf '2\\nbed tonight\\n' | python -m bot chat)
     """
-    from bot.console import chat
+    from bot.channels.console import chat
 
     content = _load(settings, clock, quiet=True)
     if content is None:
@@ -102,8 +102,8 @@ def cmd_search(args: argparse.Namespace, settings: Settings, clock: Clock) -> in
 
     Example: python -m bot search "shleter tonight" --lang en --limit 3 --json
     """
-    from bot import cards
-    from bot.search import hits_as_json, search
+    from bot.directory import cards
+    from bot.directory.search import hits_as_json, search
 
     content = _load(settings, clock, quiet=True)
     if content is None:
@@ -130,7 +130,8 @@ def cmd_run(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
 
     Example: TELEGRAM_BOT_TOKEN=123:abc python -m bot run
     """
-    from bot import telegram, warmline
+    from bot.channels.telegram import edge as telegram
+    from bot.channels.telegram import warmline
 
     settings.require_token()
     try:
@@ -158,10 +159,10 @@ def cmd_graph(args: argparse.Namespace, settings: Settings, clock: Clock) -> int
     import subprocess
     from pathlib import Path
 
-    from bot import graph
-    from bot.flows import read_flows
-    from bot.problems import has_errors
-    from bot.validation import check_flows
+    from bot.content.flows import read_flows
+    from bot.content.validation import check_flows
+    from bot.core.problems import has_errors
+    from bot.staff import graph
 
     flows, problems = read_flows(settings.flows_dir)
     problems += [] if has_errors(problems) else check_flows(flows)
@@ -210,8 +211,8 @@ def cmd_stats(args: argparse.Namespace, settings: Settings, clock: Clock) -> int
     from datetime import timedelta
     from pathlib import Path
 
-    from bot import stats
-    from bot.store import DB_FILE, Store
+    from bot.staff import stats
+    from bot.store.database import DB_FILE, Store
 
     if args.days < 1:
         print("--days must be 1 or more", file=sys.stderr)
@@ -250,8 +251,8 @@ def cmd_test(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     """
     from pathlib import Path
 
-    from bot.flows import display_path
-    from bot.rehearsal import conversation_files, default_paths, run_file
+    from bot.content.flows import display_path
+    from bot.staff.rehearsal import conversation_files, default_paths, run_file
 
     content = _load(settings, clock, quiet=True)
     if content is None:
@@ -285,10 +286,10 @@ def cmd_review(args: argparse.Namespace, settings: Settings, clock: Clock) -> in
     """
     from pathlib import Path
 
-    from bot.flows import read_flows
-    from bot.problems import has_errors
-    from bot.review import notes_of, review_markdown
-    from bot.wording import load_avoid_list
+    from bot.content.flows import read_flows
+    from bot.content.wording import load_avoid_list
+    from bot.core.problems import has_errors
+    from bot.staff.review import notes_of, review_markdown
 
     flows, problems = read_flows(settings.flows_dir)
     if has_errors(problems):

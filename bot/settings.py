@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.vocabulary import TIMEZONE_DEFAULT
+from bot.core.vocabulary import TIMEZONE_DEFAULT
 
 ROOT = Path(__file__).resolve().parent.parent
 

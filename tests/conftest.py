@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from botapi import BotApiServer
 from running import FLOWS, RESOURCES
 
-from bot.content import Content, load_content
+from bot.content.loader import Content, load_content
 
 
 # --- Telegram edge: the stand-in Bot API server -----------------------------------------------------------

@@ -18,12 +18,12 @@ from zoneinfo import ZoneInfo
 
 from botapi import BotApiServer, Chat
 
-from bot.clock import Clock
-from bot.content import Content
-from bot.delivery import RetryPolicy
+from bot.channels.telegram.delivery import RetryPolicy
+from bot.channels.telegram.edge import Edge, serve
+from bot.content.loader import Content
+from bot.core.clock import Clock
+from bot.core.types import Session
 from bot.settings import Settings
-from bot.telegram import Edge, serve
-from bot.types import Session
 
 FAST = RetryPolicy(first_delay=0.05, attempts=4)
 # Every in-process bot starts its clock here (a Friday afternoon, far from any opening or closing time), so what

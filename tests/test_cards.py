@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import cards
-from bot.resources import LANGUAGES, Directory, Resource, load_directory
+from bot.directory import cards
+from bot.directory.resources import LANGUAGES, Directory, Resource, load_directory
 
 ROOT = Path(__file__).resolve().parent.parent
 DIRECTORY, _ = load_directory(ROOT / "resources", today=date(2026, 11, 28))

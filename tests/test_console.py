@@ -8,10 +8,10 @@ import sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.console import chat, event_for
-from bot.content import load_content
+from bot.channels.console import chat, event_for
+from bot.content.loader import load_content
+from bot.core.types import Button
 from bot.settings import ROOT
-from bot.types import Button
 
 NOW = datetime(2026, 11, 28, 14, 30, tzinfo=ZoneInfo("America/Edmonton"))
 

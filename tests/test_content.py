@@ -10,10 +10,10 @@ from statistics import mean
 import pytest
 import textstat
 
-from bot.content import Content, load_content
-from bot.flows import Flows, read_flows
-from bot.safety import is_danger
-from bot.wording import check_wording, load_avoid_list
+from bot.content.flows import Flows, read_flows
+from bot.content.loader import Content, load_content
+from bot.content.wording import check_wording, load_avoid_list
+from bot.conversation.safety import is_danger
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOWS = ROOT / "flows"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.content import Content
-from bot.rehearsal import conversation_files, default_paths, run_file
+from bot.content.loader import Content
+from bot.staff.rehearsal import conversation_files, default_paths, run_file
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = conversation_files(default_paths(ROOT / "flows"))

@@ -7,11 +7,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.content import Content, load_content
-from bot.engine import MENU, TALK, advance, enter, match_option, option_data
+from bot.content.loader import Content, load_content
+from bot.content.validation import MAX_CALLBACK, MAX_TEXT
+from bot.conversation.engine import MENU, TALK, advance, enter, match_option, option_data
+from bot.core.types import Event, Reply, Session, Turn
 from bot.settings import ROOT
-from bot.types import Event, Reply, Session, Turn
-from bot.validation import MAX_CALLBACK, MAX_TEXT
 
 NOW = datetime(2026, 11, 28, 14, 30, tzinfo=ZoneInfo("America/Edmonton"))
 LOADED, _PROBLEMS = load_content(ROOT / "flows", ROOT / "resources")
@@ -271,7 +271,7 @@ def test_handoff_topic_is_named_after_the_door_chosen() -> None:
                                             ("", "en"), (None, "en"), ("zz", "en")])
 def test_language_hints(hint: str | None, lang: str) -> None:
     """Telegram's language codes map to the flows' languages (Filipino to Tagalog); others get the default."""
-    from bot.engine import language_for
+    from bot.conversation.engine import language_for
 
     assert language_for(CONTENT, hint) == lang
 

@@ -1,4 +1,4 @@
-"""bot.erase end to end: the real python-telegram-bot Application (bot.telegram.serve) against the stand-in
+"""bot.channels.telegram.erase end to end: the real python-telegram-bot Application (bot.channels.telegram.edge.serve) against the stand-in
 Bot API server, with a real SQLite store; afterwards the database file and its -wal are read as bytes."""
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import pytest
 from botapi import BotApiServer, Chat
 from running import Running, start_bot
 
-from bot.content import Content
-from bot.engine import option_data
-from bot.privacy import kept_text, quiet_data
-from bot.store import DB_FILE, Store
+from bot.content.loader import Content
+from bot.conversation.engine import option_data
+from bot.conversation.privacy import kept_text, quiet_data
+from bot.store.database import DB_FILE, Store
 
 USER_ID = 7012345678
 FIRST_NAME = "Marisol"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.flood import FloodGate
+from bot.runtime.flood import FloodGate
 
 
 def test_burst_gets_one_warning_then_drops() -> None:

@@ -9,10 +9,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from bot.flows import SPECIAL_FILES, read_flows
-from bot.problems import has_errors, sort_problems
+from bot.content.flows import SPECIAL_FILES, read_flows
+from bot.content.validation import check_flows, reachable
+from bot.core.problems import has_errors, sort_problems
 from bot.settings import ROOT
-from bot.validation import check_flows, reachable
 
 FLOWS = ROOT / "flows"
 BROKEN = Path(__file__).parent / "broken_flows"
@@ -108,7 +108,7 @@ def test_shipped_flows_exercise_every_node_kind() -> None:
 
 def test_yaml_words_stay_words(tmp_path: Path) -> None:
     """Staff can write No, yes, on or a date unquoted: only true/false are booleans (YAML 1.2), dates stay text."""
-    from bot.yamlfile import read_yaml
+    from bot.core.yamlfile import read_yaml
 
     path = tmp_path / "words.yaml"
     path.write_text("label: {en: 'No', es: No, tl: yes}\nkeywords: [on, off, n]\nend: true\nverified: 2026-11-01\n")

@@ -1,4 +1,4 @@
-"""bot.graph over the real flows: every node and transition drawn, valid Mermaid and DOT, docs/flows.md current."""
+"""bot.staff.graph over the real flows: every node and transition drawn, valid Mermaid and DOT, docs/flows.md current."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from bot import graph
 from bot.cli import main
-from bot.flows import Flows, read_flows
-from bot.problems import has_errors
+from bot.content.flows import Flows, read_flows
+from bot.content.validation import check_flows
+from bot.core.problems import has_errors
 from bot.settings import ROOT
-from bot.validation import check_flows
+from bot.staff import graph
 
 FLOWS = ROOT / "flows"
 DOC = ROOT / "docs" / "flows.md"

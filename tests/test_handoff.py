@@ -1,4 +1,4 @@
-"""The warm line's pure decisions (bot.handoff), over the real flows/warmline.yaml."""
+"""The warm line's pure decisions (bot.warmline.rules), over the real flows/warmline.yaml."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import handoff as h
+from bot.warmline import rules as h
 from bot.settings import Settings
 
 FILE = Settings().flows_dir / h.FILE

@@ -1,4 +1,4 @@
-"""bot.keys: the data-dir secret, person keys and at-rest encryption."""
+"""bot.store.keys: the data-dir secret, person keys and at-rest encryption."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.keys import SECRET_BYTES, SECRET_FILE, InvalidToken, Keys, SecretKeyError, load_or_create_secret
+from bot.store.keys import SECRET_BYTES, SECRET_FILE, InvalidToken, Keys, SecretKeyError, load_or_create_secret
 
 
 def test_first_run_creates_a_private_secret(tmp_path: Path) -> None:

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from botapi import BotApiServer
 
-from bot.content import Content
-from bot.delivery import RetryPolicy
-from bot.engine import option_data
-from bot.flood import FloodGate
-from bot.privacy import quiet_data
+from bot.channels.telegram.delivery import RetryPolicy
+from bot.channels.telegram.edge import Edge, serve
+from bot.content.loader import Content
+from bot.conversation.engine import option_data
+from bot.conversation.privacy import quiet_data
+from bot.runtime.flood import FloodGate
 from bot.settings import Settings
-from bot.telegram import Edge, serve
 
 FLOWS, RESOURCES = Settings().flows_dir, Settings().resources_dir
 USER_ID = 7012345678

@@ -1,4 +1,4 @@
-"""bot.privacy, the pure parts: the /privacy words and what they say, quiet-erase choices, retention, and
+"""bot.conversation.privacy, the pure parts: the /privacy words and what they say, quiet-erase choices, retention, and
 "can't talk now"; plus the store methods they rely on, on a real SQLite file."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.privacy import (
+from bot.conversation.privacy import (
     LANGUAGES,
     MESSAGE_ID_HOURS,
     QUIET_CHOICES,
@@ -30,9 +30,9 @@ from bot.privacy import (
     quiet_data,
     wants_brief,
 )
+from bot.core.types import Button, Reply
 from bot.settings import Settings
-from bot.store import DB_FILE, Store
-from bot.types import Button, Reply
+from bot.store.database import DB_FILE, Store
 
 FLOWS = Settings().flows_dir
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)

@@ -1,4 +1,4 @@
-"""bot/rehearsal.py: conversation files staff write, played against the real engine, failing in plain words."""
+"""bot/staff/rehearsal.py: conversation files staff write, played against the real engine, failing in plain words."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.content import Content
-from bot.rehearsal import conversation_files, default_paths, read_conversation, run_file
+from bot.content.loader import Content
+from bot.staff.rehearsal import conversation_files, default_paths, read_conversation, run_file
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = """language: en

@@ -1,4 +1,4 @@
-"""bot.reload on copies of the real flows and resources: broken edits keep the old content, good ones swap in."""
+"""bot.content.reload on copies of the real flows and resources: broken edits keep the old content, good ones swap in."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.content import Content, load_content
-from bot.engine import advance, option_data
-from bot.problems import Problem
-from bot.reload import reload_content, report, snapshot, watch
+from bot.content.loader import Content, load_content
+from bot.content.reload import reload_content, report, snapshot, watch
+from bot.conversation.engine import advance, option_data
+from bot.core.problems import Problem
+from bot.core.types import Event, Session
 from bot.settings import ROOT, Settings
-from bot.types import Event, Session
 
 NOW = datetime(2026, 11, 28, 14, 30, tzinfo=ZoneInfo("America/Edmonton"))
 

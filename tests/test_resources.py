@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.problems import Problem
-from bot.resources import LANGUAGES, Directory, load_directory, normalize_phone
-from bot.vocabulary import CATEGORIES
+from bot.core.problems import Problem
+from bot.core.vocabulary import CATEGORIES
+from bot.directory.resources import LANGUAGES, Directory, load_directory, normalize_phone
 
 ROOT = Path(__file__).resolve().parent.parent
 RESOURCES = ROOT / "resources"
@@ -48,7 +48,7 @@ def test_directory_is_large_enough_and_covers_every_category(loaded: tuple[Direc
 
 
 def test_schema_lists_exactly_the_vocabulary() -> None:
-    """The schema's category enum (editor completion) matches bot/vocabulary.py."""
+    """The schema's category enum (editor completion) matches bot/core/vocabulary.py."""
     schema = json.loads((RESOURCES / "schema.json").read_text())
     assert schema["$defs"]["resource"]["properties"]["categories"]["items"]["enum"] == list(CATEGORIES)
 

@@ -16,10 +16,10 @@ import aiohttp
 import pytest
 from botapi import BotApiServer
 
-from bot.content import Content, load_content
-from bot.engine import advance
+from bot.content.loader import Content, load_content
+from bot.conversation.engine import advance
+from bot.core.types import Event, Reply, Session
 from bot.settings import Settings
-from bot.types import Event, Reply, Session
 
 REPO = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow

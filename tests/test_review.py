@@ -1,4 +1,4 @@
-"""bot/review.py: the translation review lists every sentence per language and stays in step with the flows."""
+"""bot/staff/review.py: the translation review lists every sentence per language and stays in step with the flows."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.flows import read_flows
-from bot.review import MARKER, notes_of, review_markdown
-from bot.wording import load_avoid_list
+from bot.content.flows import read_flows
+from bot.content.wording import load_avoid_list
+from bot.staff.review import MARKER, notes_of, review_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "translation-review.md"

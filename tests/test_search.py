@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.resources import Directory, load_directory
-from bot.search import MIN_SCORE, hits_as_json, search
+from bot.directory.resources import Directory, load_directory
+from bot.directory.search import MIN_SCORE, hits_as_json, search
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES: dict[str, Any] = yaml.safe_load((Path(__file__).parent / "search_queries.yaml").read_text("utf-8"))

@@ -1,4 +1,4 @@
-"""bot.stats over a real store in a temporary data dir: the text report, the CSV, the PNG chart and the CLI."""
+"""bot.staff.stats over a real store in a temporary data dir: the text report, the CSV, the PNG chart and the CLI."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from bot import stats
 from bot.cli import main
-from bot.clock import fixed_clock
-from bot.store import Store
+from bot.core.clock import fixed_clock
+from bot.staff import stats
+from bot.store.database import Store
 
 TODAY = date(2026, 11, 28)
 # (days before TODAY, counter, n): what a week of the engine's Action("count", name=...) leaves in the store.

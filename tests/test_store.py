@@ -1,4 +1,4 @@
-"""bot.store on a real SQLite file in a temporary data dir."""
+"""bot.store.database on a real SQLite file in a temporary data dir."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from bot.store import _PERSON_TABLES, DB_FILE, MIGRATIONS, Store, StoreError, migrate
-from bot.types import Session
+from bot.core.types import Session
+from bot.store.database import _PERSON_TABLES, DB_FILE, MIGRATIONS, Store, StoreError, migrate
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 USER_ID = 7012345678
@@ -215,7 +215,7 @@ KILLED_WRITER = textwrap.dedent("""
     import asyncio, sys
     from datetime import UTC, datetime
     from pathlib import Path
-    from bot.store import Store
+    from bot.store.database import Store
 
     async def main() -> None:
         store = await Store.open(Path(sys.argv[1]))

@@ -1,4 +1,4 @@
-"""bot.store's outbox: a turn's replies are queued with its session and survive a crash until delivered."""
+"""bot.store.database's outbox: a turn's replies are queued with its session and survive a crash until delivered."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import DB_FILE, Store
+from bot.store.database import DB_FILE, Store
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 HELLO = {"chat_id": 1001, "text": "Hello", "buttons": []}

@@ -1,4 +1,4 @@
-"""bot.store's warm-line tables: the claim, relayed messages (once, encrypted, gone when sent), supporters, forget."""
+"""bot.store.database's warm-line tables: the claim, relayed messages (once, encrypted, gone when sent), supporters, forget."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import DB_FILE, Store
+from bot.store.database import DB_FILE, Store
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 

@@ -15,13 +15,13 @@ from botapi import BotApiServer
 from running import FAST, FRIDAY_AFTERNOON, Running, start_bot
 from telegram.error import InvalidToken
 
-from bot.clock import Clock
-from bot.content import Content
-from bot.engine import advance
-from bot.flood import FloodGate
+from bot.channels.telegram.edge import build_application, configure_logging, event_from_update
+from bot.content.loader import Content
+from bot.conversation.engine import advance
+from bot.core.clock import Clock
+from bot.core.types import Event, Reply, Session
+from bot.runtime.flood import FloodGate
 from bot.settings import Settings
-from bot.telegram import build_application, configure_logging, event_from_update
-from bot.types import Event, Reply, Session
 
 # The library itself warns when it builds a RetryAfter (its int retry_after is deprecated); not ours to fix.
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
@@ -320,7 +320,7 @@ async def test_logs_have_one_line_per_update_and_no_text_or_ids(
     alice.send("my boss keeps my passport zanzibar")
     await bot.server.wait_for_messages(alice.id, 2)
     await asyncio.sleep(0.2)
-    lines = [r.getMessage() for r in caplog.records if r.name == "bot.telegram"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.channels.telegram.edge"]
     assert len([line for line in lines if line.startswith("update kind=")]) == 2
     person = bot.edge.store.person_key(alice.id)
     for record in caplog.records:

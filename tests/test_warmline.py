@@ -1,4 +1,4 @@
-"""The warm line end to end: the real python-telegram-bot Application (bot.telegram.serve with bot.warmline as its
+"""The warm line end to end: the real python-telegram-bot Application (bot.channels.telegram.edge.serve with bot.channels.telegram.warmline as its
 handoff) against the stand-in Bot API server, with people in private chats and supporters in a forum group.
 
 Every test also checks anonymity over every call the bot made (see `assert_anonymous`).
@@ -21,13 +21,13 @@ import opening_hours
 import pytest
 from botapi import BotApiServer, Chat
 
-from bot.content import Content
-from bot.delivery import RetryPolicy
-from bot.handoff import WarmlineText, load_warmline
+from bot.channels.telegram.delivery import RetryPolicy
+from bot.channels.telegram.edge import Edge, serve
+from bot.channels.telegram.warmline import Warmline
+from bot.content.loader import Content
+from bot.core.types import Session
 from bot.settings import Settings
-from bot.telegram import Edge, serve
-from bot.types import Session
-from bot.warmline import Warmline
+from bot.warmline.rules import WarmlineText, load_warmline
 
 FLOWS, RESOURCES = Settings.from_environ(os.environ, dotenv=Path("/nonexistent")).flows_dir, Settings().resources_dir
 FAST = RetryPolicy(first_delay=0.05, attempts=4)
@@ -689,7 +689,7 @@ async def test_reload_from_the_group_keeps_a_broken_edit_out_and_swaps_a_good_on
 
 async def test_run_watch_reloads_when_a_file_is_saved(botapi: BotApiServer, tmp_path: Path, content: Content,
                                                       words: WarmlineText) -> None:
-    """`run --watch`: saving a flows file swaps the new content in (bot.reload.watch), the command menus are
+    """`run --watch`: saving a flows file swaps the new content in (bot.content.reload.watch), the command menus are
     registered again, and the warm line speaks the new words; a broken save changes nothing."""
     flows = copy_flows(tmp_path)
     running = await start(botapi, tmp_path, content, always_open(words), flows=flows, watch=True)

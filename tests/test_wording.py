@@ -1,12 +1,12 @@
-"""bot/wording.py: the words the bot avoids, found whole-word in what it says, with the kinder alternative."""
+"""bot/content/wording.py: the words the bot avoids, found whole-word in what it says, with the kinder alternative."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from bot.flows import read_flows
-from bot.validation import check_flows
-from bot.wording import Avoided, check_wording, load_avoid_list
+from bot.content.flows import read_flows
+from bot.content.validation import check_flows
+from bot.content.wording import Avoided, check_wording, load_avoid_list
 
 BOT = """languages: [en, fr]
 start: main.menu
@@ -117,9 +117,9 @@ def test_resource_summaries_are_checked_for_avoided_words() -> None:
     """A service summary that says an avoided word is named with the kinder alternative; the shipped ones are clean."""
     import dataclasses
 
-    from bot.resources import load_directory
+    from bot.content.wording import check_resource_wording, load_avoid_list
+    from bot.directory.resources import load_directory
     from bot.settings import ROOT
-    from bot.wording import check_resource_wording, load_avoid_list
 
     avoid, _ = load_avoid_list(ROOT / "flows")
     directory, _ = load_directory(ROOT / "resources")

@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from bot.content import load_content  # noqa: E402  (after the path fix, so the bench runs from anywhere)
-from bot.engine import advance  # noqa: E402
-from bot.flows import read_flows  # noqa: E402
-from bot.types import Event, Session  # noqa: E402
-from bot.validation import check_flows  # noqa: E402
+from bot.content.flows import read_flows  # noqa: E402
+from bot.content.loader import load_content  # noqa: E402  (after the path fix, so the bench runs from anywhere)
+from bot.content.validation import check_flows  # noqa: E402
+from bot.conversation.engine import advance  # noqa: E402
+from bot.core.types import Event, Session  # noqa: E402
 
 NOW = datetime(2026, 11, 28, 14, 30, tzinfo=ZoneInfo("America/Edmonton"))
 

@@ -31,8 +31,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from bot.resources import Directory, Resource, load_directory  # noqa: E402
-from bot.search import prepare, search, words  # noqa: E402
+from bot.directory.resources import Directory, Resource, load_directory  # noqa: E402
+from bot.directory.search import prepare, search, words  # noqa: E402
 
 NOW = datetime(2026, 11, 27, 14, 0)
 QUERIES: list[dict[str, Any]] = yaml.safe_load((ROOT / "tests" / "search_queries.yaml").read_text())["queries"]

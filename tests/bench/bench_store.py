@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.store import Store
+from bot.store.database import Store
 
 SESSION = {
     "version": "2026-11-28T12:00", "node": "work.passport", "language": "en",

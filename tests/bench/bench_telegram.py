@@ -25,10 +25,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from botapi import BotApiServer  # noqa: E402 - after the path setup above
 
-from bot.content import load_content  # noqa: E402
-from bot.engine import advance  # noqa: E402
+from bot.content.loader import load_content  # noqa: E402
+from bot.conversation.engine import advance  # noqa: E402
+from bot.core.types import Event, Session  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from bot.types import Event, Session  # noqa: E402
 
 
 def rss_mb(pid: int) -> float:

@@ -1,0 +1,64 @@
+"""The translation review: every sentence the bot says, per language, beside the default language, as Markdown.
+
+docs/translation-review.md starts with notes people write (what to read first); below a marker line, the tables
+are written from the flows by `python -m bot review`, so native speakers always review what the bot really says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from bot.content.flows import Flows, Text
+from bot.content.wording import AvoidList
+
+MARKER = "<!-- Everything below is written by `python -m bot review` from flows/: edit the flows, then run it. -->"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", "<br>")
+
+
+def _texts(flows: Flows, flow: str) -> Iterator[tuple[str, Text]]:
+    """(where, text) for everything a flow, or bot.yaml, shows a person, in file order."""
+    if flow == "bot.yaml":
+        yield from ((f"strings.{key}", text) for key, text in flows.config.strings.items())
+        yield from ((f"commands.{key} (Telegram menu)", text) for key, text in flows.config.commands.items())
+        return
+    for node in flows.nodes.values():
+        if node.flow != flow:
+            continue
+        for text in (node.say, node.ask):
+            if text:
+                yield node.name, text
+        for i, option in enumerate(node.options):
+            yield f"{node.name} · button {i + 1}", option.label
+
+
+def review_markdown(flows: Flows, avoid: AvoidList, notes: str) -> str:
+    """The whole review file: the people's `notes`, the marker, then one section per language."""
+    default = flows.config.default_language
+    names = flows.config.language_names
+    out = [notes.rstrip(), "", MARKER, ""]
+    for lang in (lang for lang in flows.config.languages if lang != default):
+        name = names.get(lang, lang)
+        out += [f"## {name} ({lang}): every sentence", ""]
+        for flow in ("bot.yaml", *flows.flow_names):
+            rows = [f"| {where} | {_cell(text.by_lang.get(default, ''))} | "
+                    f"{_cell(text.by_lang.get(lang) or '**MISSING**')} |" for where, text in _texts(flows, flow)]
+            if rows:
+                shown = flow if flow.endswith(".yaml") else f"{flow}.yaml"
+                out += [f"### flows/{shown}", "", f"| where | {names.get(default, default)} | {name} |",
+                        "|---|---|---|", *rows, ""]
+        words = flows.danger_words.get(lang, ())
+        out += [f"### flows/danger-words.yaml ({name})", "",
+                "Words that open the danger screen at once. Add the ways people really write them (spellings, "
+                "slang, short forms); avoid common words that would interrupt ordinary questions.", "",
+                ", ".join(words) or "**MISSING**", ""]
+        out += [f"### flows/words-to-avoid.yaml ({name})", "", "| avoid | say instead |", "|---|---|",
+                *(f"| {_cell(a.word)} | {_cell(a.instead)} |" for a in avoid.get(lang, ())), ""]
+    return "\n".join(out)
+
+
+def notes_of(document: str) -> str:
+    """The hand-written part of an existing review file: everything above the marker (all of it if none)."""
+    return document.split(MARKER, 1)[0]
