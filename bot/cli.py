@@ -139,7 +139,22 @@ def cmd_run(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 1
-    return int(telegram.run(settings, watch=args.watch, handoff=handoff) or 0)
+    from bot.channels.web import config as web_config
+    from bot.channels.web import server as web
+
+    beside = web.beside(settings) if web_config.wanted_beside_telegram(settings) else None  # WEB_PORT set
+    return int(telegram.run(settings, watch=args.watch, handoff=handoff, beside=beside) or 0)
+
+
+@command()
+def cmd_web(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
+    """Serve the web chat (the same flows in a browser, with a quick exit) on WEB_HOST:WEB_PORT.
+
+    Example: WEB_PORT=8080 python -m bot web      (then open http://127.0.0.1:8080/?lang=fr; docs/web-chat.md)
+    """
+    from bot.channels.web import server
+
+    return server.run(settings, clock=clock)
 
 
 def _graph_args(parser: argparse.ArgumentParser) -> None:

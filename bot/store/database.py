@@ -223,6 +223,10 @@ class Store:
         """The key a person is stored under (no I/O, so not async)."""
         return self._keys.person_key(user_id)
 
+    def channel_key(self, channel: str, ident: str) -> str:
+        """The key a person of another channel is stored under ("web", the chat's random id); no I/O."""
+        return self._keys.channel_key(channel, ident)
+
     async def load_session(self, person: str, *, remember: tuple[int, datetime] | None = None
                            ) -> dict[str, Any] | None:
         """The person's saved session (Session.to_dict() shape), or None if none (or it is unreadable).

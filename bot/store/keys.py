@@ -114,6 +114,10 @@ class Keys:
         """HMAC-SHA256(secret, str(user_id)) in hex: stable, and not reversible without the secret."""
         return hmac.new(self.secret, str(user_id).encode("ascii"), hashlib.sha256).hexdigest()
 
+    def channel_key(self, channel: str, ident: str) -> str:
+        """HMAC-SHA256(secret, "channel:ident") in hex: a person of another channel (the web chat's "web")."""
+        return hmac.new(self.secret, f"{channel}:{ident}".encode(), hashlib.sha256).hexdigest()
+
     def encrypt(self, plain: bytes) -> bytes:
         """A Fernet token for plain: authenticated, with a fresh random IV (equal values never look equal)."""
         return self._fernet.encrypt(plain)

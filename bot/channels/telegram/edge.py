@@ -22,7 +22,7 @@ import logging
 import signal
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -68,6 +68,8 @@ LANES = 4  # people handled at once from a batch (more only adds HTTP connection
 COUNTS_EVERY = 10.0  # seconds between writes of the anonymous counts (and retries of queued replies)
 DELETE_WINDOW = timedelta(hours=47)  # Telegram lets a bot delete private-chat messages for 48 hours
 AnyHandler = BaseHandler[Any, Any, Any]
+# Another channel served in the same loop (the web chat): given the stop event and the current content.
+Beside = Callable[[asyncio.Event, Callable[[], Content]], Coroutine[Any, Any, None]]
 
 
 class EdgeError(Exception):
@@ -519,8 +521,9 @@ def load_or_explain(settings: Settings) -> Content:
 
 async def serve(settings: Settings, *, handoff: Handoff | None = None, stop: asyncio.Event | None = None,
                 poll_timeout: int = 30, read_timeout: float = 10.0, watch: bool = False,
-                edge: Edge | None = None) -> None:
-    """Run the bot with long polling until `stop` is set (or SIGINT/SIGTERM when no event is given)."""
+                edge: Edge | None = None, beside: Beside | None = None) -> None:
+    """Run the bot with long polling until `stop` is set (or SIGINT/SIGTERM when no event is given);
+    `beside` (the web chat, when WEB_PORT is set) runs alongside with the same stop and content."""
     edge = edge or Edge(settings, load_or_explain(settings), handoff)
     application = build_application(settings, polling=True, read_timeout=read_timeout)
     edge.install(application)
@@ -532,6 +535,7 @@ async def serve(settings: Settings, *, handoff: Handoff | None = None, stop: asy
     async with application:  # initialize (getMe) ... shutdown
         await application.start()
         watcher = asyncio.create_task(watch_content(edge, stop)) if watch else None
+        side = asyncio.create_task(beside(stop, lambda: edge.content)) if beside is not None else None
         try:
             # A webhook left by an earlier deployment makes getUpdates fail with 409 Conflict; pending updates
             # are kept (they have not been answered yet).
@@ -543,17 +547,33 @@ async def serve(settings: Settings, *, handoff: Handoff | None = None, stop: asy
             stop.set()
             if watcher is not None:
                 await watcher
+            if side is not None:
+                await side
             await edge.close()
             await application.stop()
 
 
-def run_webhook(settings: Settings, *, handoff: Handoff | None = None) -> None:
+def run_webhook(settings: Settings, *, handoff: Handoff | None = None, beside: Beside | None = None) -> None:
     """Run the bot behind a webhook (WEBHOOK_URL, listening on PORT) with python-telegram-bot's server."""
     edge = Edge(settings, load_or_explain(settings), handoff)
     application = build_application(settings, polling=False)
     edge.install(application)
-    application.post_init = edge.open
-    application.post_shutdown = lambda _: edge.close()
+    stop = asyncio.Event()
+    sides: list[asyncio.Task[None]] = []
+
+    async def opened(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        await edge.open(app)
+        if beside is not None:
+            sides.append(asyncio.create_task(beside(stop, lambda: edge.content)))
+
+    async def closing(_: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        stop.set()
+        for side in sides:
+            await side
+        await edge.close()
+
+    application.post_init = opened
+    application.post_shutdown = closing
     # Telegram sends this secret with every update; derived from the token so operators set nothing more.
     secret = hashlib.sha256(b"webhook:" + settings.token.encode()).hexdigest()[:48]
     application.run_webhook(listen="0.0.0.0", port=settings.port,  # a webhook must be reachable from outside
@@ -570,15 +590,16 @@ def configure_logging() -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per job run drowns the update lines
 
 
-def run(settings: Settings, *, watch: bool = False, handoff: Handoff | None = None) -> int:
+def run(settings: Settings, *, watch: bool = False, handoff: Handoff | None = None,
+        beside: Beside | None = None) -> int:
     """`python -m bot run`: polling, or a webhook when WEBHOOK_URL is set. Returns the exit code."""
     configure_logging()
     settings.require_token()
     try:
         if settings.webhook_url:
-            run_webhook(settings, handoff=handoff)
+            run_webhook(settings, handoff=handoff, beside=beside)
         else:
-            asyncio.run(serve(settings, handoff=handoff, watch=watch))
+            asyncio.run(serve(settings, handoff=handoff, watch=watch, beside=beside))
     except InvalidToken:
         print("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): the bot has stopped. Check the token "
               "with @BotFather (it may have been revoked) and start again.", file=sys.stderr)
