@@ -130,6 +130,7 @@ class WebChat:
         self.requests = requests if requests is not None else FloodGate(burst=30, per_second=5.0)
         self.opening = opening if opening is not None else FloodGate(burst=60, per_second=10.0)
         self.sweep_every = sweep_every
+        self.address: tuple[str, int] = (web.host, web.port)   # where the server listens (port 0: the one chosen)
         self._sweeper: asyncio.Task[None] | None = None
         self.app = self._build()
 
@@ -199,7 +200,7 @@ class WebChat:
 
     def _limited(self, request: Request) -> bool:
         """Per connection's chat (its cookie): too many requests at once. No address is ever looked at."""
-        return self.requests.check(request.cookies.get(COOKIE) or "-", time.monotonic()) == "drop"
+        return self.requests.check(request.cookies.get(COOKIE) or "-", time.monotonic()) != "pass"
 
     def _refresh(self, chat: Chat) -> int:
         """Seconds until the quiet time next changes the page (for the no-JavaScript reload)."""

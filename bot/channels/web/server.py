@@ -76,11 +76,12 @@ async def serve(settings: Settings, *, stop: asyncio.Event, content: Callable[[]
         await store.close()
         raise WebError(f"cannot listen on {web.host}:{web.port} ({exc.strerror}); set WEB_HOST and WEB_PORT "
                        "to a free address") from None
+    chat.address = sock.getsockname()[:2]
     server = _Server(config)
     chat.start()
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
-        log.info("web chat on http://%s:%d", web.host, web.port)
+        log.info("web chat on http://%s:%d", web.host, chat.address[1])
         if started is not None:
             started(chat)
         await stop.wait()

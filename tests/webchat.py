@@ -1,0 +1,146 @@
+"""The web chat in tests: built around a store on a temporary file and a clock the test moves.
+
+    web = await open_web(tmp_path, content)          # the app, for httpx's ASGITransport
+    served = await serve_web(tmp_path, content)      # the same, served by uvicorn on 127.0.0.1 (for a browser)
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from html.parser import HTMLParser
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+from running import FLOWS, FRIDAY_AFTERNOON, RESOURCES
+
+from bot.channels.web.app import WebChat
+from bot.channels.web.config import WebSettings
+from bot.channels.web.server import serve
+from bot.channels.web.turns import Turns
+from bot.content.loader import Content
+from bot.runtime.flood import FloodGate
+from bot.settings import Settings
+from bot.store.database import Store
+
+ZONE = ZoneInfo("America/Edmonton")
+EXIT = "https://neutral.example/weather"
+
+
+@dataclass
+class MovableClock:
+    """A clock that says `at` until the test moves it."""
+
+    at: datetime = FRIDAY_AFTERNOON
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def move(self, **delta: float) -> None:
+        self.at += timedelta(**delta)
+
+
+@asynccontextmanager
+async def open_web(data_dir: Path, content: Content, *, web: WebSettings | None = None,
+                   flood: FloodGate | None = None, **limits: Any) -> AsyncIterator[tuple[WebChat, MovableClock]]:
+    """The web chat's app over a real store in data_dir, with a movable clock (no server, no sweeper)."""
+    clock = MovableClock()
+    async with await Store.open(data_dir) as store:
+        turns = Turns(store, lambda: content, clock, ZONE, flood if flood is not None else FloodGate())
+        yield WebChat(turns, web or WebSettings(exit_url=EXIT), **limits), clock
+
+
+def client(chat: WebChat, base_url: str = "http://chat.test") -> httpx.AsyncClient:
+    """An httpx client that talks to the app in this event loop."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=chat.app), base_url=base_url)
+
+
+@dataclass
+class Served:
+    chat: WebChat
+    clock: MovableClock
+    url: str
+
+
+@asynccontextmanager
+async def serve_web(data_dir: Path, content: Content, *, exit_url: str = EXIT) -> AsyncIterator[Served]:
+    """The web chat served by uvicorn on 127.0.0.1 (a free port) in this event loop, until the block ends."""
+    clock = MovableClock()
+    settings = Settings(data_dir=data_dir, flows_dir=FLOWS, resources_dir=RESOURCES)
+    stop = asyncio.Event()
+    ready: asyncio.Future[WebChat] = asyncio.get_running_loop().create_future()
+    web = replace(WebSettings(exit_url=exit_url), port=0)
+    task = asyncio.create_task(serve(settings, stop=stop, content=lambda: content, clock=clock, web=web,
+                                     started=ready.set_result))
+    chat = await asyncio.wait_for(ready, 10)
+    try:
+        yield Served(chat, clock, f"http://127.0.0.1:{chat.address[1]}")
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+
+
+@dataclass
+class Form:
+    """A form on the page: its id, hidden fields and submit buttons (label -> (name, value))."""
+
+    id: str
+    hidden: dict[str, str]
+    buttons: dict[str, tuple[str, str]]
+
+
+class _Forms(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: dict[str, Form] = {}
+        self._form: Form | None = None
+        self._button: tuple[str, str] | None = None
+        self._label = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self._form = self.forms[a.get("id", "")] = Form(a.get("id", ""), {}, {})
+        elif tag == "input" and self._form is not None and a.get("type") == "hidden":
+            self._form.hidden[a["name"]] = a.get("value", "")
+        elif tag == "button" and self._form is not None and "name" in a:
+            self._button, self._label = (a["name"], a.get("value", "")), ""
+
+    def handle_data(self, data: str) -> None:
+        if self._button is not None:
+            self._label += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "button" and self._button is not None and self._form is not None:
+            self._form.buttons[self._label.strip()] = self._button
+            self._button = None
+        elif tag == "form":
+            self._form = None
+
+
+def forms(html: str) -> dict[str, Form]:
+    """The page's forms by id ("choices", "write", "erase")."""
+    parser = _Forms()
+    parser.feed(html)
+    return parser.forms
+
+
+async def say(http: httpx.AsyncClient, text: str) -> httpx.Response:
+    """Type `text` into the page's write box and send it, as a browser without JavaScript does."""
+    page = await http.get("/")
+    write = forms(page.text)["write"]
+    return await http.post("/say", data={**write.hidden, "text": text}, follow_redirects=True)
+
+
+async def tap(http: httpx.AsyncClient, label_start: str) -> httpx.Response:
+    """Tap the button whose label starts with `label_start`."""
+    page = await http.get("/")
+    choices = forms(page.text)["choices"]
+    label = next(b for b in choices.buttons if b.startswith(label_start))
+    name, value = choices.buttons[label]
+    return await http.post("/say", data={**choices.hidden, name: value}, follow_redirects=True)
