@@ -13,9 +13,16 @@
     return field ? field.value : "";
   }
 
+  var source = null;
+  var leaving = false;
+
   function quickExit(event) {
     if (event) {
       event.preventDefault();
+    }
+    leaving = true;   // nothing may ask for the page again (that would open a new chat)
+    if (source) {
+      source.close();
     }
     try {
       navigator.sendBeacon("/leave", new URLSearchParams({ t: token() }));
@@ -39,8 +46,6 @@
       quickExit(event);
     }
   });
-
-  var source = null;
 
   function swapMain(doc) {
     var main = document.getElementById("main");
@@ -109,9 +114,12 @@
   }
 
   function refresh() {
+    if (leaving) {
+      return;
+    }
     fetch("/", { credentials: "same-origin", headers: { Accept: "text/html" } })
       .then(function (response) { return response.text(); })
-      .then(function (html) { merge(html, null); })
+      .then(function (html) { if (!leaving) { merge(html, null); } })
       .catch(function () { /* the next event or the person's next message brings the page up to date */ });
   }
 
