@@ -26,7 +26,7 @@ from bot.core.vocabulary import CATEGORIES
 from bot.core.yamlfile import read_yaml
 
 LANGUAGES: tuple[str, ...] = ("en", "fr", "es", "tl")
-NOT_DIRECTORY_FILES = frozenset({"labels.yaml", "search.yaml"})  # other data in the same folder
+NOT_DIRECTORY_FILES = frozenset({"labels.yaml", "search.yaml", "report-words.yaml"})  # other data in the same folder
 STALE_AFTER_MONTHS = 12
 UNDATED = "undated"  # `verified` when the source shows no date: the card says "last checked: not known"
 ContactKind = Literal["phone", "text", "web", "email"]
@@ -142,6 +142,7 @@ class Directory:
     resources: tuple[Resource, ...]
     lexicon: Lexicon = Lexicon()
     labels: Labels = Labels()
+    report_words: frozenset[str] = frozenset()  # resources/report-words.yaml: "the person asks to report"
     cache: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def get(self, resource_id: str) -> Resource | None:
@@ -290,8 +291,9 @@ def load_directory(path: Path, *, today: date | None = None) -> tuple[Directory,
         problems.extend(file_problems)
     lexicon, lexicon_problems = load_lexicon(path / "search.yaml", base)
     labels, label_problems = load_labels(path / "labels.yaml", base)
-    problems.extend(lexicon_problems + label_problems)
-    directory = Directory(tuple(accepted), lexicon, labels)
+    report_words, word_problems = load_report_words(path / "report-words.yaml", base)
+    problems.extend(lexicon_problems + label_problems + word_problems)
+    directory = Directory(tuple(accepted), lexicon, labels, report_words)
     from bot.directory.search import prepare  # search depends on resources, not the other way round
 
     prepare(directory)
@@ -519,6 +521,22 @@ def load_lexicon(file: Path, base: Path) -> tuple[Lexicon, list[Problem]]:
             continue
         category_words.append((category, tuple((lang, tuple(map(str, ws))) for lang, ws in per_lang.items())))
     return Lexicon(stop, tuple(category_words)), problems
+
+
+def load_report_words(file: Path, base: Path) -> tuple[frozenset[str], list[Problem]]:
+    """resources/report-words.yaml: `{lang: [word, ...]}`, lowercased; a missing file means no words."""
+    if not file.exists():
+        return frozenset(), []
+    shown = str(file.relative_to(base)) if file.is_relative_to(base) else str(file)
+    data, marks, problems = _compose(file, shown)
+    if problems or not isinstance(data, dict):
+        return frozenset(), problems
+    for lang, words in data.items():
+        if lang not in LANGUAGES or not isinstance(words, list):
+            line, col = _pos(marks, (lang,))
+            problems.append(Problem(shown, line, col, "", f"'{lang}' must be one of {', '.join(LANGUAGES)} "
+                                    "with a list of words"))
+    return frozenset(str(w).lower() for ws in data.values() if isinstance(ws, list) for w in ws), problems
 
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
