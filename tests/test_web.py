@@ -26,11 +26,13 @@ async def test_every_response_has_the_security_headers(tmp_path: Path, content: 
         response = await http.get(path)
     assert response.headers["cache-control"] == "no-store"
     assert response.headers["content-security-policy"] == CSP
-    assert "'unsafe-inline'" not in CSP and "script-src 'self'" in CSP and "default-src 'none'" in CSP
+    assert "'unsafe-inline'" not in CSP
+    assert "script-src 'self'" in CSP
+    assert "default-src 'none'" in CSP
     assert response.headers["referrer-policy"] == "no-referrer"
     assert response.headers["x-frame-options"] == "DENY"
     assert response.headers["x-content-type-options"] == "nosniff"
-    assert "strict-transport-security" not in response.headers   # plain HTTP: no HSTS promise
+    assert "strict-transport-security" not in response.headers  # plain HTTP: no HSTS promise
 
 
 async def test_pages_have_no_inline_script_or_third_party_address(tmp_path: Path, content: Content) -> None:
@@ -38,8 +40,11 @@ async def test_pages_have_no_inline_script_or_third_party_address(tmp_path: Path
     async with open_web(tmp_path, content) as (web, _), client(web) as http:
         html = (await http.get("/")).text
     assert '<script src="/static/chat.js" defer></script>' in html
-    assert html.count("<script") == 1 and "style=" not in html and "onclick" not in html
-    assert "src=\"http" not in html and "href=\"http" not in html.replace(f'data-exit="{EXIT}"', "")
+    assert html.count("<script") == 1
+    assert "style=" not in html
+    assert "onclick" not in html
+    assert 'src="http' not in html
+    assert 'href="http' not in html.replace(f'data-exit="{EXIT}"', "")
 
 
 async def test_the_one_cookie_is_httponly_strict_and_ends_with_the_browser(tmp_path: Path, content: Content) -> None:
@@ -49,22 +54,31 @@ async def test_the_one_cookie_is_httponly_strict_and_ends_with_the_browser(tmp_p
     cookies = response.headers.get_list("set-cookie")
     assert len(cookies) == 1
     flags = [part.strip().lower() for part in cookies[0].split(";")]
-    assert "httponly" in flags and "samesite=strict" in flags and "path=/" in flags
-    assert "secure" not in flags and not any(f.startswith(("expires", "max-age")) for f in flags)
+    assert "httponly" in flags
+    assert "samesite=strict" in flags
+    assert "path=/" in flags
+    assert "secure" not in flags
+    assert not any(f.startswith(("expires", "max-age")) for f in flags)
 
 
-@pytest.mark.parametrize(("base", "forwarded", "trust", "secure"), [
-    ("https://chat.test", None, False, True),           # HTTPS itself
-    ("http://chat.test", "https", True, True),          # behind a proxy we were told about
-    ("http://chat.test", "https", False, False),        # anyone can send the header: ignored unless configured
-    ("http://chat.test", "http", True, False),
-])
-async def test_the_cookie_is_secure_over_https(tmp_path: Path, content: Content, base: str, forwarded: str | None,
-                                              trust: bool, secure: bool) -> None:
+@pytest.mark.parametrize(
+    ("base", "forwarded", "trust", "secure"),
+    [
+        ("https://chat.test", None, False, True),  # HTTPS itself
+        ("http://chat.test", "https", True, True),  # behind a proxy we were told about
+        ("http://chat.test", "https", False, False),  # anyone can send the header: ignored unless configured
+        ("http://chat.test", "http", True, False),
+    ],
+)
+async def test_the_cookie_is_secure_over_https(
+    tmp_path: Path, content: Content, base: str, forwarded: str | None, trust: bool, secure: bool
+) -> None:
     """Secure (and HSTS) over HTTPS; X-Forwarded-Proto counts only when WEB_TRUST_PROXY is set."""
     headers = {"x-forwarded-proto": forwarded} if forwarded else {}
-    async with open_web(tmp_path, content, web=WebSettings(exit_url=EXIT, trust_proxy=trust)) as (web, _), \
-            client(web, base) as http:
+    async with (
+        open_web(tmp_path, content, web=WebSettings(exit_url=EXIT, trust_proxy=trust)) as (web, _),
+        client(web, base) as http,
+    ):
         response = await http.get("/", headers=headers)
     flags = [part.strip().lower() for part in response.headers["set-cookie"].split(";")]
     assert ("secure" in flags) is secure
@@ -74,7 +88,8 @@ async def test_the_cookie_is_secure_over_https(tmp_path: Path, content: Content,
 def test_x_forwarded_proto_is_read_only_when_trusted() -> None:
     """is_https reads the first value of the proxy's header, and only when trusted."""
     scope = {"type": "http", "scheme": "http", "headers": [(b"x-forwarded-proto", b"https, http")]}
-    assert is_https(scope, trust_proxy=True) and not is_https(scope, trust_proxy=False)
+    assert is_https(scope, trust_proxy=True)
+    assert not is_https(scope, trust_proxy=False)
 
 
 async def test_typed_html_is_shown_as_text(tmp_path: Path, content: Content) -> None:
@@ -83,7 +98,8 @@ async def test_typed_html_is_shown_as_text(tmp_path: Path, content: Content) -> 
     async with open_web(tmp_path, content) as (web, _), client(web) as http:
         await http.get("/")
         html = (await say(http, typed)).text
-    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "<script>alert" not in html
+    assert "<img src=x" not in html
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt; &amp;" in html
 
 
@@ -111,9 +127,8 @@ async def test_a_form_posted_twice_is_one_message(tmp_path: Path, content: Conte
 async def test_a_burst_is_slowed_but_taps_and_danger_words_get_through(tmp_path: Path, content: Content) -> None:
     """Past the flood gate's burst the page says "slow down" once, then refuses (429); a tapped button and
     words that may mean danger are always answered."""
-    async with open_web(tmp_path, content, flood=FloodGate(burst=2, per_second=0.001)) as (web, _), \
-            client(web) as http:
-        await http.get("/")   # the start turn spends a token too
+    async with open_web(tmp_path, content, flood=FloodGate(burst=2, per_second=0.001)) as (web, _), client(web) as http:
+        await http.get("/")  # the start turn spends a token too
         statuses = [(await say(http, f"food {i}")).status_code for i in range(3)]
         (chat,) = list(web.chats)
         slow = content.text("slow_down", "en")
@@ -126,11 +141,10 @@ async def test_a_burst_is_slowed_but_taps_and_danger_words_get_through(tmp_path:
 async def test_requests_are_limited_per_chat(tmp_path: Path, content: Content) -> None:
     """A tab reloading in a loop meets 429 without slowing anyone else; no address is involved."""
     gate = FloodGate(burst=5, per_second=0.001)
-    async with open_web(tmp_path, content, requests=gate) as (web, _), client(web) as loop_tab, \
-            client(web) as calm_tab:
+    async with open_web(tmp_path, content, requests=gate) as (web, _), client(web) as loop_tab, client(web) as calm_tab:
         codes = [(await loop_tab.get("/")).status_code for _ in range(8)]
         assert (await calm_tab.get("/")).status_code == 200
-    assert codes == [200] * 6 + [429] * 2   # the first, before the cookie, counts among new arrivals
+    assert codes == [200] * 6 + [429] * 2  # the first, before the cookie, counts among new arrivals
 
 
 async def test_the_chat_warns_then_closes_after_a_quiet_time(tmp_path: Path, content: Content) -> None:
@@ -143,7 +157,8 @@ async def test_the_chat_warns_then_closes_after_a_quiet_time(tmp_path: Path, con
         store = web.turns.store
         assert await store.load_session(chat.person) is not None
         clock.move(minutes=14)
-        assert await web.sweep() == 0 and chat.lines[-1].who != "note"
+        assert await web.sweep() == 0
+        assert chat.lines[-1].who != "note"
         clock.move(minutes=1)
         await web.sweep()
         warning = content.text("web_quiet_warning", "en").replace("{minutes}", "5")
@@ -151,7 +166,8 @@ async def test_the_chat_warns_then_closes_after_a_quiet_time(tmp_path: Path, con
         assert warning in (await http.get("/")).text
         clock.move(minutes=5)
         assert await web.sweep() == 1
-        assert len(web.chats) == 0 and chat.lines == []
+        assert len(web.chats) == 0
+        assert chat.lines == []
         assert await store.load_session(chat.person) is None
         page = await http.get("/")
         assert content.text("web_closed", "en") in page.text
@@ -166,12 +182,14 @@ async def test_writing_resets_the_quiet_time(tmp_path: Path, content: Content) -
         await web.sweep()
         await say(http, "still here")
         clock.move(minutes=16)
-        assert await web.sweep() == 0 and len(web.chats) == 1
+        assert await web.sweep() == 0
+        assert len(web.chats) == 1
 
 
 def test_quiet_state_decides_from_the_times_alone() -> None:
     """Open until the warning time, one warning, then close."""
     from datetime import UTC, datetime, timedelta
+
     t0 = datetime(2026, 1, 1, tzinfo=UTC)
     times = {"warn": timedelta(minutes=15), "close": timedelta(minutes=20)}
     assert quiet_state(t0, t0 + timedelta(minutes=14), warned=False, **times) == "open"
@@ -191,7 +209,8 @@ async def test_erase_this_chat_clears_the_page_and_every_row(tmp_path: Path, con
         await http.post("/say", data={**erase.hidden, "text": "/forget"})
         done = await tap(http, "Yes, erase")
         assert await web.turns.store.load_session(chat.person) is None
-    assert content.text("web_erased", "en") in done.text and "food bank" not in done.text
+    assert content.text("web_erased", "en") in done.text
+    assert "food bank" not in done.text
     assert len(web.chats) == 0
 
 
@@ -204,10 +223,12 @@ async def test_quick_exit_without_javascript_erases_and_leaves(tmp_path: Path, c
         (chat,) = list(web.chats)
         link = page.text.split('id="exit" class="exit" href="')[1].split('"')[0].replace("&amp;", "&")
         response = await http.get(link)
-        assert response.status_code == 303 and response.headers["location"] == EXIT
+        assert response.status_code == 303
+        assert response.headers["location"] == EXIT
         assert await web.turns.store.load_session(chat.person) is None
         again = await http.get("/")
-    assert "food bank" not in again.text and content.text("web_closed", "en") not in again.text
+    assert "food bank" not in again.text
+    assert content.text("web_closed", "en") not in again.text
 
 
 async def test_talk_to_a_person_is_honest_without_a_web_warm_line(tmp_path: Path, content: Content) -> None:
@@ -220,7 +241,8 @@ async def test_talk_to_a_person_is_honest_without_a_web_warm_line(tmp_path: Path
         page = await tap(http, "Yes, connect me")
     text = page.text.replace("&#39;", "'")
     assert content.text("web_warmline_telegram", "en") in text
-    assert "1-833-900-1010" in text and "source: canadianhumantraffickinghotline.ca" in text
+    assert "1-833-900-1010" in text
+    assert "source: canadianhumantraffickinghotline.ca" in text
     assert "I'm finding someone for you now" not in text
 
 
@@ -230,7 +252,8 @@ async def test_lang_chooses_the_language(tmp_path: Path, content: Content, lang:
     async with open_web(tmp_path, content) as (web, _), client(web) as http:
         html = (await http.get(f"/?lang={lang}")).text
     assert f'<html lang="{lang}">' in html
-    assert content.text("web_exit", lang) in html and content.text("web_write", lang) in html
+    assert content.text("web_exit", lang) in html
+    assert content.text("web_write", lang) in html
     welcome = content.flows.nodes[content.flows.entry("start")].say.get(lang, "en")
     assert welcome.split("\n")[0].replace("'", "&#39;") in html
 
@@ -245,12 +268,14 @@ async def test_typed_commands_and_numbers_work_as_on_telegram(tmp_path: Path, co
         await say(http, "2")
         (chat,) = list(web.chats)
     second = content.flows.node(menu.options[1].go)
-    assert second is not None and chat.lines[-1].text.startswith(second.say.get("en", "en").split("\n")[0][:40])
+    assert second is not None
+    assert chat.lines[-1].text.startswith(second.say.get("en", "en").split("\n")[0][:40])
     assert event_for("/Talk@bot", "", None) is not None
 
 
-async def test_logs_hold_no_words_and_no_address(tmp_path: Path, content: Content,
-                                                 caplog: pytest.LogCaptureFixture) -> None:
+async def test_logs_hold_no_words_and_no_address(
+    tmp_path: Path, content: Content, caplog: pytest.LogCaptureFixture
+) -> None:
     """What a person types and where they connect from never reach the logs."""
     caplog.set_level(logging.DEBUG)
     async with open_web(tmp_path, content) as (web, _), client(web) as http:
@@ -258,7 +283,8 @@ async def test_logs_hold_no_words_and_no_address(tmp_path: Path, content: Conten
         await say(http, "my boss took my passport")
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "web kind=say outcome=replied" in logged
-    assert "passport" not in logged and "127.0.0.1" not in logged
+    assert "passport" not in logged
+    assert "127.0.0.1" not in logged
 
 
 def test_web_settings_are_read_and_checked() -> None:
@@ -274,8 +300,12 @@ def test_web_settings_are_read_and_checked() -> None:
 
 async def test_a_full_house_says_so_calmly(tmp_path: Path, content: Content) -> None:
     """Past WEB_MAX_CHATS open chats, a new visitor hears "try again in a minute" (503), not an error page."""
-    async with open_web(tmp_path, content, web=replace(WebSettings(exit_url=EXIT), max_chats=1)) as (web, _), \
-            client(web) as first, client(web) as second:
+    async with (
+        open_web(tmp_path, content, web=replace(WebSettings(exit_url=EXIT), max_chats=1)) as (web, _),
+        client(web) as first,
+        client(web) as second,
+    ):
         assert (await first.get("/")).status_code == 200
         busy = await second.get("/")
-    assert busy.status_code == 503 and content.text("web_busy", "en") in busy.text
+    assert busy.status_code == 503
+    assert content.text("web_busy", "en") in busy.text

@@ -30,9 +30,10 @@ from bot.settings import Settings
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver") or "/usr/bin/chromedriver"
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(CHROMIUM is None or not Path(DRIVER).exists(),
-                       reason="Chromium is not installed here (apt-get install -y chromium chromium-driver; "
-                              ".ci/run installs it)"),
+    pytest.mark.skipif(
+        CHROMIUM is None or not Path(DRIVER).exists(),
+        reason="Chromium is not installed here (apt-get install -y chromium chromium-driver; .ci/run installs it)",
+    ),
 ]
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402  # after the skip
@@ -84,8 +85,7 @@ class Site:
 
         async def main() -> None:
             self.stop = asyncio.Event()
-            await serve(settings, stop=self.stop, content=lambda: content, clock=self.clock, web=web,
-                        started=started)
+            await serve(settings, stop=self.stop, content=lambda: content, clock=self.clock, web=web, started=started)
 
         self.thread = threading.Thread(target=self.loop.run_until_complete, args=(main(),), daemon=True)
         self.thread.start()
@@ -113,9 +113,18 @@ def browser(*, javascript: bool) -> Any:
     """Headless Chromium from Debian, with the flags this machine needs and a fresh profile."""
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", "--window-size=420,900"):
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--window-size=420,900",
+    ):
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={tempfile.mkdtemp(prefix='webchat-chromium-')}")
     if not javascript:
@@ -128,13 +137,15 @@ def lines(driver: Any) -> list[str]:
 
 
 def wait_for_line(driver: Any, words: str) -> None:
-    WebDriverWait(driver, WAIT, ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: any(words in text for text in lines(d)),
-                                      message=f"no line with {words!r}")
+    WebDriverWait(driver, WAIT, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: any(words in text for text in lines(d)), message=f"no line with {words!r}"
+    )
 
 
 def tap(driver: Any, label_start: str) -> None:
     """Tap the first button whose label starts so, once it is on the page (the script swaps the buttons
     when the answer arrives, so an element found a moment earlier may be gone)."""
+
     def tapped(d: Any) -> bool:
         for button in d.find_elements(By.CSS_SELECTOR, "#choices button"):
             if button.text.startswith(label_start):
@@ -143,7 +154,8 @@ def tap(driver: Any, label_start: str) -> None:
         return False
 
     WebDriverWait(driver, WAIT, ignored_exceptions=(StaleElementReferenceException,)).until(
-        tapped, message=f"no button {label_start!r}")
+        tapped, message=f"no button {label_start!r}"
+    )
 
 
 def path_to_a_person(driver: Any, content: Content, *, javascript: bool) -> None:
@@ -151,16 +163,16 @@ def path_to_a_person(driver: Any, content: Content, *, javascript: bool) -> None
     start = content.flows.nodes[content.flows.entry("start")]
     menu = content.flows.nodes[content.flows.entry("menu")]
     wait_for_line(driver, start.say.get("en", "en").split("\n")[0][:30])
-    tap(driver, start.options[0].label.get("en", "en"))          # "Show me the options"
+    tap(driver, start.options[0].label.get("en", "en"))  # "Show me the options"
     wait_for_line(driver, menu.say.get("en", "en")[:30])
-    tap(driver, "A safe place tonight")                           # a door, as a button
+    tap(driver, "A safe place tonight")  # a door, as a button
     tonight = content.flows.node(menu.options[1].go)
     assert tonight is not None
     wait_for_line(driver, tonight.say.get("en", "en")[:30])
     box = driver.find_element(By.ID, "text")
-    box.send_keys("legl help", Keys.ENTER)                        # typed, with a typo
+    box.send_keys("legl help", Keys.ENTER)  # typed, with a typo
     wait_for_line(driver, "Legal Aid Alberta")
-    if javascript:   # the script keeps the focus in the write box for the next message
+    if javascript:  # the script keeps the focus in the write box for the next message
         assert driver.switch_to.active_element.get_attribute("id") == "text"
     tap(driver, "💬")
     tap(driver, "Yes, connect me")
@@ -168,8 +180,9 @@ def path_to_a_person(driver: Any, content: Content, *, javascript: bool) -> None
     assert not any("finding someone for you" in text for text in lines(driver))
 
 
-def test_with_javascript_the_path_is_live_and_quick_exit_leaves_no_history(site: Site, content: Content,
-                                                                            neutral: str) -> None:
+def test_with_javascript_the_path_is_live_and_quick_exit_leaves_no_history(
+    site: Site, content: Content, neutral: str
+) -> None:
     """Choose a door, search with a typo, ask for a person; the quiet-time warning arrives without a reload
     (server-sent events); Esc replaces the page with the neutral site, and Back does not return to the chat."""
     driver = browser(javascript=True)
@@ -177,20 +190,20 @@ def test_with_javascript_the_path_is_live_and_quick_exit_leaves_no_history(site:
         driver.get(site.url + "/?lang=en")
         entries = driver.execute_script("return history.length")
         path_to_a_person(driver, content, javascript=True)
-        assert driver.execute_script("return history.length") == entries   # posts by fetch: no new entries
+        assert driver.execute_script("return history.length") == entries  # posts by fetch: no new entries
         assert site.chat is not None
         (chat,) = list(site.chat.chats)
         site.clock.move(minutes=15)
         site.call(site.chat.sweep())
-        wait_for_line(driver, content.text("web_quiet_warning", "en")[:40])   # live, no reload
+        wait_for_line(driver, content.text("web_quiet_warning", "en")[:40])  # live, no reload
         driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
         WebDriverWait(driver, WAIT).until(lambda d: d.current_url == neutral)
-        assert driver.execute_script("return history.length") == entries    # replaced, not added
+        assert driver.execute_script("return history.length") == entries  # replaced, not added
         driver.back()
         assert not driver.current_url.startswith(site.url)
         WebDriverWait(driver, WAIT).until(lambda d: len(site.chat.chats) == 0 if site.chat else False)
         assert site.call(site.chat.turns.store.load_session(chat.person)) is None
-        assert driver.execute_script("return document.cookie") == ""   # HttpOnly: never visible to scripts
+        assert driver.execute_script("return document.cookie") == ""  # HttpOnly: never visible to scripts
     finally:
         driver.quit()
 
@@ -208,7 +221,7 @@ def test_without_javascript_the_same_path_works_by_form_posts(site: Site, conten
         driver.find_element(By.ID, "exit").click()
         WebDriverWait(driver, WAIT).until(lambda d: d.current_url == neutral)
         assert site.call(site.chat.turns.store.load_session(chat.person)) is None
-        driver.back()   # the chat page was never cached: it is asked for again and is a fresh start
+        driver.back()  # the chat page was never cached: it is asked for again and is a fresh start
         assert "Legal Aid Alberta" not in driver.page_source
     finally:
         driver.quit()

@@ -1,31 +1,28 @@
 """The web chat in tests: built around a store on a temporary file and a clock the test moves.
 
-    web = await open_web(tmp_path, content)          # the app, for httpx's ASGITransport
-    served = await serve_web(tmp_path, content)      # the same, served by uvicorn on 127.0.0.1 (for a browser)
+async with open_web(tmp_path, content) as (web, clock), client(web) as http:
+    await say(http, "food bank")                 # a form post, as a browser without JavaScript sends it
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
-from html.parser import HTMLParser
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-from running import FLOWS, FRIDAY_AFTERNOON, RESOURCES
+from running import FRIDAY_AFTERNOON
 
 from bot.channels.web.app import WebChat
 from bot.channels.web.config import WebSettings
-from bot.channels.web.server import serve
 from bot.channels.web.turns import Turns
 from bot.content.loader import Content
 from bot.runtime.flood import FloodGate
-from bot.settings import Settings
 from bot.store.database import Store
 
 ZONE = ZoneInfo("America/Edmonton")
@@ -46,8 +43,9 @@ class MovableClock:
 
 
 @asynccontextmanager
-async def open_web(data_dir: Path, content: Content, *, web: WebSettings | None = None,
-                   flood: FloodGate | None = None, **limits: Any) -> AsyncIterator[tuple[WebChat, MovableClock]]:
+async def open_web(
+    data_dir: Path, content: Content, *, web: WebSettings | None = None, flood: FloodGate | None = None, **limits: Any
+) -> AsyncIterator[tuple[WebChat, MovableClock]]:
     """The web chat's app over a real store in data_dir, with a movable clock (no server, no sweeper)."""
     clock = MovableClock()
     async with await Store.open(data_dir) as store:
@@ -58,31 +56,6 @@ async def open_web(data_dir: Path, content: Content, *, web: WebSettings | None 
 def client(chat: WebChat, base_url: str = "http://chat.test") -> httpx.AsyncClient:
     """An httpx client that talks to the app in this event loop."""
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=chat.app), base_url=base_url)
-
-
-@dataclass
-class Served:
-    chat: WebChat
-    clock: MovableClock
-    url: str
-
-
-@asynccontextmanager
-async def serve_web(data_dir: Path, content: Content, *, exit_url: str = EXIT) -> AsyncIterator[Served]:
-    """The web chat served by uvicorn on 127.0.0.1 (a free port) in this event loop, until the block ends."""
-    clock = MovableClock()
-    settings = Settings(data_dir=data_dir, flows_dir=FLOWS, resources_dir=RESOURCES)
-    stop = asyncio.Event()
-    ready: asyncio.Future[WebChat] = asyncio.get_running_loop().create_future()
-    web = replace(WebSettings(exit_url=exit_url), port=0)
-    task = asyncio.create_task(serve(settings, stop=stop, content=lambda: content, clock=clock, web=web,
-                                     started=ready.set_result))
-    chat = await asyncio.wait_for(ready, 10)
-    try:
-        yield Served(chat, clock, f"http://127.0.0.1:{chat.address[1]}")
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, 10)
 
 
 @dataclass

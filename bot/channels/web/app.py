@@ -23,7 +23,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -44,8 +44,10 @@ STATIC = Path(__file__).resolve().parent / "static"
 MAX_FORM_BYTES = 16_384
 LISTENERS_PER_CHAT = 3
 KEEPALIVE_SECONDS = 15.0
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
-       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
 
 
 def is_https(scope: Scope, *, trust_proxy: bool) -> bool:
@@ -84,10 +86,13 @@ async def read_form(request: Request) -> dict[str, str] | None:
     if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
         return None
     body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_FORM_BYTES:
-            return None
+    try:
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_FORM_BYTES:
+                return None
+    except ClientDisconnect:
+        return None
     try:
         pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=8)
     except (UnicodeDecodeError, ValueError):
@@ -121,8 +126,15 @@ class SecurityHeaders:
 class WebChat:
     """The running web chat: open chats, the turn pipeline, the limits and the quiet-time sweep."""
 
-    def __init__(self, turns: Turns, web: WebSettings, *, requests: FloodGate | None = None,
-                 opening: FloodGate | None = None, sweep_every: float = 15.0) -> None:
+    def __init__(
+        self,
+        turns: Turns,
+        web: WebSettings,
+        *,
+        requests: FloodGate | None = None,
+        opening: FloodGate | None = None,
+        sweep_every: float = 15.0,
+    ) -> None:
         self.turns = turns
         self.web = web
         self.chats = Chats(max_chats=web.max_chats)
@@ -130,7 +142,7 @@ class WebChat:
         self.requests = requests if requests is not None else FloodGate(burst=30, per_second=5.0)
         self.opening = opening if opening is not None else FloodGate(burst=60, per_second=10.0)
         self.sweep_every = sweep_every
-        self.address: tuple[str, int] = (web.host, web.port)   # where the server listens (port 0: the one chosen)
+        self.address: tuple[str, int] = (web.host, web.port)  # where the server listens (port 0: the one chosen)
         self._sweeper: asyncio.Task[None] | None = None
         self.app = self._build()
 
@@ -149,7 +161,7 @@ class WebChat:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sweeper
         for chat in self.chats:
-            chat.notify("restart")   # live streams end; a tab that stays reconnects to the next server
+            chat.notify("restart")  # live streams end; a tab that stays reconnects to the next server
 
     async def _sweep_forever(self) -> None:
         while True:
@@ -169,8 +181,9 @@ class WebChat:
             if state == "warn":
                 chat.warned = True
                 minutes = self.web.close_minutes - self.web.warn_minutes
-                chat.add("note", self.content.text("web_quiet_warning", chat.language)
-                         .replace("{minutes}", str(minutes)))
+                chat.add(
+                    "note", self.content.text("web_quiet_warning", chat.language).replace("{minutes}", str(minutes))
+                )
                 chat.notify()
             elif state == "close":
                 await self._end(chat, "quiet")
@@ -185,14 +198,16 @@ class WebChat:
     # -- the app --------------------------------------------------------------------------------------------
 
     def _build(self) -> ASGIApp:
-        app = Starlette(routes=[
-            Route("/", self.home, methods=["GET"]),
-            Route("/say", self.say, methods=["POST"]),
-            Route("/events", self.events, methods=["GET"]),
-            Route("/exit", self.exit, methods=["GET"]),
-            Route("/leave", self.leave, methods=["POST"]),
-            Mount("/static", StaticFiles(directory=STATIC), name="static"),
-        ])
+        app = Starlette(
+            routes=[
+                Route("/", self.home, methods=["GET"]),
+                Route("/say", self.say, methods=["POST"]),
+                Route("/events", self.events, methods=["GET"]),
+                Route("/exit", self.exit, methods=["GET"]),
+                Route("/leave", self.leave, methods=["POST"]),
+                Mount("/static", StaticFiles(directory=STATIC), name="static"),
+            ]
+        )
         return SecurityHeaders(app, trust_proxy=self.web.trust_proxy)
 
     def _page(self, language: str) -> PageContext:
@@ -229,14 +244,16 @@ class WebChat:
                 reason, language = ended
                 words = {"erased": "web_erased", "exit": "web_erased"}.get(reason, "web_closed")
                 page = self._page(language)
-                return self._cookie(HTMLResponse(notice_page(page, self.content.text(words, language))),
-                                    request, None)
+                return self._cookie(HTMLResponse(notice_page(page, self.content.text(words, language))), request, None)
             hint = wanted or request.headers.get("accept-language", "").split(",")[0]
             if self.chats.full() or self.opening.check("new", time.monotonic()) != "pass":
                 language = language_for(self.content, hint)
                 page = self._page(language)
-                return HTMLResponse(notice_page(page, self.content.text("web_busy", language), again=False),
-                                    status_code=503, headers={"retry-after": "60"})
+                return HTMLResponse(
+                    notice_page(page, self.content.text("web_busy", language), again=False),
+                    status_code=503,
+                    headers={"retry-after": "60"},
+                )
             chat = await self._open(hint)
             return self._cookie(self._show(chat), request, chat.id)
         if wanted in self.content.languages and wanted != chat.language:
@@ -246,8 +263,13 @@ class WebChat:
 
     async def _open(self, hint: str) -> Chat:
         chat_id = new_id()
-        chat = Chat(id=chat_id, person=self.turns.person(chat_id), token=new_id(),
-                    language=language_for(self.content, hint), last_active=self.turns.now())
+        chat = Chat(
+            id=chat_id,
+            person=self.turns.person(chat_id),
+            token=new_id(),
+            language=language_for(self.content, hint),
+            last_active=self.turns.now(),
+        )
         self.chats.add(chat)
         async with chat.lock:
             await self.turns.take(chat, Event("start", language_hint=hint or None))
@@ -299,8 +321,9 @@ class WebChat:
             return PlainTextResponse("", status_code=429)
         queue: asyncio.Queue[str] = asyncio.Queue()
         chat.listeners.add(queue)
-        return StreamingResponse(self._stream(chat, queue), media_type="text/event-stream",
-                                 headers={"x-accel-buffering": "no"})
+        return StreamingResponse(
+            self._stream(chat, queue), media_type="text/event-stream", headers={"x-accel-buffering": "no"}
+        )
 
     async def _stream(self, chat: Chat, queue: asyncio.Queue[str]) -> AsyncIterator[str]:
         try:
@@ -334,4 +357,3 @@ class WebChat:
         chat = self.chats.get(request.cookies.get(COOKIE))
         if chat is not None and hmac.compare_digest(token.encode(), chat.token.encode()):
             await self._end(chat, "exit")
-

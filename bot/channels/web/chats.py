@@ -19,7 +19,7 @@ from bot.core.types import Button
 
 Who = Literal["bot", "person", "supporter", "note"]
 Quiet = Literal["open", "warn", "close"]
-MAX_LINES = 200          # lines a page keeps (older ones scroll away, as in any chat)
+MAX_LINES = 200  # lines a page keeps (older ones scroll away, as in any chat)
 ENDED_KEPT = timedelta(hours=2)  # how long a closed chat's id still gets "this chat closed" instead of a new chat
 
 
@@ -39,7 +39,7 @@ class Chat:
 
     id: str
     person: str
-    token: str                       # the CSRF token every form carries
+    token: str  # the CSRF token every form carries
     language: str
     last_active: datetime
     lines: list[Line] = field(default_factory=list)
@@ -109,7 +109,7 @@ class Chats:
     def __init__(self, *, max_chats: int) -> None:
         self.max_chats = max_chats
         self._open: dict[str, Chat] = {}
-        self._ended: dict[str, tuple[str, str, datetime]] = {}   # id -> (reason, language, when)
+        self._ended: dict[str, tuple[str, str, datetime]] = {}  # id -> (reason, language, when)
 
     def __len__(self) -> int:
         return len(self._open)

@@ -23,10 +23,10 @@ class WebSettings:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     exit_url: str = DEFAULT_EXIT_URL
-    trust_proxy: bool = False       # honour X-Forwarded-Proto (only behind a reverse proxy that sets it)
-    warn_minutes: int = 15          # quiet this long: the page says the chat will close
-    close_minutes: int = 20         # quiet this long: the chat closes and is erased
-    max_chats: int = 5000           # open chats at once (memory), past that a calm "try again in a minute"
+    trust_proxy: bool = False  # honour X-Forwarded-Proto (only behind a reverse proxy that sets it)
+    warn_minutes: int = 15  # quiet this long: the page says the chat will close
+    close_minutes: int = 20  # quiet this long: the chat closes and is erased
+    max_chats: int = 5000  # open chats at once (memory), past that a calm "try again in a minute"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WebSettings:
@@ -34,15 +34,22 @@ class WebSettings:
         warn = _int(env, "WEB_WARN_MINUTES", 15)
         close = _int(env, "WEB_CLOSE_MINUTES", 20)
         if not 0 < warn < close:
-            raise SettingsError("Settings 'WEB_WARN_MINUTES' and 'WEB_CLOSE_MINUTES' must be whole minutes with "
-                                f"0 < warn < close, not {warn} and {close}.")
+            raise SettingsError(
+                "Settings 'WEB_WARN_MINUTES' and 'WEB_CLOSE_MINUTES' must be whole minutes with "
+                f"0 < warn < close, not {warn} and {close}."
+            )
         exit_url = env.get("WEB_EXIT_URL", "").strip() or DEFAULT_EXIT_URL
         if not exit_url.startswith(("https://", "http://")):
             raise SettingsError(f"Setting 'WEB_EXIT_URL' must be a web address (https://...), not {exit_url!r}.")
-        return cls(host=env.get("WEB_HOST", "").strip() or DEFAULT_HOST,
-                   port=_int(env, "WEB_PORT", DEFAULT_PORT), exit_url=exit_url,
-                   trust_proxy=env.get("WEB_TRUST_PROXY", "").strip().lower() in ("1", "true", "yes"),
-                   warn_minutes=warn, close_minutes=close, max_chats=_int(env, "WEB_MAX_CHATS", 5000))
+        return cls(
+            host=env.get("WEB_HOST", "").strip() or DEFAULT_HOST,
+            port=_int(env, "WEB_PORT", DEFAULT_PORT),
+            exit_url=exit_url,
+            trust_proxy=env.get("WEB_TRUST_PROXY", "").strip().lower() in ("1", "true", "yes"),
+            warn_minutes=warn,
+            close_minutes=close,
+            max_chats=_int(env, "WEB_MAX_CHATS", 5000),
+        )
 
 
 def wanted_beside_telegram(settings: Settings) -> bool:

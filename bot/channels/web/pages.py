@@ -15,9 +15,12 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from bot.channels.web.chats import Chat, Line
 from bot.content.loader import Content
 
-_env = Environment(loader=PackageLoader("bot.channels.web", "templates"),
-                   autoescape=select_autoescape(default=True, default_for_string=True),
-                   trim_blocks=True, lstrip_blocks=True)
+_env = Environment(
+    loader=PackageLoader("bot.channels.web", "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 NAMES = {"bot": "guide", "person": "you", "supporter": "supporter", "note": "note"}
 
 
@@ -39,13 +42,22 @@ def chat_page(page: PageContext, chat: Chat, *, refresh: int | None = None) -> s
     t = page.words()
     lines: list[Line] = list(chat.lines)
     return _env.get_template("chat.html").render(
-        t=t, lang=page.language, exit_url=page.exit_url, token=chat.token, form=secrets.token_urlsafe(9),
-        lines=lines, names={who: t(name) for who, name in NAMES.items()}, buttons=chat.buttons(),
-        refresh=refresh, last_n=chat.last_n)
+        t=t,
+        lang=page.language,
+        exit_url=page.exit_url,
+        token=chat.token,
+        form=secrets.token_urlsafe(9),
+        lines=lines,
+        names={who: t(name) for who, name in NAMES.items()},
+        buttons=chat.buttons(),
+        refresh=refresh,
+        last_n=chat.last_n,
+    )
 
 
 def notice_page(page: PageContext, text: str, *, again: bool = True) -> str:
     """A page with one message (the chat closed, was erased, or the service is busy) and a way to start again."""
     t = page.words()
-    return _env.get_template("notice.html").render(t=t, lang=page.language, exit_url=page.exit_url,
-                                                   text=text, again=again)
+    return _env.get_template("notice.html").render(
+        t=t, lang=page.language, exit_url=page.exit_url, text=text, again=again
+    )

@@ -44,38 +44,70 @@ class _Server(uvicorn.Server):
         yield
 
 
+def listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket. proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY only on sockets that say
+    so, and without it every response waits ~40 ms for the client's delayed ACK."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
 def load(settings: Settings) -> Content:
     content, problems = load_content(settings.flows_dir, settings.resources_dir)
     for problem in problems:
         if problem.is_error:
             log.error("%s", problem)
     if content is None:
-        raise WebError("the flows or resources have errors (listed above); fix them, check with "
-                       "`python -m bot check`, then start again")
+        raise WebError(
+            "the flows or resources have errors (listed above); fix them, check with "
+            "`python -m bot check`, then start again"
+        )
     return content
 
 
-async def serve(settings: Settings, *, stop: asyncio.Event, content: Callable[[], Content] | None = None,
-                clock: Clock = system_clock, web: WebSettings | None = None,
-                started: Callable[[WebChat], None] | None = None) -> None:
+async def serve(
+    settings: Settings,
+    *,
+    stop: asyncio.Event,
+    content: Callable[[], Content] | None = None,
+    clock: Clock = system_clock,
+    web: WebSettings | None = None,
+    started: Callable[[WebChat], None] | None = None,
+    requests: FloodGate | None = None,
+    opening: FloodGate | None = None,
+) -> None:
     """Serve the web chat until `stop` is set. `content` is read at each turn (beside Telegram it is the
-    edge's, so a reload reaches both); `started` is told the running chat (tests use it)."""
+    edge's, so a reload reaches both); `started` is told the running chat (tests use it);
+    `requests` and `opening` replace the web chat's gates (benchmarks)."""
     web = web or WebSettings.from_settings(settings)
     if content is None:
         loaded = load(settings)
         content = lambda: loaded  # noqa: E731  # the one version this process loaded
     store = await Store.open(settings.data_dir)
     turns = Turns(store, content, clock, ZoneInfo(settings.timezone), FloodGate())
-    chat = WebChat(turns, web)
-    config = uvicorn.Config(chat.app, access_log=False, proxy_headers=False, server_header=False,
-                            log_config=None, lifespan="off", timeout_graceful_shutdown=2)
+    chat = WebChat(turns, web, requests=requests, opening=opening)
+    config = uvicorn.Config(
+        chat.app,
+        access_log=False,
+        proxy_headers=False,
+        server_header=False,
+        log_config=None,
+        lifespan="off",
+        timeout_graceful_shutdown=2,
+    )
     try:  # bound here, so a port in use is our one-line error (uvicorn would exit the process)
-        sock = socket.create_server((web.host, web.port), family=socket.AF_INET6 if ":" in web.host
-                                    else socket.AF_INET)
+        sock = listen(web.host, web.port)
     except OSError as exc:
         await store.close()
-        raise WebError(f"cannot listen on {web.host}:{web.port} ({exc.strerror}); set WEB_HOST and WEB_PORT "
-                       "to a free address") from None
+        raise WebError(
+            f"cannot listen on {web.host}:{web.port} ({exc.strerror}); set WEB_HOST and WEB_PORT to a free address"
+        ) from None
     chat.address = sock.getsockname()[:2]
     server = _Server(config)
     chat.start()

@@ -54,8 +54,11 @@ def event_for(text: str, choice: str, language_hint: str | None) -> Event | None
     if line.startswith("/"):
         words = line[1:].split(maxsplit=1)
         name = words[0].lower() if words else ""
-        return Event("start", language_hint=language_hint) if name == "start" else \
-            Event("command", text=name, language_hint=language_hint)
+        return (
+            Event("start", language_hint=language_hint)
+            if name == "start"
+            else Event("command", text=name, language_hint=language_hint)
+        )
     return Event("text", text=line[:2000], language_hint=language_hint)
 
 
