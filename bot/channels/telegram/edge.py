@@ -403,9 +403,9 @@ class Edge:
 def build_application(settings: Settings, *, polling: bool = True,
                       read_timeout: float = 10.0) -> Application[Any, Any, Any, Any, Any, Any]:
     """python-telegram-bot's Application for these settings (base URL, rate limit, timeouts)."""
-    # Whatever the root level: httpx logs request URLs (they hold the token), and python-telegram-bot's
-    # debug logs hold update contents, names and ids (tests/test_logs.py).
-    for noisy in ("httpx", "telegram"):
+    # Whatever the root level: httpx logs request URLs (they hold the token), python-telegram-bot's debug logs
+    # hold update contents, names and ids, and aiosqlite's name each call (tests/test_logs.py).
+    for noisy in ("httpx", "telegram", "aiosqlite"):
         logging.getLogger(noisy).setLevel(max(logging.getLogger(noisy).level, logging.WARNING))
     # Any: some builder calls change its generic type (the rate limiter's), which mypy cannot follow.
     builder: Any = Application.builder().token(settings.require_token())
