@@ -309,3 +309,16 @@ async def test_a_full_house_says_so_calmly(tmp_path: Path, content: Content) -> 
         busy = await second.get("/")
     assert busy.status_code == 503
     assert content.text("web_busy", "en") in busy.text
+
+
+async def test_the_web_says_what_the_web_does(tmp_path: Path, content: Content) -> None:
+    """Erasing asks in the web's words (no phone messages to delete here) and /privacy says what the web chat
+    keeps, with its quiet time."""
+    async with open_web(tmp_path, content) as (web, _), client(web) as http:
+        await http.get("/")
+        asked = (await say(http, "/forget")).text.replace("&#39;", "'")
+        await tap(http, "No, keep")
+        told = (await say(http, "/privacy")).text.replace("&#39;", "'")
+    assert content.text("web_forget", "en") in asked
+    assert "Telegram's limit" not in asked
+    assert content.text("web_privacy", "en").replace("{minutes}", "20") in told

@@ -90,7 +90,7 @@ async def serve(
         loaded = load(settings)
         content = lambda: loaded  # noqa: E731  # the one version this process loaded
     store = await Store.open(settings.data_dir)
-    turns = Turns(store, content, clock, ZoneInfo(settings.timezone), FloodGate())
+    turns = Turns(store, content, clock, ZoneInfo(settings.timezone), FloodGate(), quiet_minutes=web.close_minutes)
     chat = WebChat(turns, web, requests=requests, opening=opening)
     config = uvicorn.Config(
         chat.app,

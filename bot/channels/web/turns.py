@@ -8,7 +8,8 @@ channel-neutral runtime (bot/runtime/) is a change here alone.
 
 The warm line is still Telegram's (bot/channels/telegram/warmline.py), so "talk to a person" on the web is
 honest about it: the "I'm finding someone" screen is replaced by flows/bot.yaml `web_warmline_telegram` and the
-24/7 lines of flows/warmline.yaml (each with its source). Nobody is ever pretended to be on the way.
+24/7 lines of flows/warmline.yaml (each with its source). Nobody is ever pretended to be on the way. /privacy
+answers with what the web chat keeps (`web_privacy`), not Telegram's message-deleting choices.
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ from zoneinfo import ZoneInfo
 
 from bot.channels.web.chats import Chat
 from bot.content.loader import Content
-from bot.conversation.engine import advance, language_for
+from bot.conversation.engine import MENU, advance, language_for
 from bot.conversation.safety import is_danger
 from bot.core.clock import Clock
-from bot.core.types import Event, Reply, Session, Turn
+from bot.core.types import Button, Event, Reply, Session, Turn
 from bot.runtime.flood import FloodGate
 from bot.store.database import Store
 
@@ -62,17 +63,22 @@ def event_for(text: str, choice: str, language_hint: str | None) -> Event | None
     return Event("text", text=line[:2000], language_hint=language_hint)
 
 
-def honest_handoff(content: Content, turn: Turn) -> Turn:
-    """No warm line reaches the web yet: the handoff screen's words become where the peer supporters are and
-    the lines open 24/7; its buttons stay."""
+def for_the_web(content: Content, turn: Turn) -> Turn:
+    """The web's own words where a screen speaks of Telegram: the erase question (no phone messages to
+    delete here), and the handoff. No warm line reaches the web yet, so the handoff's "I'm finding someone"
+    becomes where the peer supporters are and the lines open 24/7. Buttons stay as they are."""
     node = content.flows.node(turn.session.node)
-    if node is None or node.kind != "handoff" or content.warmline is None:
+    if node is None:
         return turn
     lang = turn.session.language
-    finding = node.say.get(lang, content.default_language)
-    honest = f"{content.text('web_warmline_telegram', lang)}\n\n{content.warmline.say('lines', lang)}"
-    replies = tuple(Reply(honest, r.buttons) if r.text == finding else r for r in turn.replies)
-    return replace(turn, replies=replies)
+    if node.kind == "handoff" and content.warmline is not None:
+        words = f"{content.text('web_warmline_telegram', lang)}\n\n{content.warmline.say('lines', lang)}"
+    elif node.id == content.flows.entry("forget"):
+        words = content.text("web_forget", lang)
+    else:
+        return turn
+    said = node.say.get(lang, content.default_language)
+    return replace(turn, replies=tuple(Reply(words, r.buttons) if r.text == said else r for r in turn.replies))
 
 
 @dataclass
@@ -110,7 +116,11 @@ class Turns:
         if verdict == "warn":
             chat.add("note", content.text("slow_down", lang))
             return "flood_warned"
-        turn = honest_handoff(content, advance(content, session, event, now))
+        if event.kind == "command" and event.text == "privacy":
+            menu = ((Button(content.text("menu_button", lang), MENU),),)
+            chat.add("bot", self.privacy_words(content, lang), menu)
+            return "replied"
+        turn = for_the_web(content, advance(content, session, event, now))
         if any(a.name == "erase" for a in turn.actions):
             await self.erase(chat, now)
             return "erased"
@@ -122,6 +132,11 @@ class Turns:
             if action.name == "count":
                 await self.count(str(action.get("name", "")), now)
         return "replied"
+
+    quiet_minutes: int = 20
+
+    def privacy_words(self, content: Content, lang: str) -> str:
+        return content.text("web_privacy", lang).replace("{minutes}", str(self.quiet_minutes))
 
     async def count(self, name: str, now: datetime) -> None:
         try:
