@@ -322,3 +322,14 @@ async def test_the_web_says_what_the_web_does(tmp_path: Path, content: Content) 
     assert content.text("web_forget", "en") in asked
     assert "Telegram's limit" not in asked
     assert content.text("web_privacy", "en").replace("{minutes}", "20") in told
+
+
+async def test_the_buttons_stay_reachable_after_a_search(tmp_path: Path, content: Content) -> None:
+    """A free-text search from the menu answers with cards and no buttons of its own; the menu's doors stay on
+    the page (as they stay under the menu on Telegram), never an empty group of buttons."""
+    async with open_web(tmp_path, content) as (web, _), client(web) as http:
+        await http.get("/")
+        await say(http, "/menu")
+        page = await say(http, "legl help")
+    assert "Legal Aid Alberta" in page.text
+    assert "A safe place tonight" in forms(page.text)["choices"].buttons

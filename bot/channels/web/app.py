@@ -205,6 +205,7 @@ class WebChat:
                 Route("/events", self.events, methods=["GET"]),
                 Route("/exit", self.exit, methods=["GET"]),
                 Route("/leave", self.leave, methods=["POST"]),
+                Route("/favicon.ico", lambda _: Response(status_code=204), methods=["GET"]),  # no icon, no 404
                 Mount("/static", StaticFiles(directory=STATIC), name="static"),
             ]
         )

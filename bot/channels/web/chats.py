@@ -59,13 +59,12 @@ class Chat:
         return line
 
     def buttons(self) -> tuple[tuple[Button, ...], ...]:
-        """The buttons a person can tap now: those of the newest bot message that has any, unless the person
-        or a supporter spoke since."""
+        """The buttons a person can tap now: those of the newest bot message that has any (as on Telegram,
+        where a screen's buttons stay under it), without empty rows."""
         for line in reversed(self.lines):
-            if line.who == "bot" and line.buttons:
-                return line.buttons
-            if line.who in ("person", "supporter"):
-                return ()
+            rows = tuple(row for row in line.buttons if row)
+            if line.who == "bot" and rows:
+                return rows
         return ()
 
     def label_of(self, data: str) -> str:
