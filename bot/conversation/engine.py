@@ -380,7 +380,7 @@ def _free_search(turn: _Turn, text: str) -> None:
         return
     turn.count("search_words")
     report = fit.asks_to_report(text, turn.content.directory.report_words)
-    ranked = fit.reorder_found([h.resource for h in hits], turn.now, report=report)
+    ranked = fit.reorder_found([(h.resource, h.score) for h in hits], turn.now, report=report)
     _results(turn, node, turn.words("search_found"), [r.id for r in ranked], 0, wait=True, free=True)
 
 

@@ -64,7 +64,7 @@ def fit(resource: Resource, person: Person) -> int | None:
         return None
     if resource.police and person.no_police:
         return None
-    score = 0
+    score = 2 if person.report and (resource.reporting_line or resource.police) else 0
     if person.youth:
         if rule.min_age is not None and rule.min_age > (17 if person.under_18 else 24):
             return None
@@ -110,14 +110,19 @@ def order(resources: Sequence[Resource], person: Person, now: datetime | None) -
     return [r for _, _, r in scored]
 
 
-def reorder_found(resources: Sequence[Resource], now: datetime | None, *, report: bool) -> list[Resource]:
-    """Free-text results keep search's relevance, with two nudges: reporting lines and police go last unless
-    the person asked to report, and a service closed now goes after those open now or with hours not known."""
+CLOSE_TO_BEST = 0.5  # free text: hits scoring at least this share of the best one count as equally relevant
+
+
+def reorder_found(found: Sequence[tuple[Resource, float]], now: datetime | None, *, report: bool) -> list[Resource]:
+    """Free-text results (resource, search score), best first, re-ranked by fit: reporting lines and police go
+    last unless the person asked to report; among the hits close to the best score, open now comes first, then
+    hours not known, then closed now; the rest keep search's order after them."""
     person = Person(report=report)
+    best = max((score for _, score in found), default=0.0)
 
-    def key(item: tuple[int, Resource]) -> tuple[int, int, int]:
-        i, resource = item
-        unasked = fit(resource, person) is None
-        return (unasked, _open_rank(resource, now) == 2, i)
+    def key(item: tuple[int, tuple[Resource, float]]) -> tuple[bool, bool, int, int]:
+        i, (resource, score) = item
+        close = score >= best * CLOSE_TO_BEST
+        return (fit(resource, person) is None, not close, _open_rank(resource, now) if close else 1, i)
 
-    return [r for _, r in sorted(enumerate(resources), key=key)]
+    return [resource for _, (resource, _) in sorted(enumerate(found), key=key)]
