@@ -79,7 +79,7 @@ def test_who_it_is_for_names_what_is_not_known(resource: Resource) -> None:
 
 
 def test_last_checked_is_plain_and_old_facts_say_so() -> None:
-    """A recent check reads "Last checked: March 2026"; an old one asks the person to confirm; undated says not known."""
+    """A recent check reads "Last checked: May 2019"; an old one asks the person to confirm; undated says not known."""
     labels = DIRECTORY.labels
     hotline = _get(DIRECTORY, "human-trafficking-hotline")
     assert cards.checked_line(labels, hotline, "en", date(2019, 8, 1)) == "Last checked: May 2019"

@@ -43,11 +43,14 @@ def test_coverage_has_every_cell_of_the_report() -> None:
 @pytest.mark.parametrize("resource", DIRECTORY.resources, ids=lambda r: r.id)
 def test_every_entry_has_a_source_and_an_honest_check_date(resource: Resource) -> None:
     """A web source, and `verified` is a real date no later than today (or `undated`), never the read date."""
-    assert resource.sources and all(url.startswith(("https://", "http://")) for url in resource.sources)
-    assert resource.verified != READ_ON and not resource.verified.startswith(f"{READ_ON}-")
+    assert resource.sources
+    assert all(url.startswith(("https://", "http://")) for url in resource.sources)
+    assert resource.verified != READ_ON
+    assert not resource.verified.startswith(f"{READ_ON}-")
     if resource.verified != UNDATED:
         checked = resource.verified_on
-        assert checked is not None and checked <= TODAY
+        assert checked is not None
+        assert checked <= TODAY
 
 
 def test_undated_entries_are_few_and_each_says_how_to_record_a_check() -> None:
@@ -63,8 +66,10 @@ def test_summaries_read_at_grade_7_or_below(english_syllables: None) -> None:
     """Every English summary reads at Flesch-Kincaid grade 7 or below (the figure is printed)."""
     textstat.set_lang("en")
     grades = {r.id: textstat.flesch_kincaid_grade(r.summary_in("en")) for r in DIRECTORY.resources}
-    print(f"\nsummaries: Flesch-Kincaid grade mean {mean(grades.values()):.1f}, max {max(grades.values()):.1f} "
-          f"over {len(grades)} services")
+    print(
+        f"\nsummaries: Flesch-Kincaid grade mean {mean(grades.values()):.1f}, max {max(grades.values()):.1f} "
+        f"over {len(grades)} services"
+    )
     assert {rid: grade for rid, grade in grades.items() if grade > MAX_SUMMARY_GRADE} == {}
 
 
@@ -86,8 +91,8 @@ def test_translations_keep_in_step_with_english(resource: Resource) -> None:
 def test_due_lists_undated_first_then_oldest() -> None:
     """The re-check list starts with entries never dated, then goes from the oldest check to the newest."""
     listed = due(DIRECTORY, TODAY)
-    keys = [(d.verified != UNDATED, d.verified) for d in listed]
-    assert keys == sorted(keys, key=lambda k: (k[0], DIRECTORY.get(listed[keys.index(k)].id).verified_on or date.min))
+    checked = [DIRECTORY.get(d.id).verified_on or date.min for d in listed]  # type: ignore[union-attr]
+    assert checked == sorted(checked)
     assert all(DIRECTORY.get(d.id).is_stale(TODAY) for d in listed)  # type: ignore[union-attr]
     assert len(due(DIRECTORY, TODAY, everything=True)) == len(DIRECTORY)
 
@@ -107,16 +112,28 @@ def test_verify_command_lists_due_and_records_a_check_on_a_copy(tmp_path: Path) 
     longer due; check still passes on the edited copy."""
     resources = tmp_path / "resources"
     shutil.copytree(ROOT / "resources", resources)
-    env = {"BOT_FLOWS_DIR": str(ROOT / "flows"), "BOT_RESOURCES_DIR": str(resources), "PATH": "/usr/bin:/bin",
-           "PYTHONPATH": str(ROOT)}
+    env = {
+        "BOT_FLOWS_DIR": str(ROOT / "flows"),
+        "BOT_RESOURCES_DIR": str(resources),
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(ROOT),
+    }
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "bot", *args], cwd=tmp_path, capture_output=True, text=True,
-                              env=env, timeout=60, check=False)
+        return subprocess.run(
+            [sys.executable, "-m", "bot", *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            check=False,
+        )
 
     listed = run("verify")
     assert listed.returncode == 0
-    assert "emergency-911" in listed.stdout and "https://alberta.ca/help-for-human-trafficking" in listed.stdout
+    assert "emergency-911" in listed.stdout
+    assert "https://alberta.ca/help-for-human-trafficking" in listed.stdout
     done = run("verify", "--done", "emergency-911", "--date", "2026-11-01")
     assert done.returncode == 0, done.stderr
     assert "emergency-911 verified 2026-11-01" in done.stdout
@@ -130,15 +147,36 @@ def test_check_prints_coverage_and_fails_when_a_cell_is_empty(tmp_path: Path) ->
     """`check` prints a coverage line per cell; removing the only 24/7 sexual-assault care makes it exit 1."""
     resources = tmp_path / "resources"
     shutil.copytree(ROOT / "resources", resources)
-    env = {"BOT_FLOWS_DIR": str(ROOT / "flows"), "BOT_RESOURCES_DIR": str(resources), "PATH": "/usr/bin:/bin",
-           "PYTHONPATH": str(ROOT)}
-    ok = subprocess.run([sys.executable, "-m", "bot", "check"], cwd=tmp_path, capture_output=True, text=True,
-                        env=env, timeout=60, check=False)
+    env = {
+        "BOT_FLOWS_DIR": str(ROOT / "flows"),
+        "BOT_RESOURCES_DIR": str(resources),
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(ROOT),
+    }
+    ok = subprocess.run(
+        [sys.executable, "-m", "bot", "check"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
     assert ok.returncode == 0
     assert ok.stdout.count("coverage: ") == len(CELLS)
     community = resources / "community.yaml"
-    community.write_text(community.read_text(encoding="utf-8").replace("  hours: 24/7\n  eligibility: {any_age: true, any_gender: true}\n  cost: health_coverage", "  eligibility: {any_age: true, any_gender: true}\n  cost: health_coverage"), encoding="utf-8")
-    broken = subprocess.run([sys.executable, "-m", "bot", "check"], cwd=tmp_path, capture_output=True, text=True,
-                            env=env, timeout=60, check=False)
+    care = "  eligibility: {any_age: true, any_gender: true}\n  cost: health_coverage"
+    community.write_text(
+        community.read_text(encoding="utf-8").replace(f"  hours: 24/7\n{care}", care), encoding="utf-8"
+    )
+    broken = subprocess.run(
+        [sys.executable, "-m", "bot", "check"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
     assert broken.returncode == 1
     assert "nothing serves survivors of sexual assault x medical care 24/7" in broken.stdout

@@ -41,7 +41,7 @@ def _typed(text: str, now: datetime) -> list[Resource]:
 
 
 def test_young_bed_starts_with_a_youth_shelter_never_a_reporting_line() -> None:
-    """"I'm 24 or younger -> a bed" starts with a shelter for young people and lists no reporting line or police."""
+    """ "I'm 24 or younger -> a bed" starts with a shelter for young people and lists no reporting line or police."""
     listed = _listed("tonight.young")
     assert listed[0].id == "avenue-15-youth-shelter"
     assert "shelter" in listed[0].categories
@@ -50,7 +50,7 @@ def test_young_bed_starts_with_a_youth_shelter_never_a_reporting_line() -> None:
 
 
 def test_me_and_my_children_never_lists_an_adults_only_shelter_and_starts_with_one_that_takes_children() -> None:
-    """"Me and my children" leaves out adults-only shelters and puts those that welcome children first."""
+    """ "Me and my children" leaves out adults-only shelters and puts those that welcome children first."""
     listed = _listed("tonight.family")
     assert listed[0].eligibility.children == "welcome"
     assert not any(r.eligibility.children == "no" for r in listed)
@@ -70,13 +70,16 @@ def test_mens_shelter_door_lists_no_womens_shelter_and_starts_with_one_for_men()
     """Men asking for a bed see no women-only shelter; one that names men comes first."""
     listed = _listed("men.shelter")
     assert "men" in listed[0].eligibility.genders
-    assert not any(r.eligibility.genders and "men" not in r.eligibility.genders and not r.eligibility.any_gender
-                   for r in listed)
+    assert not any(
+        r.eligibility.genders and "men" not in r.eligibility.genders and not r.eligibility.any_gender for r in listed
+    )
     assert "fear-is-not-love-shelter" not in [r.id for r in listed]
 
 
-@pytest.mark.parametrize("node_id", [n for n in SEARCH_NODES if n != "someone.report"
-                                     and "report" not in CONTENT.flows.node(n).search.filters])  # type: ignore[union-attr]
+@pytest.mark.parametrize(
+    "node_id",
+    [n for n in SEARCH_NODES if n != "someone.report" and "report" not in CONTENT.flows.node(n).search.filters],
+)  # type: ignore[union-attr]
 def test_no_door_list_sends_a_person_to_police_or_a_tip_line_unasked(node_id: str) -> None:
     """Crime Stoppers, tip lines and police appear on no door list except where the person chose to report."""
     assert not any(r.reporting_line or r.police for r in _listed(node_id))
@@ -103,8 +106,9 @@ def test_sexual_violence_door_at_two_in_the_morning_starts_with_24_7_care() -> N
     assert not any(r.police for r in listed)
 
 
-@pytest.mark.parametrize(("text", "lang"), [("I want to report a bad date", "en"),
-                                            ("quiero denunciar un mal cliente", "es")])
+@pytest.mark.parametrize(
+    ("text", "lang"), [("I want to report a bad date", "en"), ("quiero denunciar un mal cliente", "es")]
+)
 def test_asking_to_report_keeps_the_reporting_line_in_view(text: str, lang: str) -> None:
     """Free text that asks to report keeps the Bad Date Line among the first cards; without the report words the
     same search moves it behind the services that help."""
@@ -114,7 +118,7 @@ def test_asking_to_report_keeps_the_reporting_line_in_view(text: str, lang: str)
     assert "calgary-police-bad-date-line" in [r.id for r in asked[:3]]
     unasked = fit.reorder_found(found, AFTERNOON, report=False)
     helping = [r for r in unasked if not (r.police or r.reporting_line)]
-    assert unasked[:len(helping)] == helping
+    assert unasked[: len(helping)] == helping
 
 
 def test_report_words_are_heard_in_each_language() -> None:
@@ -123,15 +127,18 @@ def test_report_words_are_heard_in_each_language() -> None:
     assert not fit.asks_to_report("I need a bed tonight", DIRECTORY.report_words)
 
 
-@pytest.mark.parametrize(("filters", "ruled_out"), [
-    (("with_children",), "calgary-drop-in-centre"),
-    (("men",), "yw-crisis-shelter"),
-    (("women",), "ccmf-transition-house"),
-    (("under_18", "youth"), "calgary-drop-in-centre"),
-    (("no_id_required",), "ircc-open-work-permit-vulnerable-workers"),
-    (("no_police", "report"), "calgary-police"),
-    ((), "crime-stoppers"),
-])
+@pytest.mark.parametrize(
+    ("filters", "ruled_out"),
+    [
+        (("with_children",), "calgary-drop-in-centre"),
+        (("men",), "yw-crisis-shelter"),
+        (("women",), "ccmf-transition-house"),
+        (("under_18", "youth"), "calgary-drop-in-centre"),
+        (("no_id_required",), "ircc-open-work-permit-vulnerable-workers"),
+        (("no_police", "report"), "calgary-police"),
+        ((), "crime-stoppers"),
+    ],
+)
 def test_sourced_eligibility_rules_a_person_out(filters: tuple[str, ...], ruled_out: str) -> None:
     """A service whose sourced facts exclude what the person said is left out of their list."""
     resource = DIRECTORY.get(ruled_out)
@@ -142,7 +149,8 @@ def test_sourced_eligibility_rules_a_person_out(filters: tuple[str, ...], ruled_
 def test_unknown_eligibility_ranks_below_a_stated_fit_but_stays() -> None:
     """A shelter that says it takes children ranks above one whose rule on children is not known; both are kept."""
     welcome, unknown = DIRECTORY.get("inn-from-the-cold"), DIRECTORY.get("fear-is-not-love-shelter")
-    assert welcome is not None and unknown is not None
+    assert welcome is not None
+    assert unknown is not None
     person = fit.Person.from_filters(["with_children"])
     assert fit.order([unknown, welcome], person, AFTERNOON) == [welcome, unknown]
 

@@ -22,7 +22,15 @@ from bot.directory.hours import is_open
 from bot.directory.resources import Resource
 
 PERSON_FILTERS: tuple[str, ...] = (
-    "under_18", "youth", "women", "men", "trans", "with_children", "no_status", "no_id_required", "no_police",
+    "under_18",
+    "youth",
+    "women",
+    "men",
+    "trans",
+    "with_children",
+    "no_status",
+    "no_id_required",
+    "no_police",
     "report",
 )
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
@@ -44,11 +52,19 @@ class Person:
     @classmethod
     def from_filters(cls, filters: Iterable[str]) -> Person:
         wanted = set(filters)
-        gender = next((g for f, g in (("women", "women"), ("men", "men"), ("trans", "trans_gender_diverse"))
-                       if f in wanted), "")
-        return cls(under_18="under_18" in wanted, youth="youth" in wanted or "under_18" in wanted, gender=gender,
-                   children="with_children" in wanted, no_status="no_status" in wanted,
-                   no_id="no_id_required" in wanted, no_police="no_police" in wanted, report="report" in wanted)
+        gender = next(
+            (g for f, g in (("women", "women"), ("men", "men"), ("trans", "trans_gender_diverse")) if f in wanted), ""
+        )
+        return cls(
+            under_18="under_18" in wanted,
+            youth="youth" in wanted or "under_18" in wanted,
+            gender=gender,
+            children="with_children" in wanted,
+            no_status="no_status" in wanted,
+            no_id="no_id_required" in wanted,
+            no_police="no_police" in wanted,
+            report="report" in wanted,
+        )
 
 
 def asks_to_report(text: str, report_words: frozenset[str]) -> bool:
