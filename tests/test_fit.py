@@ -131,7 +131,7 @@ def test_report_words_are_heard_in_each_language() -> None:
     ("filters", "ruled_out"),
     [
         (("with_children",), "calgary-drop-in-centre"),
-        (("men",), "yw-crisis-shelter"),
+        (("men",), "yw-calgary"),
         (("women",), "ccmf-transition-house"),
         (("under_18", "youth"), "calgary-drop-in-centre"),
         (("no_id_required",), "ircc-open-work-permit-vulnerable-workers"),
