@@ -58,7 +58,7 @@ def test_me_and_my_children_never_lists_an_adults_only_shelter_and_starts_with_o
 
 
 @pytest.mark.parametrize("node_id", [n for n in SEARCH_NODES if n.startswith("sexwork.")])
-def test_sex_work_screens_never_start_with_police(node_id: str) -> None:
+def test_sex_work_screens_never_list_police(node_id: str) -> None:
     """No sex-work screen lists the police-run Bad Date Line or any police service unless the person asks to report."""
     listed = _listed(node_id)
     assert listed, node_id
@@ -67,9 +67,11 @@ def test_sex_work_screens_never_start_with_police(node_id: str) -> None:
 
 
 def test_mens_shelter_door_lists_no_womens_shelter_and_starts_with_one_for_men() -> None:
-    """Men asking for a bed see no women-only shelter; one that names men comes first."""
+    """Men asking for a bed see no women-only shelter; the first takes men, and the men's transition house is in
+    the first two."""
     listed = _listed("men.shelter")
-    assert "men" in listed[0].eligibility.genders
+    assert "men" in listed[0].eligibility.genders or listed[0].eligibility.any_gender
+    assert "ccmf-transition-house" in [r.id for r in listed[:2]]
     assert not any(
         r.eligibility.genders and "men" not in r.eligibility.genders and not r.eligibility.any_gender for r in listed
     )
@@ -160,3 +162,18 @@ def test_every_person_filter_is_in_the_shared_vocabulary() -> None:
     from bot.core.vocabulary import FILTERS
 
     assert set(fit.PERSON_FILTERS) <= set(FILTERS)
+
+
+@pytest.mark.parametrize(
+    ("node_id", "first"),
+    [
+        ("sexwork.services", "safelink-shift"),
+        ("sexwork.peers", "sagesse"),
+        ("sexwork.health", "safelink-shift"),
+        ("indigenous.shelter", "awo-taan-healing-lodge"),
+        ("newcomers.women", "ciwa"),
+    ],
+)
+def test_the_service_made_for_the_door_comes_first(node_id: str, first: str) -> None:
+    """Where a service is made for both the door's group and need, it leads the list (not a general line)."""
+    assert _listed(node_id)[0].id == first
