@@ -180,3 +180,19 @@ def test_check_prints_coverage_and_fails_when_a_cell_is_empty(tmp_path: Path) ->
     )
     assert broken.returncode == 1
     assert "nothing serves survivors of sexual assault x medical care 24/7" in broken.stdout
+
+
+def test_search_json_carries_each_services_sources_and_check_date(capsys: pytest.CaptureFixture[str]) -> None:
+    """Staff see where the facts come from: `search --json` gives each hit's sources and `verified`."""
+    import json
+
+    from bot.cli import main
+
+    assert main(["search", "bed tonight", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows
+    for row in rows:
+        resource = DIRECTORY.get(row["id"])
+        assert resource is not None
+        assert row["sources"] == list(resource.sources)
+        assert row["verified"] == resource.verified
