@@ -333,3 +333,13 @@ async def test_the_buttons_stay_reachable_after_a_search(tmp_path: Path, content
         page = await say(http, "legl help")
     assert "Legal Aid Alberta" in page.text
     assert "A safe place tonight" in forms(page.text)["choices"].buttons
+
+
+async def test_stopping_erases_the_open_chats(tmp_path: Path, content: Content) -> None:
+    """A chat's lines live only in the server's memory, so stopping it erases the open chats' rows too."""
+    async with open_web(tmp_path, content) as (web, _), client(web) as http:
+        await http.get("/")
+        (chat,) = list(web.chats)
+        await web.stop()
+        assert await web.turns.store.load_session(chat.person) is None
+        assert len(web.chats) == 0

@@ -190,6 +190,9 @@ def test_with_javascript_the_path_is_live_and_quick_exit_leaves_no_history(
         driver.get(site.url + "/?lang=en")
         entries = driver.execute_script("return history.length")
         path_to_a_person(driver, content, javascript=True)
+        fetched = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+        assert fetched, "the page fetched its script and stylesheet"
+        assert all(url.startswith(site.url) for url in fetched)  # nothing from any other site
         assert driver.execute_script("return history.length") == entries  # posts by fetch: no new entries
         assert site.chat is not None
         (chat,) = list(site.chat.chats)

@@ -161,7 +161,9 @@ class WebChat:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sweeper
         for chat in self.chats:
-            chat.notify("restart")  # live streams end; a tab that stays reconnects to the next server
+            # The page's lines live only in this process, so an open chat cannot be picked up again after a
+            # restart: its rows go now rather than waiting for retention, and its live stream ends.
+            await self._end(chat, "restart")
 
     async def _sweep_forever(self) -> None:
         while True:

@@ -129,10 +129,10 @@ class Chats:
     def end(self, chat: Chat, reason: str, now: datetime) -> None:
         """Drop the chat's lines and listeners' hold on it; remember only why it ended, for a while."""
         self._open.pop(chat.id, None)
-        if reason != "exit":  # after Quick exit, coming back must look like a first visit, not a closed chat
+        if reason not in ("exit", "restart"):  # after Quick exit, coming back looks like a first visit
             self._ended[chat.id] = (reason, chat.language, now)
         chat.lines.clear()
-        chat.notify("closed")
+        chat.notify("restart" if reason == "restart" else "closed")
         for old, (_, _, when) in list(self._ended.items()):
             if now - when > ENDED_KEPT:
                 del self._ended[old]
