@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import replace
 from pathlib import Path
 
+import httpx
 import pytest
+from botapi import BotApiServer
+from running import FLOWS, FRIDAY_AFTERNOON, RESOURCES, ticking_from
 from webchat import EXIT, client, forms, open_web, say, tap
 
-from bot.channels.web.app import CSP, is_https
+from bot.channels.telegram import edge as telegram
+from bot.channels.telegram.edge import Edge
+from bot.channels.web import server as web_server
+from bot.channels.web.app import CSP, WebChat, is_https
 from bot.channels.web.chats import quiet_state
 from bot.channels.web.config import WebSettings
 from bot.channels.web.turns import event_for
@@ -343,3 +350,32 @@ async def test_stopping_erases_the_open_chats(tmp_path: Path, content: Content) 
         await web.stop()
         assert await web.turns.store.load_session(chat.person) is None
         assert len(web.chats) == 0
+
+
+@pytest.mark.slow
+async def test_run_serves_the_web_chat_beside_telegram(tmp_path: Path, content: Content, botapi: BotApiServer) -> None:
+    """With WEB_PORT set, the Telegram bot's serve also serves the web chat, with the same content, and one
+    stop ends both."""
+    settings = Settings(
+        token=botapi.token,
+        base_url=botapi.base_url,
+        data_dir=tmp_path,
+        rate_limit=0,
+        flows_dir=FLOWS,
+        resources_dir=RESOURCES,
+        extra={"WEB_PORT": "0"},
+    )
+    opened: asyncio.Future[WebChat] = asyncio.get_running_loop().create_future()
+    edge = Edge(settings, content, clock=ticking_from(FRIDAY_AFTERNOON))
+    stop = asyncio.Event()
+    side = web_server.beside(settings, started=opened.set_result)
+    task = asyncio.create_task(
+        telegram.serve(settings, stop=stop, poll_timeout=1, read_timeout=1.0, edge=edge, beside=side)
+    )
+    web = await asyncio.wait_for(opened, 10)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{web.address[1]}") as http:
+        page = await http.get("/?lang=es")
+    assert page.status_code == 200
+    assert content.text("web_exit", "es") in page.text
+    stop.set()
+    await asyncio.wait_for(task, 10)

@@ -125,12 +125,15 @@ async def serve(
         await store.close()
 
 
-def beside(settings: Settings) -> Callable[[asyncio.Event, Callable[[], Content]], Coroutine[Any, Any, None]]:
-    """What `run` starts beside Telegram when WEB_PORT is set: the web chat, stopping with the bot."""
+def beside(
+    settings: Settings, *, clock: Clock = system_clock, started: Callable[[WebChat], None] | None = None
+) -> Callable[[asyncio.Event, Callable[[], Content]], Coroutine[Any, Any, None]]:
+    """What `run` starts beside Telegram when WEB_PORT is set: the web chat, with the bot's content (so a
+    reload reaches both), stopping with the bot."""
     web = WebSettings.from_settings(settings)  # a bad setting stops `run` before Telegram starts
 
     async def side(stop: asyncio.Event, content: Callable[[], Content]) -> None:
-        await serve(settings, stop=stop, content=content, web=web)
+        await serve(settings, stop=stop, content=content, clock=clock, web=web, started=started)
 
     return side
 
