@@ -198,8 +198,13 @@ def test_search_json_carries_each_services_sources_and_check_date(capsys: pytest
         assert row["verified"] == resource.verified
 
 
-LINES_THAT_CONNECT = {"alberta-211", "health-link-811", "human-trafficking-hotline", "one-line-sexual-violence",
-                      "kids-help-phone"}
+LINES_THAT_CONNECT = {
+    "alberta-211",
+    "health-link-811",
+    "human-trafficking-hotline",
+    "one-line-sexual-violence",
+    "kids-help-phone",
+}
 
 
 @pytest.mark.parametrize("resource", DIRECTORY.resources, ids=lambda r: r.id)
