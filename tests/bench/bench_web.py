@@ -146,11 +146,13 @@ def main() -> None:
             child.wait(10)
         log.seek(0)
         handled = [float(line.rsplit("ms=", 1)[1]) for line in log if "kind=say outcome=replied" in line]
-        if handled:
-            print(
-                f"inside the server (turn, store, page lines; from its log): p50 {pct(handled, 0.5):.1f} ms, "
-                f"p95 {pct(handled, 0.95):.1f} ms over {len(handled)} posts"
-            )
+        alone, together = handled[: args.sessions], handled[args.sessions :]
+        for name, part in (("one at a time", alone), ("all at once", together)):
+            if part:
+                print(
+                    f"inside the server ({name}; turn, store and page lines, from its log): "
+                    f"p50 {pct(part, 0.5):.1f} ms, p95 {pct(part, 0.95):.1f} ms over {len(part)} posts"
+                )
 
 
 if __name__ == "__main__":
