@@ -14,15 +14,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from rapidfuzz import fuzz
-
 from bot.content.flows import Node, Option, Text
 from bot.content.loader import Content
 from bot.conversation.privacy import brief_reply, wants_brief
 from bot.conversation.safety import fold, is_danger
 from bot.core.types import Action, Button, Event, Reply, Session, Turn
 from bot.directory import cards
-from bot.directory.search import search
+from bot.directory.search import search, word_match
 
 MAX_STEPS = 25            # nodes entered in one turn; validation rejects silent loops, this is the backstop
 MAX_PATH = 12             # doors remembered for the supporter's view
@@ -232,7 +230,6 @@ def match_option(options: tuple[Option, ...], text: str, lang: str) -> Option | 
         index = int(wanted) - 1
         return options[index] if 0 <= index < len(options) else None
     best, best_score = None, 0.0
-    tokens = wanted.split()
     for option in options:
         if fold(option.label.get(lang)) == wanted:
             return option
@@ -240,10 +237,7 @@ def match_option(options: tuple[Option, ...], text: str, lang: str) -> Option | 
             word = fold(keyword)
             if not word:
                 continue
-            if len(word) < 5 and " " not in word:
-                score = 100.0 if word in tokens else 0.0
-            else:
-                score = fuzz.partial_ratio(word, wanted) if len(wanted) >= len(word) - 1 else 0.0
+            score = word_match(wanted, word, lang)  # whole words only: "horas extras" is not "trans"
             if score >= KEYWORD_SCORE and score > best_score:
                 best, best_score = option, score
     return best

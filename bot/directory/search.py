@@ -53,7 +53,22 @@ CANDIDATES = 60  # re-ranking by hours and fit looks only at this many best text
 # gives them all the same weight, so reading more would change ties, not what comes first.
 POSTINGS_READ = 400
 
-_TOKEN = re.compile(r"[^\W_]+")  # letters and digits of every script
+
+
+def _marks() -> str:
+    """Every combining mark below U+10000 as a regex class body (Devanagari vowel signs, Arabic harakat...)."""
+    ranges: list[tuple[int, int]] = []
+    for code in range(0x300, 0x10000):
+        if unicodedata.category(chr(code)).startswith("M"):
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1] = (ranges[-1][0], code)
+            else:
+                ranges.append((code, code))
+    return "".join(f"\\u{a:04x}-\\u{b:04x}" if a != b else f"\\u{a:04x}" for a, b in ranges)
+
+
+# letters and digits of every script, with the marks that belong to them ("नमस्ते" is one word)
+_TOKEN = re.compile(rf"[^\W_](?:[^\W_]|[{_marks()}])*")
 _STEMMERS = {"en": "english", "fr": "french", "es": "spanish"}  # Snowball has no Tagalog; its lemmas suffice
 # Tagalog verb affixes, tried only when simplemma does not know a form ("pinapasweldo" -> sweldo)
 _TL_PREFIXES = ("ipinag", "pinapa", "nakaka", "pinag", "nagpa", "magpa", "naka", "maka", "pina", "nag", "mag",
@@ -183,7 +198,7 @@ class Index:
 def _analysers(directory: Directory) -> dict[str, Analyser]:
     out = {}
     for lang in LANGUAGES:
-        stop = set()
+        stop: set[str] = set()
         for word in directory.lexicon.stopwords(lang):
             for token in _TOKEN.findall(word.casefold()):
                 w = analyse(token, lang)
@@ -255,8 +270,9 @@ def _build(directory: Directory, own: Analyser, english: Analyser, names: tuple[
 
     for position, resource in enumerate(directory.resources):
         own_phrases: list[tuple[frozenset[str], float]] = []
-        add(names[position], position, NAME_WEIGHT)
-        add(entries([("en", resource.name), ("en", resource.id.replace("-", " "))])[1][0], position, NAME_WEIGHT)
+        for counted, _ in entries([("en", resource.name), ("en", resource.id.replace("-", " "))]):
+            # one word of a longer name ("phone" of Kids Help Phone) says less than the whole name (NAME_BONUS)
+            add(counted, position, NAME_WEIGHT * (PART_OF_PHRASE if len(counted) > 1 else 1.0))
         keywords = [(k_lang, k) for k_lang, ks in resource.keywords if k_lang in read_in for k in ks]
         add_entries(entries(keywords), position, KEYWORD_WEIGHT, own_phrases)
         for rank, category in enumerate(resource.categories):
@@ -391,13 +407,11 @@ def _synonyms(index: LangIndex, query: str) -> list[str]:
     """The words staff taught search to read for what was written ("chamba" -> trabajo), as lemmas."""
     if not index.synonyms:
         return []
-    seq = [w.lemma for w in index.analyser.seq(query)]
+    readings = [[w.lemma for w in index.analyser.seq(query)]]
     if index.lang != "en":
-        seq_en = [w.lemma for w in index.english.seq(query)]
-    else:
-        seq_en = seq
+        readings.append([w.lemma for w in index.english.seq(query, "en")])
     out: list[str] = []
-    for lemmas in (seq, seq_en) if seq_en is not seq else (seq,):
+    for lemmas in readings:
         for start, lemma in enumerate(lemmas):
             if lemma not in index.synonym_starts:
                 continue
@@ -511,22 +525,26 @@ def _fit(resource: Resource, filters: Sequence[str], open_now: bool | None, lang
     return factor
 
 
-def has_words(text: str, phrase: str) -> bool:
-    """Whether `phrase` is written in `text` as whole words, in order ("horas extras" does not contain
-    "trans"; "je dors dans mon auto" does not contain "autochtone"); a long word may carry one typo."""
-    said, wanted = words(text), words(phrase)
+def word_match(text: str, phrase: str, lang: str = "en") -> float:
+    """How well `phrase` is written in `text` as whole words, in order: 0 when it is not ("horas extras" does
+    not contain "trans", "je dors dans mon auto" not "autochtone"); 100 plus its number of words when it is,
+    so a longer phrase wins over a shorter one. Another form of a word counts ("dors" is "dormir" in French),
+    and a word of five letters or more may carry one typo."""
+    said = [(w, analyse(t, lang).lemma) for t in _TOKEN.findall(text.casefold()) for w in (fold(t),)]
+    wanted = [(w, analyse(t, lang).lemma) for t in _TOKEN.findall(phrase.casefold()) for w in (fold(t),)]
     if not wanted or len(wanted) > len(said):
-        return False
+        return 0.0
     for start in range(len(said) - len(wanted) + 1):
         if all(_same_word(said[start + i], w) for i, w in enumerate(wanted)):
-            return True
-    return False
+            return 100.0 + len(wanted)
+    return 0.0
 
 
-def _same_word(written: str, meant: str) -> bool:
-    if written == meant:
-        return True
-    return len(meant) >= 5 and fuzz.ratio(written, meant) >= 85
+def _same_word(written: tuple[str, str], meant: tuple[str, str]) -> bool:
+    (form, lemma), (meant_form, meant_lemma) = written, meant
+    return form == meant_form or lemma == meant_lemma or (
+        len(meant_form) >= 5 and fuzz.ratio(form, meant_form) >= 85
+    )
 
 
 def hits_as_json(hits: Sequence[Hit]) -> list[dict[str, Any]]:
