@@ -61,9 +61,7 @@ def _words(value: Any, where: tuple[str | int, ...], pos: Positions, problems: l
     return tuple(out)
 
 
-def _per_language(
-    value: Any, where: tuple[str, ...], pos: Positions, problems: list[Problem]
-) -> Mapping[str, Any]:
+def _per_language(value: Any, where: tuple[str, ...], pos: Positions, problems: list[Problem]) -> Mapping[str, Any]:
     """A mapping keyed by our four language codes, or a problem naming the unknown one."""
     if not isinstance(value, dict):
         problems.append(pos.problem(where, where[-1], "must map language codes (en, fr, es, tl) to words"))
@@ -71,8 +69,13 @@ def _per_language(
     for lang in value:
         if lang not in LANGUAGES:
             problems.append(
-                pos.problem((*where, lang), lang, f"is not one of {', '.join(LANGUAGES)}"
-                            + _did_you_mean(lang, LANGUAGES), on_key=True, subject="language")
+                pos.problem(
+                    (*where, lang),
+                    lang,
+                    f"is not one of {', '.join(LANGUAGES)}" + _did_you_mean(lang, LANGUAGES),
+                    on_key=True,
+                    subject="language",
+                )
             )
     return {lang: v for lang, v in value.items() if lang in LANGUAGES}
 
@@ -89,8 +92,15 @@ def load_lexicon(file: Path, base: Path) -> tuple[Lexicon, list[Problem]]:
         return Lexicon(), [pos.problem((), "search.yaml", "must be a mapping with stopwords, categories, synonyms")]
     for key in data:
         if key not in SECTIONS:
-            problems.append(pos.problem((key,), key, f"is not a section of search.yaml (use {', '.join(SECTIONS)})"
-                                        + _did_you_mean(key, SECTIONS), on_key=True, subject="section"))
+            problems.append(
+                pos.problem(
+                    (key,),
+                    key,
+                    f"is not a section of search.yaml (use {', '.join(SECTIONS)})" + _did_you_mean(key, SECTIONS),
+                    on_key=True,
+                    subject="section",
+                )
+            )
     stop = tuple(
         (lang, _words(ws, ("stopwords", lang), pos, problems))
         for lang, ws in _per_language(data.get("stopwords") or {}, ("stopwords",), pos, problems).items()
@@ -99,20 +109,39 @@ def load_lexicon(file: Path, base: Path) -> tuple[Lexicon, list[Problem]]:
     for category, per_lang in (data.get("categories") or {}).items():
         if category not in CATEGORIES:
             problems.append(
-                pos.problem(("categories", category), category, "is not in the vocabulary (bot/core/vocabulary.py)"
-                            + _did_you_mean(category, CATEGORIES), on_key=True, subject="category")
+                pos.problem(
+                    ("categories", category),
+                    category,
+                    "is not in the vocabulary (bot/core/vocabulary.py)" + _did_you_mean(category, CATEGORIES),
+                    on_key=True,
+                    subject="category",
+                )
             )
             continue
         where = ("categories", category)
         langs = _per_language(per_lang, where, pos, problems)
-        categories.append((category, tuple((lang, _words(ws, (*where, lang), pos, problems))
-                                           for lang, ws in langs.items())))
+        categories.append(
+            (category, tuple((lang, _words(ws, (*where, lang), pos, problems)) for lang, ws in langs.items()))
+        )
     synonyms = []
     for lang, pairs in _per_language(data.get("synonyms") or {}, ("synonyms",), pos, problems).items():
         if not isinstance(pairs, dict):
-            problems.append(pos.problem(("synonyms", lang), lang, "must map a written word to the words it means, "
-                                        "like {paycheque: [wages, pay]}", subject="language"))
+            problems.append(
+                pos.problem(
+                    ("synonyms", lang),
+                    lang,
+                    "must map a written word to the words it means, like {paycheque: [wages, pay]}",
+                    subject="language",
+                )
+            )
             continue
-        synonyms.append((lang, tuple((str(written), _words(meant, ("synonyms", lang, written), pos, problems))
-                                     for written, meant in pairs.items())))
+        synonyms.append(
+            (
+                lang,
+                tuple(
+                    (str(written), _words(meant, ("synonyms", lang, written), pos, problems))
+                    for written, meant in pairs.items()
+                ),
+            )
+        )
     return Lexicon(stop, tuple(categories), tuple(synonyms)), problems

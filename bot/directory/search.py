@@ -457,13 +457,13 @@ def search(
                 matched.add(candidate)
         if len(found) == 1:  # the usual case, kept tight: one known word, its postings added in place
             candidate, similarity = found[0]
-            closeness = similarity**1.5
+            closeness = similarity
             for position, weight in impact[candidate]:
                 scores[position] = add(position, 0.0) + closeness * weight
             continue
         best: dict[int, float] = {}
         for candidate, similarity in found:
-            closeness = similarity**1.5  # a near spelling counts for less than the word itself
+            closeness = similarity  # a near spelling counts for less than the word itself
             for position, weight in impact[candidate]:
                 value = closeness * weight
                 if value > best.get(position, 0.0):
@@ -528,8 +528,8 @@ def _fit(resource: Resource, filters: Sequence[str], open_now: bool | None, lang
 def word_match(text: str, phrase: str, lang: str = "en") -> float:
     """How well `phrase` is written in `text` as whole words, in order: 0 when it is not ("horas extras" does
     not contain "trans", "je dors dans mon auto" not "autochtone"); 100 plus its number of words when it is,
-    so a longer phrase wins over a shorter one. Another form of a word counts ("dors" is "dormir" in French),
-    and a word of five letters or more may carry one typo."""
+    so a longer phrase wins over a shorter one. For a door word of five letters or more, another form counts
+    ("dors" is "dormir" in French) and so does one typo."""
     said = [(w, analyse(t, lang).lemma) for t in _TOKEN.findall(text.casefold()) for w in (fold(t),)]
     wanted = [(w, analyse(t, lang).lemma) for t in _TOKEN.findall(phrase.casefold()) for w in (fold(t),)]
     if not wanted or len(wanted) > len(said):
@@ -542,9 +542,10 @@ def word_match(text: str, phrase: str, lang: str = "en") -> float:
 
 def _same_word(written: tuple[str, str], meant: tuple[str, str]) -> bool:
     (form, lemma), (meant_form, meant_lemma) = written, meant
-    return form == meant_form or lemma == meant_lemma or (
-        len(meant_form) >= 5 and fuzz.ratio(form, meant_form) >= 85
-    )
+    if form == meant_form:
+        return True
+    # a short door word ("ako") is taken only as written: its other forms and near spellings are other words
+    return len(meant_form) >= 5 and (lemma == meant_lemma or fuzz.ratio(form, meant_form) >= 85)
 
 
 def hits_as_json(hits: Sequence[Hit]) -> list[dict[str, Any]]:
