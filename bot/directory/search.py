@@ -175,7 +175,8 @@ class LangIndex:
     stems: dict[str, tuple[str, ...]]  # stem -> the indexed lemmas that share it
     forms: dict[str, str]  # written forms of indexed words -> their lemma
     pools: dict[tuple[int, str, int], list[str]]  # forms by (0, first letter, length) and (1, second letter, length)
-    phrases: tuple[tuple[tuple[frozenset[str], float], ...], ...]  # per resource: its phrases and their bonus
+    phrases: tuple[tuple[tuple[frozenset[str], float], ...], ...]  # per resource: its own phrases and bonus
+    category_phrases: dict[str, tuple[tuple[frozenset[str], float], ...]]  # shared by a category's services
     synonyms: dict[tuple[str, ...], tuple[str, ...]]  # written lemmas -> meant lemmas
     synonym_starts: frozenset[str]
     analyser: Analyser
@@ -275,8 +276,8 @@ def _build(directory: Directory, own: Analyser, english: Analyser, names: tuple[
             add(counted, position, NAME_WEIGHT * (PART_OF_PHRASE if len(counted) > 1 else 1.0))
         keywords = [(k_lang, k) for k_lang, ks in resource.keywords if k_lang in read_in for k in ks]
         add_entries(entries(keywords), position, KEYWORD_WEIGHT, own_phrases)
-        for rank, category in enumerate(resource.categories):
-            add_entries(category_entries[category], position, CATEGORY_WEIGHT[min(rank, 1)], own_phrases)
+        for rank, category in enumerate(resource.categories):  # category phrases are kept once, per category
+            add_entries(category_entries[category], position, CATEGORY_WEIGHT[min(rank, 1)], [])
         for s_lang, summary in resource.summary:
             if s_lang in read_in:
                 add(entries([(s_lang, summary)])[0][0], position, SUMMARY_WEIGHT)
@@ -285,6 +286,15 @@ def _build(directory: Directory, own: Analyser, english: Analyser, names: tuple[
             best[phrase] = max(best.get(phrase, 0.0), bonus)
         phrases.append(tuple(best.items()))
 
+    category_phrases: dict[str, tuple[tuple[frozenset[str], float], ...]] = {}
+    for category, found in category_entries.items():
+        shared: list[tuple[frozenset[str], float]] = []
+        add_entries([f for f in found if len(f[0]) > 1], -1, 1.0, shared)
+        category_phrases[category] = tuple(dict(shared).items())
+    for term in list(raw):
+        raw[term].pop(-1, None)
+        if not raw[term]:
+            del raw[term]
     total = max(len(directory.resources), 1)
     postings: dict[str, dict[int, float]] = {}
     for term, weights in raw.items():
@@ -319,7 +329,7 @@ def _build(directory: Directory, own: Analyser, english: Analyser, names: tuple[
                 synonyms[key] = tuple(dict.fromkeys((*synonyms.get(key, ()), *targets)))
     return LangIndex(
         lang, postings, impact, {s: tuple(dict.fromkeys(t)) for s, t in stems.items()}, forms, dict(pools),
-        tuple(phrases), synonyms, frozenset(k[0] for k in synonyms), own, english,
+        tuple(phrases), category_phrases, synonyms, frozenset(k[0] for k in synonyms), own, english,
     )
 
 
@@ -480,11 +490,19 @@ def search(
         scores = {p: s for p, s in scores.items() if wanted & set(resources[p].categories)}
     ranked = heapq.nlargest(max(CANDIDATES, offset + limit), scores.items(), key=itemgetter(1))
     written = present | matched
+    category_bonus: dict[str, float] = {}  # the best phrase bonus of each category, worked out once per query
     hits = []
     for position, score in ranked:
         resource = resources[position]
         if worded:
-            score += max((bonus for phrase, bonus in own.phrases[position] if phrase <= written), default=0.0)
+            bonus = max((b for phrase, b in own.phrases[position] if phrase <= written), default=0.0)
+            for rank, category in enumerate(resource.categories):
+                if category not in category_bonus:
+                    category_bonus[category] = max(
+                        (b for phrase, b in own.category_phrases.get(category, ()) if phrase <= written), default=0.0
+                    )
+                bonus = max(bonus, category_bonus[category] * CATEGORY_WEIGHT[min(rank, 1)])
+            score += bonus
         if index.names[position] and index.names[position] <= matched:
             score += NAME_BONUS  # the person wrote the service's name
         if score < min_score or not ((wanted and not query_words) or _has_strong(own, position, matched)):
