@@ -104,6 +104,7 @@ def test_word_match_is_whole_words_in_order() -> None:
         ("ou je peux coucher ce soir", "fr", "none"),  # coucher is French for sleeping, not an English couch
         ("mon manager garde mon passeport", "fr", "basic_needs"),  # manager is not manger (to eat)
         ("what time does the mall close", "en", "health"),  # mall is not Spanish/French mal
+        ("j'ai besoin de pain", "fr", "health"),  # French pain is bread, not English pain
     ],
 )
 def test_false_friends_stay_in_their_language(text: str, lang: str, not_category: str) -> None:

@@ -69,6 +69,9 @@ def _marks() -> str:
 
 # letters and digits of every script, with the marks that belong to them ("नमस्ते" is one word)
 _TOKEN = re.compile(rf"[^\W_](?:[^\W_]|[{_marks()}])*")
+# In another language's index, English words are kept apart under this mark, so a spelling both languages use
+# ("pain": French bread, English hurt) finds only the person's meaning when their language has the word.
+EN_MARK = "~"
 _STEMMERS = {"en": "english", "fr": "french", "es": "spanish"}  # Snowball has no Tagalog; its lemmas suffice
 # Tagalog verb affixes, tried only when simplemma does not know a form ("pinapasweldo" -> sweldo)
 _TL_PREFIXES = ("ipinag", "pinapa", "nakaka", "pinag", "nagpa", "magpa", "naka", "maka", "pina", "nag", "mag",
@@ -181,6 +184,12 @@ class LangIndex:
     synonym_starts: frozenset[str]
     analyser: Analyser
     english: Analyser
+    names: tuple[frozenset[str], ...]  # per resource: the keys of its name's words
+    mark: str  # "" in the English index, EN_MARK in the others
+
+    def english_key(self, lemma: str) -> str:
+        """Where an English word is kept in this index."""
+        return self.mark + lemma
 
 
 @dataclass(frozen=True)
@@ -217,7 +226,7 @@ def prepare(directory: Directory) -> Index:
     english = analysers["en"]
     names = tuple(frozenset(english.terms(r.name)) for r in directory.resources)
     langs = {lang: _build(directory, analysers[lang], english, names) for lang in LANGUAGES}
-    index = Index(langs, names)
+    index = Index(langs, names)  # names: English lemmas, as the English index keeps them
     directory.cache["index"] = index
     directory.cache["expand"] = lru_cache(maxsize=8192)(lambda lang, token: _expand(index.langs[lang], token))
     return index
@@ -226,6 +235,10 @@ def prepare(directory: Directory) -> Index:
 def _build(directory: Directory, own: Analyser, english: Analyser, names: tuple[frozenset[str], ...]) -> LangIndex:
     lang = own.lang
     read_in = ("en",) if lang == "en" else ("en", lang)
+    mark = "" if lang == "en" else EN_MARK
+
+    def key(lemma: str, text_lang: str) -> str:
+        return mark + lemma if text_lang == "en" else lemma
     raw: dict[str, dict[int, float]] = defaultdict(dict)
     forms: dict[str, str] = {}  # every written form (and lemma) of an indexed word -> its lemma, for typos
     tagalog: set[str] = set()
@@ -242,11 +255,16 @@ def _build(directory: Directory, own: Analyser, english: Analyser, names: tuple[
             seq = a.seq(text, text_lang)
             for w in seq:
                 if not a.is_stop(w):
-                    forms.setdefault(w.surface, w.lemma)
-                    forms.setdefault(w.lemma, w.lemma)
+                    k = key(w.lemma, text_lang)
+                    for form in (w.surface, w.lemma):
+                        if text_lang == lang:  # the person's own language wins a spelling both share
+                            forms[form] = k
+                        else:
+                            forms.setdefault(form, k)
                     if text_lang == "tl":
-                        tagalog.add(w.lemma)
-            out.append((tuple(w.lemma for w in seq if not a.is_stop(w)), frozenset(w.lemma for w in seq)))
+                        tagalog.add(k)
+            out.append((tuple(key(w.lemma, text_lang) for w in seq if not a.is_stop(w)),
+                        frozenset(key(w.lemma, text_lang) for w in seq)))
         return out
 
     category_entries = {
@@ -304,9 +322,10 @@ def _build(directory: Directory, own: Analyser, english: Analyser, names: tuple[
     stems: dict[str, list[str]] = defaultdict(list)
     pools: dict[tuple[int, str, int], list[str]] = defaultdict(list)
     for term in postings:
-        for stem_lang in read_in:
-            if stem_lang != "tl":
-                stems[analyse(term, stem_lang).stem].append(term)
+        if lang == "en" or term.startswith(mark):
+            stems[mark + analyse(term[len(mark) :], "en").stem].append(term)
+        elif lang != "tl":
+            stems[analyse(term, lang).stem].append(term)
         if term in tagalog:
             for root in _tagalog_roots(term):
                 stems[root].append(term)
@@ -323,13 +342,14 @@ def _build(directory: Directory, own: Analyser, english: Analyser, names: tuple[
     for syn_lang in read_in:
         a = analyser(syn_lang)
         for written, meant in directory.lexicon.synonyms_in(syn_lang):
-            key = tuple(w.lemma for w in a.seq(written, syn_lang))
-            targets = tuple(t for m in meant for t in a.terms(m, syn_lang) if t in postings)
-            if key and targets:
-                synonyms[key] = tuple(dict.fromkeys((*synonyms.get(key, ()), *targets)))
+            said = tuple(key(w.lemma, syn_lang) for w in a.seq(written, syn_lang))
+            targets = tuple(k for m in meant for t in a.terms(m, syn_lang) if (k := key(t, syn_lang)) in postings)
+            if said and targets:
+                synonyms[said] = tuple(dict.fromkeys((*synonyms.get(said, ()), *targets)))
     return LangIndex(
         lang, postings, impact, {s: tuple(dict.fromkeys(t)) for s, t in stems.items()}, forms, dict(pools),
         tuple(phrases), category_phrases, synonyms, frozenset(k[0] for k in synonyms), own, english,
+        tuple(frozenset(mark + t for t in n) for n in names), mark,
     )
 
 
@@ -367,8 +387,8 @@ def _expand(index: LangIndex, token: str) -> tuple[tuple[str, float], ...]:
     language is read first; English only when it finds nothing (so French "pain" stays bread once staff
     list it); near spellings only for a word neither language knows ("shleter", not "manager")."""
     readings = [analyse(token, index.lang)] + ([analyse(token, "en")] if index.lang != "en" else [])
-    for word in readings:
-        for form in (word.lemma, word.surface):
+    for word, mark in zip(readings, ("", EN_MARK), strict=False):
+        for form in (mark + word.lemma, mark + word.surface):
             if form in index.postings:
                 return ((form, 1.0),)
     found: dict[str, float] = {}
@@ -382,7 +402,8 @@ def _expand(index: LangIndex, token: str) -> tuple[tuple[str, float], ...]:
             if found:
                 return tuple(found.items())
     for word, stem_lang in zip(readings, (index.lang, "en"), strict=False):
-        for term in index.stems.get(word.stem, ()) if stem_lang != "tl" else ():
+        stem = index.english_key(word.stem) if stem_lang == "en" else word.stem
+        for term in index.stems.get(stem, ()) if stem_lang != "tl" else ():
             found[term] = STEM_SIMILARITY
     if found:
         return tuple(found.items())
@@ -406,7 +427,7 @@ def _query_words(index: LangIndex, query: str) -> tuple[list[str], set[str]]:
             continue
         if index.lang != "en":
             theirs = analyse(token, "en")
-            present.update((theirs.lemma, theirs.surface))
+            present.update((EN_MARK + theirs.lemma, EN_MARK + theirs.surface))
             if english.is_stop(theirs) and mine.lemma not in index.postings and mine.surface not in index.postings:
                 continue
         counted.append(token)
@@ -419,7 +440,7 @@ def _synonyms(index: LangIndex, query: str) -> list[str]:
         return []
     readings = [[w.lemma for w in index.analyser.seq(query)]]
     if index.lang != "en":
-        readings.append([w.lemma for w in index.english.seq(query, "en")])
+        readings.append([EN_MARK + w.lemma for w in index.english.seq(query, "en")])
     out: list[str] = []
     for lemmas in readings:
         for start, lemma in enumerate(lemmas):
@@ -503,7 +524,7 @@ def search(
                     )
                 bonus = max(bonus, category_bonus[category] * CATEGORY_WEIGHT[min(rank, 1)])
             score += bonus
-        if index.names[position] and index.names[position] <= matched:
+        if own.names[position] and own.names[position] <= matched:
             score += NAME_BONUS  # the person wrote the service's name
         if score < min_score or not ((wanted and not query_words) or _has_strong(own, position, matched)):
             continue
