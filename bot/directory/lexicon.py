@@ -50,12 +50,16 @@ def _did_you_mean(word: str, choices: tuple[str, ...]) -> str:
 def _words(value: Any, where: tuple[str | int, ...], pos: Positions, problems: list[Problem]) -> tuple[str, ...]:
     """A list of non-empty words, or a problem at its line."""
     if not isinstance(value, list) or not value:
-        problems.append(pos.problem(where, str(where[-1]), "must be a non-empty list of words, like [bed, sleep]"))
+        problems.append(
+            pos.problem(where, str(where[-1]), "must be a non-empty list of words, like [bed, sleep]", subject="words")
+        )
         return ()
     out = []
     for i, word in enumerate(value):
         if not isinstance(word, str) or not word.strip():
-            problems.append(pos.problem((*where, i), str(where[-1]), f"item {i + 1} must be a word, not {word!r}"))
+            problems.append(
+                pos.problem((*where, i), str(where[-1]), f"item {i + 1} must be a word, not {word!r}", subject="words")
+            )
         else:
             out.append(word)
     return tuple(out)

@@ -387,10 +387,12 @@ def _expand(index: LangIndex, token: str) -> tuple[tuple[str, float], ...]:
     language is read first; English only when it finds nothing (so French "pain" stays bread once staff
     list it); near spellings only for a word neither language knows ("shleter", not "manager")."""
     readings = [analyse(token, index.lang)] + ([analyse(token, "en")] if index.lang != "en" else [])
-    for word, mark in zip(readings, ("", EN_MARK), strict=False):
+    for word, mark, word_lang in zip(readings, ("", EN_MARK), (index.lang, "en"), strict=False):
         for form in (mark + word.lemma, mark + word.surface):
             if form in index.postings:
-                return ((form, 1.0),)
+                # the word's family comes too: "obligan" is obligar, and "obligada" (obligado) shares its stem
+                family = index.stems.get(mark + word.stem, ()) if word_lang != "tl" else ()
+                return ((form, 1.0), *((t, STEM_SIMILARITY) for t in family if t != form))
     found: dict[str, float] = {}
     if index.lang == "tl":
         mine = readings[0]
