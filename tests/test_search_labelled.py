@@ -26,9 +26,7 @@ HELD_OUT = [o for o in OUTCOMES if o.query.held_out]
 
 # The aims (issue 14) on the part search was tuned on; the held-out part was never looked at while tuning, so
 # it is held to a floor below them (what it measured when tuning stopped, less a margin), not to the aims.
-# The aim for "nothing" is 0.90; on the merged directory it measures 0.886 (31 of 35: "basketball court", "flames
-# score last night" and two "dog groomer" phrasings still find a service), so this asserts what is reached.
-AIMS = {"category": 0.95, "service": 0.90, "nothing": 0.88}
+AIMS = {"category": 0.95, "service": 0.90, "nothing": 0.90}
 HELD_OUT_FLOOR = {"category": 0.85, "service": 0.75, "nothing": 0.75}
 
 

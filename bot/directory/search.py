@@ -281,9 +281,11 @@ def _build(directory: Directory, own: Analyser, english: Analyser, names: tuple[
     def add_entries(found: list[tuple[tuple[str, ...], frozenset[str]]], position: int, weight: float,
                     own_phrases: list[tuple[frozenset[str], float]]) -> None:
         for counted, every in found:
-            if len(counted) > 1:
+            if _is_phrase(counted, every):
                 add(counted, position, weight * PART_OF_PHRASE)
-                own_phrases.append((every, weight * PHRASE_BONUS * min(len(counted), 3) / 2))
+                # written whole, a phrase of one telling word ("a la rue") is worth that word alone, at least
+                bonus = PHRASE_BONUS * min(len(counted), 3) / 2 if len(counted) > 1 else 1 - PART_OF_PHRASE
+                own_phrases.append((every, weight * bonus))
             else:
                 add(counted, position, weight)
 
@@ -307,7 +309,7 @@ def _build(directory: Directory, own: Analyser, english: Analyser, names: tuple[
     category_phrases: dict[str, tuple[tuple[frozenset[str], float], ...]] = {}
     for category, found in category_entries.items():
         shared: list[tuple[frozenset[str], float]] = []
-        add_entries([f for f in found if len(f[0]) > 1], -1, 1.0, shared)
+        add_entries([f for f in found if _is_phrase(*f)], -1, 1.0, shared)
         category_phrases[category] = tuple(dict(shared).items())
     for term in list(raw):
         raw[term].pop(-1, None)
@@ -351,6 +353,11 @@ def _build(directory: Directory, own: Analyser, english: Analyser, names: tuple[
         tuple(phrases), category_phrases, synonyms, frozenset(k[0] for k in synonyms), own, english,
         tuple(frozenset(mark + t for t in n) for n in names), mark,
     )
+
+
+def _is_phrase(counted: tuple[str, ...], every: frozenset[str]) -> bool:
+    """Several words, even if only one of them counts alone ("avec mon chien" is a phrase, not "chien")."""
+    return len(counted) > 1 or (len(counted) == 1 and len(every) > 1)
 
 
 def _cutoff(length: int) -> float:
