@@ -273,6 +273,15 @@ def _build(directory: Directory, own: Analyser, english: Analyser, names: tuple[
         for category in {c for r in directory.resources for c in r.categories}
     }
 
+    category_terms: dict[str, tuple[tuple[str, float], ...]] = {}  # each category's words, split once
+    for category, found in category_entries.items():
+        shares: dict[str, float] = {}
+        for counted, every in found:
+            share = PART_OF_PHRASE if _is_phrase(counted, every) else 1.0
+            for term in counted:
+                shares[term] = max(shares.get(term, 0.0), share)
+        category_terms[category] = tuple(shares.items())
+
     def add(terms: Iterable[str], position: int, weight: float) -> None:
         for term in terms:
             if raw[term].get(position, 0.0) < weight:
@@ -297,7 +306,10 @@ def _build(directory: Directory, own: Analyser, english: Analyser, names: tuple[
         keywords = [(k_lang, k) for k_lang, ks in resource.keywords if k_lang in read_in for k in ks]
         add_entries(entries(keywords), position, KEYWORD_WEIGHT, own_phrases)
         for rank, category in enumerate(resource.categories):  # category phrases are kept once, per category
-            add_entries(category_entries[category], position, CATEGORY_WEIGHT[min(rank, 1)], [])
+            weight = CATEGORY_WEIGHT[min(rank, 1)]
+            for term, share in category_terms[category]:
+                if raw[term].get(position, 0.0) < weight * share:
+                    raw[term][position] = weight * share
         for s_lang, summary in resource.summary:
             if s_lang in read_in:
                 add(entries([(s_lang, summary)])[0][0], position, SUMMARY_WEIGHT)

@@ -142,6 +142,14 @@ def quality(real: Directory) -> None:
     row("all", outcomes)
     for held, name in ((False, "tuned"), (True, "held out")):
         row(name, [o for o in outcomes if o.query.held_out is held])
+    print()
+    for label, pick in (("1-3 words", lambda o: len(o.query.text.split()) <= 3),
+                        ("4-7 words", lambda o: 4 <= len(o.query.text.split()) <= 7),
+                        ("8+ words (long)", lambda o: len(o.query.text.split()) >= 8)):
+        for held, name in ((False, "tuned"), (True, "held out")):
+            part = [o for o in outcomes if pick(o) and o.query.held_out is held]
+            if part:
+                row(f"{label} {name}", part)
     for attr in ("lang", "kind"):
         print()
         for value in sorted({getattr(o.query, attr) for o in outcomes}):
