@@ -18,6 +18,7 @@ from rapidfuzz import fuzz
 
 from bot.content.flows import Node, Option, Text
 from bot.content.loader import Content
+from bot.conversation import otherlang, smalltalk
 from bot.conversation.privacy import brief_reply, wants_brief
 from bot.conversation.safety import fold, is_danger
 from bot.core.types import Action, Button, Event, Reply, Session, Turn
@@ -189,19 +190,86 @@ def _text(turn: _Turn, text: str) -> None:
     if words is not None and flows.entry("brief") and wants_brief(words, text, turn.lang):
         _enter(turn, flows.entry("brief"))
         return
+    heard = smalltalk.hear(turn.content.smalltalk, text) if turn.content.smalltalk else None
+    if heard is not None and heard.no_police:
+        turn.session = turn.session.with_(no_police=True)   # lists put police and reporting lines last from now on
     if node is not None and node.kind == "question" and node.save and node.next:
+        if heard is not None and heard.kind in NAVIGATION:   # "menu", "back", "stop", "help" still move the person
+            _heard(turn, heard)
+            return
         saved = dict(turn.session.vars) | {node.save: text.strip()[:500]}
         turn.session = turn.session.with_(vars=tuple(saved.items()))
         _enter(turn, node.next)
         return
+    if heard is not None and heard.kind in ("police_question", "no_police") and heard.go:
+        _heard(turn, heard)
+        return
     menu = flows.node(flows.entry("menu"))
     screens = [s for s in (node, menu) if s is not None and s.options and s.kind not in ("end", "handoff", "do")]
-    for screen in {s.id: s for s in screens}.values():  # this screen's options first, then the menu's doors
-        option = match_option(screen.options, text, turn.lang)
+    if screens and screens[0] is node:  # this screen's own options first: "yes" answers its question
+        option = match_option(node.options, text, turn.lang)
         if option is not None:
-            _choose_deep(turn, screen, option, text)
+            _choose_deep(turn, node, option, text)
+            return
+    if heard is not None and heard.go:
+        _heard(turn, heard)
+        return
+    if _other_language(turn, text):
+        return
+    if menu is not None and menu in screens:  # then the menu's doors
+        option = match_option(menu.options, text, turn.lang)
+        if option is not None:
+            _choose_deep(turn, menu, option, text)
             return
     _free_search(turn, text)
+
+
+NAVIGATION = ("menu", "back", "stop", "help")
+
+
+def _heard(turn: _Turn, heard: smalltalk.Heard) -> None:
+    """Small talk or the police question: go where flows/smalltalk.yaml says, or back, or show this screen again."""
+    flows = turn.content.flows
+    turn.count(f"heard:{heard.kind}")
+    if heard.go == "again":
+        node = flows.node(turn.session.node)
+        again = node.id if node is not None and node.kind in ("message", "search", "question", "end") else ""
+        _enter(turn, again or flows.entry("menu"))
+        return
+    if heard.go == "back":
+        _enter(turn, _back(turn.content, turn.session.node))
+        return
+    _enter(turn, smalltalk.go_target(flows, heard) or flows.entry("menu"))
+
+
+def _back(content: Content, node_id: str) -> str:
+    """The screen before this one: the screen in the same flow with a button leading here, else the menu."""
+    flows = content.flows
+    menu = flows.entry("menu")
+    node = flows.node(node_id)
+    if node is None or node.id == menu:
+        return menu
+    parents = [n for n in flows.nodes.values() if any(o.go == node.id for o in n.options)
+               and n.kind in ("message", "search") and n.id != node.id]
+    same_flow = [n for n in parents if n.flow == node.flow]
+    chosen = (same_flow or [n for n in parents if n.id == menu] or parents or [None])[0]
+    return chosen.id if chosen is not None else menu
+
+
+def _other_language(turn: _Turn, text: str) -> bool:
+    """A message in a language the flows don't have: one short screen in that language, and the language buttons."""
+    door = turn.content.other_languages
+    if door is None:
+        return False
+    langs = otherlang.detect(text, turn.content.languages)
+    if langs is None:
+        return False
+    turn.count(f"other_language:{langs[0] if langs != ('*',) else 'other'}")
+    names = turn.content.flows.config.language_names
+    rows = tuple((Button(names.get(lang, lang), f"{LANGUAGE}|{lang}"),) for lang in turn.content.languages)
+    turn.results.add(len(turn.replies))  # the numbers are never cut short, even on brief screens
+    turn.say(door.screen(langs), (*rows, _footer(turn, None)))
+    return True
 
 
 def _choose_deep(turn: _Turn, screen: Node, option: Option, text: str) -> None:
@@ -345,7 +413,8 @@ def _buttons(turn: _Turn, node: Node, extra: tuple[Button, ...] = ()) -> tuple[t
 def _footer(turn: _Turn, node: Node | None) -> tuple[Button, ...]:
     flows = turn.content.flows
     row = []
-    if node is None or node.id != flows.entry("menu"):
+    menu = flows.entry("menu")
+    if node is None or (node.id != menu and not any(o.go == menu for o in node.options)):  # one way to the menu
         row.append(Button(turn.words("menu_button"), MENU))
     talk = flows.entry("talk")
     offers_talk = node is not None and (node.kind == "handoff" or node.id == talk or
@@ -383,6 +452,8 @@ def _free_search(turn: _Turn, text: str) -> None:
 def _results(turn: _Turn, node: Node, intro: str, ids: list[str], offset: int, *, wait: bool,
              free: bool = False) -> None:
     """Show up to PAGE cards from `ids` at `offset`, remembering the ids (never the words) for "more"."""
+    if turn.session.no_police and turn.content.smalltalk is not None and offset == 0:
+        ids = smalltalk.police_last(ids, turn.content.smalltalk.police_lines)
     turn.session = turn.session.with_(search=(("ids", ids), ("offset", offset + PAGE), ("free", free)))
     page = [r for r in (turn.content.directory.get(i) for i in ids[offset:offset + PAGE]) if r is not None]
     if not page and not intro:

@@ -70,6 +70,7 @@ class Session:
     search: tuple[tuple[str, Any], ...] = ()   # the last search, for "more" (query, categories, filters, offset)
     mode: str = "flow"                          # "flow", "handoff" (the relay has the person), "inactive"
     brief: bool = False                         # "can't talk now": short yes/no screens
+    no_police: bool = False                     # the person said they don't want police: those lines go last
 
     def with_(self, **changes: Any) -> Session:
         return replace(self, **changes)
@@ -79,6 +80,7 @@ class Session:
             "version": self.version, "node": self.node, "language": self.language,
             "vars": [list(kv) for kv in self.vars], "path": list(self.path),
             "search": [list(kv) for kv in self.search], "mode": self.mode, "brief": self.brief,
+            "no_police": self.no_police,
         }
 
     @classmethod
@@ -90,6 +92,7 @@ class Session:
             path=tuple(str(p) for p in data.get("path", [])),
             search=tuple((str(k), v) for k, v in data.get("search", [])),
             mode=str(data.get("mode", "flow")), brief=bool(data.get("brief", False)),
+            no_police=bool(data.get("no_police", False)),
         )
 
 
