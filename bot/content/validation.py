@@ -107,9 +107,9 @@ def check_loops(flows: Flows) -> Iterator[Problem]:
                            "person: give one node in the loop `options`", on_key=True)
 
 
-def reachable(flows: Flows) -> set[str]:
-    """Node ids a person can reach from the entry points in bot.yaml."""
-    todo = [flows.entry(e) for e in ENTRY_POINTS if flows.entry(e)]
+def reachable(flows: Flows, roots: tuple[str, ...] = ()) -> set[str]:
+    """Node ids a person can reach from the entry points in bot.yaml (and `roots`, e.g. small talk's targets)."""
+    todo = [flows.entry(e) for e in ENTRY_POINTS if flows.entry(e)] + list(roots)
     seen: set[str] = set()
     while todo:
         here = todo.pop()

@@ -284,11 +284,60 @@ def _choose_deep(turn: _Turn, screen: Node, option: Option, text: str) -> None:
             deeper = None
     if deeper is None or target is None:
         _choose(turn, screen, option)
+    else:
+        turn.session = turn.session.with_(path=(*turn.session.path, option.id)[-MAX_PATH:])
+        if screen.id == turn.content.flows.entry("menu"):
+            turn.count(f"door:{option.id}")
+        _choose(turn, target, deeper)
+    _answer_first(turn, text)
+
+
+def _answer_first(turn: _Turn, text: str) -> None:
+    """Typed words that land on a narrowing question ("Who is the bed for?") get one fitting service with its
+    number first: the question comes after the answer, never instead of it."""
+    flows = turn.content.flows
+    landing = flows.node(turn.session.node)
+    if turn.results or not turn.replies or landing is None or landing.kind != "message" or not landing.options:
         return
-    turn.session = turn.session.with_(path=(*turn.session.path, option.id)[-MAX_PATH:])
-    if screen.id == turn.content.flows.entry("menu"):
-        turn.count(f"door:{option.id}")
-    _choose(turn, target, deeper)
+    categories = _reachable_categories(turn.content, landing)
+    if not categories:
+        return
+    hits = search(turn.content.directory, text, lang=turn.lang, categories=categories, now=turn.now, limit=RESULTS)
+    hits = hits or search(turn.content.directory, "", lang=turn.lang, categories=categories, now=turn.now,
+                          limit=RESULTS)
+    ids = [h.resource.id for h in hits]
+    if turn.session.no_police and turn.content.smalltalk is not None:
+        ids = smalltalk.police_last(ids, turn.content.smalltalk.police_lines)
+    found = [r for r in (turn.content.directory.get(i) for i in ids) if r is not None]
+    found.sort(key=lambda r: categories[0] not in r.categories)  # the first door's kind first (a bed: shelter)
+    first = next((r for r in found if any(c.kind == "phone" for c in r.contacts)), None)  # one with a number
+    if first is None:
+        return
+    turn.count("answer_first")
+    body = cards.card(turn.content.directory, first, turn.lang, turn.now)
+    at = len(turn.replies) - 1   # just before the narrowing question, which keeps its buttons
+    turn.replies.insert(at, Reply(f"{turn.words('answer_first')}\n\n{body}"))
+    turn.results.add(at)
+
+
+def _reachable_categories(content: Content, node: Node, depth: int = 2) -> tuple[str, ...]:
+    """The categories of the searches a narrowing screen's buttons lead to (in its own flow, `depth` steps)."""
+    found: dict[str, None] = {}
+    seen = {node.id}
+    frontier = [node]
+    for _ in range(depth):
+        following = []
+        for current in frontier:
+            for option in current.options:
+                target = content.flows.node(option.go)
+                if target is None or target.id in seen or target.flow != node.flow:
+                    continue
+                seen.add(target.id)
+                if target.kind == "search" and target.search is not None:
+                    found.update(dict.fromkeys(target.search.categories))
+                following.append(target)
+        frontier = following
+    return tuple(found)
 
 
 def match_option(options: tuple[Option, ...], text: str, lang: str) -> Option | None:
@@ -299,7 +348,7 @@ def match_option(options: tuple[Option, ...], text: str, lang: str) -> Option | 
     if wanted.isdigit():
         index = int(wanted) - 1
         return options[index] if 0 <= index < len(options) else None
-    best, best_score = None, 0.0
+    best, best_score, best_length = None, 0.0, 0
     tokens = wanted.split()
     for option in options:
         if fold(option.label.get(lang)) == wanted:
@@ -312,8 +361,9 @@ def match_option(options: tuple[Option, ...], text: str, lang: str) -> Option | 
                 score = 100.0 if word in tokens else 0.0
             else:
                 score = fuzz.partial_ratio(word, wanted) if len(wanted) >= len(word) - 1 else 0.0
-            if score >= KEYWORD_SCORE and score > best_score:
-                best, best_score = option, score
+            longer = score == best_score and len(word) > best_length  # "sex work" over "work"
+            if score >= KEYWORD_SCORE and (score > best_score or longer):
+                best, best_score, best_length = option, score, len(word)
     return best
 
 
@@ -443,7 +493,7 @@ def _free_search(turn: _Turn, text: str) -> None:
     if not hits:
         turn.count("search_no_match:words")
         turn.say(turn.words("search_none"), _buttons(turn, node) if node.kind in ("message", "search")
-                 else (_footer(turn, node),))
+                 else (_footer(turn, None),))
         return
     turn.count("search_words")
     _results(turn, node, turn.words("search_found"), [h.resource.id for h in hits], 0, wait=True, free=True)
@@ -468,7 +518,9 @@ def _results(turn: _Turn, node: Node, intro: str, ids: list[str], offset: int, *
     if not wait and not more:
         turn.say(text)
         return
-    if free or node.kind != "search":
+    if free:  # words typed anywhere, the menu too: a way on (more, a person) and a way back (the menu)
+        turn.say(text, (*((more,) if more else ()), _footer(turn, None)))
+    elif node.kind != "search":
         turn.say(text, (*((more,) if more else ()), _footer(turn, node)))
     else:
         turn.say(text, _buttons(turn, node, more))

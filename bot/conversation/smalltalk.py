@@ -249,6 +249,12 @@ def _overlaps(talk: SmallTalk, pos: Positions) -> list[Problem]:
     return problems
 
 
+def targets(talk: SmallTalk, flows: Flows) -> tuple[str, ...]:
+    """The nodes small talk leads to: entry points like the commands', for the reachability check."""
+    gos = [i.go for i in talk.intents] + [talk.police.ask_go, talk.police.refuse_go]
+    return tuple(t for t in (resolve(flows, g) for g in gos if g and g not in SPECIAL_GO) if t)
+
+
 def check_smalltalk(talk: SmallTalk, flows: Flows, resource_ids: set[str], path: str) -> list[Problem]:
     """Meaning checks against the loaded flows and directory: every `go:` leads somewhere, every police line
     exists, and no small-talk phrase is also a danger word (danger is always heard first; say so to staff)."""
