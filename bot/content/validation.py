@@ -215,9 +215,12 @@ def check_search(flows: Flows) -> Iterator[Problem]:
 _FIELD = re.compile(r"\{([^{}]*)\}")
 
 
+BOT_BLANKS = frozenset({"line_now"})   # filled by bot/conversation/engine.py: whether supporters are on the line
+
+
 def check_variables(flows: Flows) -> Iterator[Problem]:
-    """A `{name}` in a text names an answer some question saves."""
-    saved = {n.save for n in flows.nodes.values() if n.save}
+    """A `{name}` in a text names an answer some question saves, or a blank the bot fills (BOT_BLANKS)."""
+    saved = {n.save for n in flows.nodes.values() if n.save} | BOT_BLANKS
     for node in flows.nodes.values():
         for keys, text in _texts(node):
             reported: set[str] = set()

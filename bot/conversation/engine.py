@@ -24,6 +24,7 @@ from bot.conversation.safety import fold, is_danger
 from bot.core.types import Action, Button, Event, Reply, Session, Turn
 from bot.directory import cards
 from bot.directory.search import search
+from bot.warmline.rules import is_open
 
 MAX_STEPS = 25            # nodes entered in one turn; validation rejects silent loops, this is the backstop
 MAX_PATH = 12             # doors remembered for the supporter's view
@@ -77,10 +78,24 @@ class _Turn:
     def local(self, text: Text) -> str:
         raw = text.get(self.lang, self.content.default_language)
         values = _Blank(dict(self.session.vars))
+        if "{line_now}" in raw:
+            values["line_now"] = self.line_now()
         try:
             return string.Formatter().vformat(raw, (), values)
         except (ValueError, IndexError, KeyError):
             return raw
+
+
+    def line_now(self) -> str:
+        """Whether peer supporters are on the line now and until when, or when they are next, in the person's
+        words (flows/warmline.yaml's hours, the service cards' labels); "" when the flows have no warm line."""
+        warm = self.content.warmline
+        if warm is None or warm.schedule is None:
+            return ""
+        hours = cards.schedule_line(self.content.directory.labels, warm.schedule, self.lang, self.now)
+        hours = hours.replace("🕐", "").strip()
+        key = "line_open" if is_open(warm, self.now) else "line_closed"
+        return self.words(key).format_map(_Blank(hours=hours))
 
 
 class _Blank(dict[str, str]):
