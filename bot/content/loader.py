@@ -87,8 +87,7 @@ def load_content(
         smalltalk, found = load_smalltalk(flows_dir)
         problems += found
         if smalltalk is not None:
-            problems += check_smalltalk(smalltalk, flows, {r.id for r in directory.resources},
-                                        display_path(flows_dir / SMALLTALK_FILE))
+            problems += check_smalltalk(smalltalk, flows, display_path(flows_dir / SMALLTALK_FILE))
             # small talk's screens are reached from typed words, as the commands' are from /commands
             heard = reachable(flows, smalltalk_targets(smalltalk, flows)) - reachable(flows)
             shown = {(flows.nodes[n].path, flows.nodes[n].name) for n in heard}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -322,8 +322,8 @@ def _answer_first(turn: _Turn, text: str) -> None:
     hits = hits or search(turn.content.directory, "", lang=turn.lang, categories=categories, now=turn.now,
                           limit=RESULTS)
     ids = [h.resource.id for h in hits]
-    if turn.session.no_police and turn.content.smalltalk is not None:
-        ids = smalltalk.police_last(ids, turn.content.smalltalk.police_lines)
+    if turn.session.no_police:
+        ids = smalltalk.police_last(ids, lambda i: _is_police(turn.content, i))
     found = [r for r in (turn.content.directory.get(i) for i in ids) if r is not None]
     found.sort(key=lambda r: categories[0] not in r.categories)  # the first door's kind first (a bed: shelter)
     first = next((r for r in found if any(c.kind == "phone" for c in r.contacts)), None)  # one with a number
@@ -490,13 +490,22 @@ def _footer(turn: _Turn, node: Node | None) -> tuple[Button, ...]:
     return tuple(row)
 
 
+def _is_police(content: Content, resource_id: str) -> bool:
+    """A police service or a reporting line (resources/ marks them), which a person who said no police sees last."""
+    resource = content.directory.get(resource_id)
+    return resource is not None and (resource.police or resource.reporting_line)
+
+
 def _node_search(turn: _Turn, node: Node) -> None:
     spec = node.search
     assert spec is not None
     query = turn.local(spec.query) if spec.query else ""
     hits = search(turn.content.directory, query, lang=turn.lang, categories=spec.categories,
                   filters=spec.filters, now=turn.now, limit=FIT_POOL)
-    ranked = fit.order([h.resource for h in hits], fit.Person.from_filters(spec.filters), turn.now)[:RESULTS]
+    person = fit.Person.from_filters(spec.filters)
+    if turn.session.no_police:   # the person said so (flows/smalltalk.yaml): door lists leave police out
+        person = replace(person, no_police=True)
+    ranked = fit.order([h.resource for h in hits], person, turn.now)[:RESULTS]
     if not ranked:
         turn.count(f"search_no_match:{(spec.categories or ('any',))[0]}")
     _results(turn, node, turn.local(node.say), [r.id for r in ranked], 0,
@@ -521,8 +530,8 @@ def _free_search(turn: _Turn, text: str) -> None:
 def _results(turn: _Turn, node: Node, intro: str, ids: list[str], offset: int, *, wait: bool,
              free: bool = False) -> None:
     """Show up to PAGE cards from `ids` at `offset`, remembering the ids (never the words) for "more"."""
-    if turn.session.no_police and turn.content.smalltalk is not None and offset == 0:
-        ids = smalltalk.police_last(ids, turn.content.smalltalk.police_lines)
+    if turn.session.no_police and offset == 0:
+        ids = smalltalk.police_last(ids, lambda i: _is_police(turn.content, i))
     turn.session = turn.session.with_(search=(("ids", ids), ("offset", offset + PAGE), ("free", free)))
     page = [r for r in (turn.content.directory.get(i) for i in ids[offset:offset + PAGE]) if r is not None]
     if not page and not intro:

@@ -10,7 +10,7 @@ and a cue: wanting police (a search, as any request), refusing police, or asking
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,7 +58,6 @@ class SmallTalk:
     intents: tuple[Intent, ...] = ()
     fillers: frozenset[str] = frozenset()
     police: PoliceWords = field(default_factory=PoliceWords)
-    police_lines: tuple[str, ...] = ()
     question_phrase: bool = False   # "?" alone is one of the help phrases
 
 
@@ -226,8 +225,7 @@ def load_smalltalk(folder: Path) -> tuple[SmallTalk | None, list[Problem]]:
                                             subject="key"))
     else:
         problems.append(pos.problem((), "police", "is missing: add the police words and cues", subject="key"))
-    lines = tuple(str(x) for x in data.get("police_lines") or ())
-    talk = SmallTalk(tuple(intents), fillers, police, lines,
+    talk = SmallTalk(tuple(intents), fillers, police,
                      question_phrase=any(("?",) in i.phrases for i in intents))
     problems += _overlaps(talk, pos)
     if any(p.is_error for p in problems):
@@ -255,9 +253,8 @@ def targets(talk: SmallTalk, flows: Flows) -> tuple[str, ...]:
     return tuple(t for t in (resolve(flows, g) for g in gos if g and g not in SPECIAL_GO) if t)
 
 
-def check_smalltalk(talk: SmallTalk, flows: Flows, resource_ids: set[str], path: str) -> list[Problem]:
-    """Meaning checks against the loaded flows and directory: every `go:` leads somewhere, every police line
-    exists, and no small-talk phrase is also a danger word (danger is always heard first; say so to staff)."""
+def check_smalltalk(talk: SmallTalk, flows: Flows, path: str) -> list[Problem]:
+    """Meaning checks against the loaded flows: every `go:` leads somewhere."""
     problems = []
     targets = [(f"intents.{i.name}", i.go) for i in talk.intents]
     targets += [("police.ask_go", talk.police.ask_go), ("police.refuse_go", talk.police.refuse_go)]
@@ -265,10 +262,6 @@ def check_smalltalk(talk: SmallTalk, flows: Flows, resource_ids: set[str], path:
         if go and go not in SPECIAL_GO and resolve(flows, go) is None:
             problems.append(Problem(path, 1, 1, where, f"goes to '{go}', which does not exist: name a node "
                                     "(flow.node), `back` or `again`", subject="key"))
-    for line in talk.police_lines:
-        if line not in resource_ids:
-            problems.append(Problem(path, 1, 1, "police_lines", f"names '{line}', which is not a resources/ id",
-                                    subject="key"))
     return problems
 
 
@@ -279,10 +272,9 @@ def go_target(flows: Flows, heard: Heard) -> str:
     return resolve(flows, heard.go) or ""
 
 
-def police_last(ids: Sequence[str], police_lines: Sequence[str]) -> list[str]:
+def police_last(ids: Sequence[str], is_police: Callable[[str], bool]) -> list[str]:
     """Result ids with police and reporting lines moved after every other service (kept, never hidden)."""
-    lines = set(police_lines)
-    return [i for i in ids if i not in lines] + [i for i in ids if i in lines]
+    return [i for i in ids if not is_police(i)] + [i for i in ids if is_police(i)]
 
 
 def kinds(talk: SmallTalk) -> tuple[str, ...]:
