@@ -217,17 +217,17 @@ def _text(turn: _Turn, text: str) -> None:
         turn.session = turn.session.with_(vars=tuple(saved.items()))
         _enter(turn, node.next)
         return
-    if heard is not None and heard.kind in ("police_question", "no_police") and heard.go:
+    if heard is not None and heard.go and heard.kind not in ANSWERS:  # "hi", "help", "is this the police?"
         _heard(turn, heard)
         return
     menu = flows.node(flows.entry("menu"))
     screens = [s for s in (node, menu) if s is not None and s.options and s.kind not in ("end", "handoff", "do")]
-    if screens and screens[0] is node:  # this screen's own options first: "yes" answers its question
+    if screens and screens[0] is node:  # this screen's own options next: "yes" answers its question
         option = match_option(node.options, text, turn.lang)
         if option is not None:
             _choose_deep(turn, node, option, text)
             return
-    if heard is not None and heard.go:
+    if heard is not None and heard.go:  # "yes", "no", "ok" outside a question
         _heard(turn, heard)
         return
     if _other_language(turn, text):
@@ -240,7 +240,8 @@ def _text(turn: _Turn, text: str) -> None:
     _free_search(turn, text)
 
 
-NAVIGATION = ("menu", "back", "stop", "help")
+NAVIGATION = ("menu", "back", "stop", "help")   # heard even while a question waits for the person's own words
+ANSWERS = ("yes", "no", "ok")                    # heard only when the screen's own options don't take them
 
 
 def _heard(turn: _Turn, heard: smalltalk.Heard) -> None:

@@ -108,13 +108,20 @@ def contains(words: Sequence[str], phrases: Sequence[Phrase]) -> bool:
     return any(_at(words, i, p) for i in range(len(words)) for p in phrases)
 
 
+def without_fillers(words: Sequence[str], fillers: frozenset[str]) -> list[str]:
+    """The words less fillers ("tulungan nyo po ako" -> "tulungan nyo ako"); all of them if only fillers remain."""
+    kept = [w for w in words if w not in fillers]
+    return kept or list(words)
+
+
 def _cover(talk: SmallTalk, words: Sequence[str]) -> set[str] | None:
-    """The intents whose phrases, with fillers, cover every typed word; None when some word is not small talk."""
+    """The intents whose phrases cover every typed word (fillers aside); None when some word is not small talk."""
+    words = without_fillers(words, talk.fillers)
+    if all(w in talk.fillers for w in words):
+        return None
     best: list[set[str] | None] = [None] * (len(words) + 1)
     best[len(words)] = set()
     for i in range(len(words) - 1, -1, -1):
-        if words[i] in talk.fillers and best[i + 1] is not None:
-            best[i] = set(best[i + 1] or ())
         for intent in talk.intents:
             for phrase in sorted(intent.phrases, key=len, reverse=True):
                 step = _at(words, i, phrase)
@@ -225,6 +232,8 @@ def load_smalltalk(folder: Path) -> tuple[SmallTalk | None, list[Problem]]:
                                             subject="key"))
     else:
         problems.append(pos.problem((), "police", "is missing: add the police words and cues", subject="key"))
+    intents = [Intent(i.name, i.go, tuple(dict.fromkeys(tuple(without_fillers(p, fillers)) for p in i.phrases)))
+               for i in intents]
     talk = SmallTalk(tuple(intents), fillers, police,
                      question_phrase=any(("?",) in i.phrases for i in intents))
     problems += _overlaps(talk, pos)
