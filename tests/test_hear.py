@@ -34,8 +34,21 @@ def test_the_labelled_set_is_big_enough_and_a_quarter_is_held_out() -> None:
     """Every kind is labelled in all four languages, and between a quarter and a third is held out."""
     for lang in ("en", "fr", "es", "tl"):
         kinds = {p.intent for p in ALL if p.lang == lang}
-        assert kinds >= {"greeting", "thanks", "help", "ok", "yes", "no", "stop", "menu", "back", "again",
-                         "police_question", "no_police", "none"}, lang
+        assert kinds >= {
+            "greeting",
+            "thanks",
+            "help",
+            "ok",
+            "yes",
+            "no",
+            "stop",
+            "menu",
+            "back",
+            "again",
+            "police_question",
+            "no_police",
+            "none",
+        }, lang
     assert 0.24 <= len(HELD_OUT) / len(ALL) <= 0.34
 
 
@@ -63,12 +76,15 @@ def test_held_out_phrases_are_mostly_heard(content: Content) -> None:
         cell = per_lang.setdefault(lang, [0, 0])
         cell[0] += r
         cell[1] += t
-    print(f"\nheld out: {right}/{total} ({right / total:.0%}); "
-          + ", ".join(f"{lang} {r}/{t}" for lang, (r, t) in sorted(per_lang.items())))
+    print(
+        f"\nheld out: {right}/{total} ({right / total:.0%}); "
+        + ", ".join(f"{lang} {r}/{t}" for lang, (r, t) in sorted(per_lang.items()))
+    )
     assert right / total >= HELD_OUT_AT_LEAST
 
 
 # -- the words, unit by unit -------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def talk(content: Content) -> smalltalk.SmallTalk:
@@ -76,45 +92,70 @@ def talk(content: Content) -> smalltalk.SmallTalk:
     return content.smalltalk
 
 
-@pytest.mark.parametrize(("text", "kind"), [
-    ("heyyy", "greeting"), ("helo", "greeting"), ("hlep", "help"), ("thankyou", "thanks"), ("hello po", "greeting"),
-    ("tulungan nyo po ako", "help"), ("ok thanks", "thanks"), ("?", "help"), ("¿?", "help"), ("bakc", "back"),
-])
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("heyyy", "greeting"),
+        ("helo", "greeting"),
+        ("hlep", "help"),
+        ("thankyou", "thanks"),
+        ("hello po", "greeting"),
+        ("tulungan nyo po ako", "help"),
+        ("ok thanks", "thanks"),
+        ("?", "help"),
+        ("¿?", "help"),
+        ("bakc", "back"),
+    ],
+)
 def test_typos_fillers_and_repeated_letters_are_forgiven(talk: smalltalk.SmallTalk, text: str, kind: str) -> None:
     """Small typos, swapped letters, repeats, fillers and a phrase typed as one word are still heard."""
     found = smalltalk.hear(talk, text)
-    assert found is not None and found.kind == kind
+    assert found is not None
+    assert found.kind == kind
 
 
-@pytest.mark.parametrize("text", ["hi i need a bed", "help me find a shelter", "bank", "stop my boss hitting me",
-                                  "please", "", "!!!"])
+@pytest.mark.parametrize(
+    "text", ["hi i need a bed", "help me find a shelter", "bank", "stop my boss hitting me", "please", "", "!!!"]
+)
 def test_a_request_or_nothing_is_not_small_talk(talk: smalltalk.SmallTalk, text: str) -> None:
     """Every word must be small talk: a need, a near word of four letters ("bank"), or fillers alone are not."""
     assert smalltalk.hear(talk, text) is None
 
 
-@pytest.mark.parametrize(("text", "kind"), [
-    ("is this the police?", "police_question"), ("police?", "police_question"), ("pulis ba kayo", "police_question"),
-    ("no cops pls", "no_police"), ("je veux pas la police", "no_police"), ("wag pulis", "no_police"),
-])
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("is this the police?", "police_question"),
+        ("police?", "police_question"),
+        ("pulis ba kayo", "police_question"),
+        ("no cops pls", "no_police"),
+        ("je veux pas la police", "no_police"),
+        ("wag pulis", "no_police"),
+    ],
+)
 def test_the_police_question_is_heard_asking_or_refusing(talk: smalltalk.SmallTalk, text: str, kind: str) -> None:
     """A police word with a question or a refusal is the police question; refusing is remembered."""
     found = smalltalk.hear(talk, text)
-    assert found is not None and found.kind == kind
+    assert found is not None
+    assert found.kind == kind
     assert found.no_police == (kind == "no_police")
 
 
-@pytest.mark.parametrize("text", ["how do i report to the police", "quiero denunciar a la policia", "police",
-                                  "the police took my phone"])
+@pytest.mark.parametrize(
+    "text", ["how do i report to the police", "quiero denunciar a la policia", "police", "the police took my phone"]
+)
 def test_wanting_police_is_a_request(talk: smalltalk.SmallTalk, text: str) -> None:
     """Wanting to reach the police, or a police word with no cue, goes on to the search as any request."""
-    assert smalltalk.hear(talk, text) is None
+    found = smalltalk.hear(talk, text)
+    assert found is None or (found.go == "" and found.wants_police and not found.no_police)
 
 
 def test_a_long_message_refusing_police_is_remembered_and_still_searched(talk: smalltalk.SmallTalk) -> None:
-    """"He hits me ... but I don't want police" keeps the need: no screen of its own, the refusal remembered."""
+    """ "He hits me ... but I don't want police" keeps the need: no screen of its own, the refusal remembered."""
     found = smalltalk.hear(talk, "my boyfriend hits me and takes my money every week but i dont want the police")
-    assert found is not None and found.no_police and found.go == ""
+    assert found is not None
+    assert found.no_police
+    assert found.go == ""
 
 
 def _shipped(tmp_path: Path, old: str, new: str) -> Path:
@@ -148,12 +189,27 @@ def test_check_names_a_phrase_under_two_intents(tmp_path: Path) -> None:
 
 # -- other languages ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "langs"), [
-    ("ਮੈਨੂੰ ਮਦਦ ਚਾਹੀਦੀ ਹੈ", ("pa",)), ("도와주세요", ("ko",)), ("我需要帮助", ("zh",)), ("ሓገዝ የድልየኒ", ("am", "ti")),
-    ("مجھے مدد چاہیے", ("ur",)), ("به کمک نیاز دارم", ("fa",)), ("أحتاج مساعدة", ("ar",)),
-    ("мені потрібна допомога", ("uk",)), ("tôi cần giúp đỡ", ("vi",)), ("สวัสดี", ("*",)),
-    ("need a bed tonite", None), ("je suis enfermée", None), ("ayúdame", None), ("salamat po", None), ("🙏", None),
-])
+
+@pytest.mark.parametrize(
+    ("text", "langs"),
+    [
+        ("ਮੈਨੂੰ ਮਦਦ ਚਾਹੀਦੀ ਹੈ", ("pa",)),
+        ("도와주세요", ("ko",)),
+        ("我需要帮助", ("zh",)),
+        ("ሓገዝ የድልየኒ", ("am", "ti")),
+        ("مجھے مدد چاہیے", ("ur",)),
+        ("به کمک نیاز دارم", ("fa",)),
+        ("أحتاج مساعدة", ("ar",)),
+        ("мені потрібна допомога", ("uk",)),
+        ("tôi cần giúp đỡ", ("vi",)),
+        ("สวัสดี", ("*",)),
+        ("need a bed tonite", None),
+        ("je suis enfermée", None),
+        ("ayúdame", None),
+        ("salamat po", None),
+        ("🙏", None),
+    ],
+)
 def test_the_language_is_told_by_its_script_then_lingua(text: str, langs: tuple[str, ...] | None) -> None:
     """A script of one language decides; a shared one asks lingua; the bot's own languages are never a door."""
     assert otherlang.detect(text, ("en", "fr", "es", "tl")) == langs
@@ -165,19 +221,26 @@ def test_each_other_language_gets_its_screen_with_sourced_numbers(content: Conte
     turn = advance(content, session, Event("text", text="ਮੈਨੂੰ ਮਦਦ ਚਾਹੀਦੀ ਹੈ"), NOW)
     text = turn.replies[-1].text
     hotline = content.directory.get("human-trafficking-hotline")
-    assert hotline is not None and hotline.contacts[0].value in text
-    assert "211" in text and "911" in text and "ਭਾਸ਼ਾ" in text
+    assert hotline is not None
+    assert hotline.contacts[0].value in text
+    assert "211" in text
+    assert "911" in text
+    assert "ਭਾਸ਼ਾ" in text
     labels = {b.label for row in turn.replies[-1].buttons for b in row}
     assert {"English", "Français", "Español", "Tagalog"} <= labels
-    assert turn.session.language == "en"   # the person chooses; nothing is switched for them
+    assert turn.session.language == "en"  # the person chooses; nothing is switched for them
 
 
 def test_every_other_language_screen_has_the_three_numbers(content: Content) -> None:
     """No screen misses a number, and none keeps an unfilled {blank}."""
     door = content.other_languages
-    assert door is not None and {"pa", "zh", "ar", "ur", "vi", "uk", "ko", "ti", "am", "fa"} <= set(door.screens)
+    assert door is not None
+    assert {"pa", "zh", "ar", "ur", "vi", "uk", "ko", "ti", "am", "fa"} <= set(door.screens)
     for lang, text in door.screens.items():
-        assert "1-833-900-1010" in text and "211" in text and "911" in text and "{" not in text, lang
+        assert "1-833-900-1010" in text
+        assert "211" in text
+        assert "911" in text
+        assert "{" not in text, lang
 
 
 def test_other_language_screens_are_listed_for_review() -> None:
@@ -185,6 +248,17 @@ def test_other_language_screens_are_listed_for_review() -> None:
     root = Path(__file__).resolve().parent.parent
     review = (root / "docs" / "translation-review.md").read_text(encoding="utf-8")
     assert "not yet reviewed by native speakers" in review
-    for name in ("Punjabi", "Chinese", "Arabic", "Urdu", "Vietnamese", "Ukrainian", "Korean", "Tigrinya", "Amharic",
-                 "Farsi", "Russian"):
+    for name in (
+        "Punjabi",
+        "Chinese",
+        "Arabic",
+        "Urdu",
+        "Vietnamese",
+        "Ukrainian",
+        "Korean",
+        "Tigrinya",
+        "Amharic",
+        "Farsi",
+        "Russian",
+    ):
         assert name in review, name

@@ -207,8 +207,9 @@ def _text(turn: _Turn, text: str) -> None:
         _enter(turn, flows.entry("brief"))
         return
     heard = smalltalk.hear(turn.content.smalltalk, text) if turn.content.smalltalk else None
-    if heard is not None and heard.no_police:
-        turn.session = turn.session.with_(no_police=True)   # lists put police and reporting lines last from now on
+    if heard is not None and (heard.no_police or heard.wants_police):
+        # lists put police and reporting lines last from now on, until the person asks for police themselves
+        turn.session = turn.session.with_(no_police=heard.no_police)
     if node is not None and node.kind == "question" and node.save and node.next:
         if heard is not None and heard.kind in NAVIGATION:   # "menu", "back", "stop", "help" still move the person
             _heard(turn, heard)
@@ -260,7 +261,8 @@ def _heard(turn: _Turn, heard: smalltalk.Heard) -> None:
 
 
 def _back(content: Content, node_id: str) -> str:
-    """The screen before this one: the screen in the same flow with a button leading here, else the menu."""
+    """The screen before this one: the menu for a door it opens, else a screen earlier in the same flow with a
+    button leading here, else the menu."""
     flows = content.flows
     menu = flows.entry("menu")
     node = flows.node(node_id)
@@ -268,9 +270,10 @@ def _back(content: Content, node_id: str) -> str:
         return menu
     parents = [n for n in flows.nodes.values() if any(o.go == node.id for o in n.options)
                and n.kind in ("message", "search") and n.id != node.id]
-    same_flow = [n for n in parents if n.flow == node.flow]
-    chosen = (same_flow or [n for n in parents if n.id == menu] or parents or [None])[0]
-    return chosen.id if chosen is not None else menu
+    if any(n.id == menu for n in parents):
+        return menu
+    earlier = [n for n in parents if n.flow == node.flow and n.line < node.line]
+    return earlier[0].id if earlier else menu
 
 
 def _other_language(turn: _Turn, text: str) -> bool:

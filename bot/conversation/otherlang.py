@@ -30,15 +30,22 @@ if TYPE_CHECKING:
 
 FILE = "other-languages.yaml"
 # A script -> the languages written in it that this door knows; one language: the script decides.
-SCRIPTS: Mapping[str, tuple[str, ...]] = MappingProxyType({
-    "GURMUKHI": ("pa",), "HANGUL": ("ko",), "CJK": ("zh",), "ETHIOPIC": ("am", "ti"),
-    "ARABIC": ("ar", "ur", "fa"), "CYRILLIC": ("uk", "ru"), "LATIN": ("en", "fr", "es", "tl", "vi"),
-})
-LATIN_SURE = 0.8          # lingua's confidence needed before Latin letters are read as a language the bot lacks
+SCRIPTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "GURMUKHI": ("pa",),
+        "HANGUL": ("ko",),
+        "CJK": ("zh",),
+        "ETHIOPIC": ("am", "ti"),
+        "ARABIC": ("ar", "ur", "fa"),
+        "CYRILLIC": ("uk", "ru"),
+        "LATIN": ("en", "fr", "es", "tl", "vi"),
+    }
+)
+LATIN_SURE = 0.8  # lingua's confidence needed before Latin letters are read as a language the bot lacks
 # Latin letters are only weighed when some letter is none of English, French, Spanish or Tagalog's (ơ, ư, đ, ạ...):
 # a phone keyboard's plain "xin chao" stays with the bot's own languages rather than risk a false door.
 OWN_LATIN = frozenset("abcdefghijklmnopqrstuvwxyzàâäæçéèêëîïôœùûüÿáíñóúñ")
-SHARED_SURE = 0.5         # within Arabic or Cyrillic letters, the likeliest of the few languages there
+SHARED_SURE = 0.5  # within Arabic or Cyrillic letters, the likeliest of the few languages there
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +116,16 @@ def load_other_languages(folder: Path, directory: Directory | None) -> tuple[Oth
     path = folder / FILE
     shown = display_path(path)
     if not path.is_file():
-        return None, [Problem(shown, 0, 0, "", "is missing: restore it from git (the screens for other "
-                              "languages live there)", subject="file")]
+        return None, [
+            Problem(
+                shown,
+                0,
+                0,
+                "",
+                "is missing: restore it from git (the screens for other languages live there)",
+                subject="file",
+            )
+        ]
     data, pos, problems = read_yaml(path, shown)
     if problems or not isinstance(data, Mapping) or not isinstance(data.get("screens"), Mapping):
         return None, problems or [pos.problem((), "", "needs `numbers:` and `screens:`", subject="file")]
@@ -119,25 +134,43 @@ def load_other_languages(folder: Path, directory: Directory | None) -> tuple[Oth
         resource = directory.get(str(resource_id)) if directory is not None else None
         phone = _phone(resource)
         if directory is not None and not phone:
-            problems.append(pos.problem(("numbers", blank), f"numbers.{blank}", f"names '{resource_id}', which is "
-                                        "not a resources/ entry with a phone number", subject="key"))
+            problems.append(
+                pos.problem(
+                    ("numbers", blank),
+                    f"numbers.{blank}",
+                    f"names '{resource_id}', which is not a resources/ entry with a phone number",
+                    subject="key",
+                )
+            )
         numbers[str(blank)] = phone or ""
     screens: dict[str, str] = {}
     for lang, raw in data["screens"].items():
         text = raw.get("say") if isinstance(raw, Mapping) else None
         if not isinstance(text, str) or not text.strip():
-            problems.append(pos.problem(("screens", lang), f"screens.{lang}", "needs `say:` with the screen's "
-                                        "text", subject="key", on_key=True))
+            problems.append(
+                pos.problem(
+                    ("screens", lang),
+                    f"screens.{lang}",
+                    "needs `say:` with the screen's text",
+                    subject="key",
+                    on_key=True,
+                )
+            )
             continue
         used = {n for _, n, _, _ in string.Formatter().parse(text) if n}
         for unknown in sorted(used - set(numbers)):
-            problems.append(pos.problem(("screens", lang), f"screens.{lang}", f"uses {{{unknown}}}, which is not "
-                                        f"under `numbers:` (known: {', '.join(sorted(numbers))})", subject="key"))
+            problems.append(
+                pos.problem(
+                    ("screens", lang),
+                    f"screens.{lang}",
+                    f"uses {{{unknown}}}, which is not under `numbers:` (known: {', '.join(sorted(numbers))})",
+                    subject="key",
+                )
+            )
         screens[str(lang)] = text.strip().format_map(_Keep(numbers))
     fallback = str(data.get("fallback") or "en")
     if fallback not in screens:
-        problems.append(pos.problem(("fallback",), "fallback", f"is '{fallback}', which has no screen",
-                                    subject="key"))
+        problems.append(pos.problem(("fallback",), "fallback", f"is '{fallback}', which has no screen", subject="key"))
     if any(p.is_error for p in problems):
         return None, problems
     return OtherLanguages(MappingProxyType(screens), fallback), problems

@@ -26,7 +26,7 @@ FILE = "smalltalk.yaml"
 LANGUAGES = ("en", "fr", "es", "tl")
 SPECIAL_GO = ("back", "again")
 QUESTION_MARKS = "?¿？"
-POLICE_SCREEN_WORDS = 12      # a longer message that refuses police is remembered and still searched
+POLICE_SCREEN_WORDS = 12  # a longer message that refuses police is remembered and still searched
 Phrase = tuple[str, ...]
 
 
@@ -58,7 +58,7 @@ class SmallTalk:
     intents: tuple[Intent, ...] = ()
     fillers: frozenset[str] = frozenset()
     police: PoliceWords = field(default_factory=PoliceWords)
-    question_phrase: bool = False   # "?" alone is one of the help phrases
+    question_phrase: bool = False  # "?" alone is one of the help phrases
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +70,7 @@ class Heard:
     kind: str
     go: str
     no_police: bool = False
+    wants_police: bool = False
 
 
 def squeeze(word: str) -> str:
@@ -135,11 +136,13 @@ def _cover(talk: SmallTalk, words: Sequence[str]) -> set[str] | None:
 
 
 def hear_police(talk: SmallTalk, text: str) -> Heard | None:
-    """The police question: asking ("is this the police?") or refusing ("no cops pls"); None when the message
-    has no police word or wants police ("how do i report to the police"), which is a request like any other."""
+    """The police question: asking ("is this the police?"), refusing ("no cops pls") or wanting police ("how do i
+    report to the police": no screen of its own, a request like any other); None without a police word."""
     police, words = talk.police, tokens(text)
-    if not police.words or not contains(words, police.words) or contains(words, police.want):
+    if not police.words or not contains(words, police.words):
         return None
+    if contains(words, police.want):  # the person's latest word counts: a refusal said earlier is lifted
+        return Heard("wants_police", "", wants_police=True)
     if contains(words, police.refuse):
         short = len(words) <= POLICE_SCREEN_WORDS
         return Heard("no_police", police.refuse_go if short else "", no_police=True)
@@ -155,8 +158,11 @@ def hear(talk: SmallTalk, text: str) -> Heard | None:
         return police
     words = tokens(text)
     if not words:
-        asked = talk.question_phrase and bool(text.strip()) and all(c in QUESTION_MARKS or c.isspace()
-                                                                   for c in text.strip())
+        asked = (
+            talk.question_phrase
+            and bool(text.strip())
+            and all(c in QUESTION_MARKS or c.isspace() for c in text.strip())
+        )
         help_intent = next((i for i in talk.intents if ("?",) in i.phrases), None)
         return Heard(help_intent.name, help_intent.go) if asked and help_intent else None
     found = _cover(talk, words)
@@ -168,30 +174,50 @@ def hear(talk: SmallTalk, text: str) -> Heard | None:
 
 # -- loading and checking ----------------------------------------------------------------------------------
 
-def _phrases(raw: Any, pos: Positions, where: tuple[Any, ...], problems: list[Problem],
-             *, every_language: bool = True) -> tuple[Phrase, ...]:
+
+def _phrases(
+    raw: Any, pos: Positions, where: tuple[Any, ...], problems: list[Problem], *, every_language: bool = True
+) -> tuple[Phrase, ...]:
     """A `{lang: [phrases]}` mapping -> folded, squeezed phrases (all languages together)."""
     if not isinstance(raw, Mapping):
-        problems.append(pos.problem(where, ".".join(map(str, where)), "should be a mapping of languages to "
-                                    "lists of words, e.g. `en: [hi, hello]`", subject="key"))
+        problems.append(
+            pos.problem(
+                where,
+                ".".join(map(str, where)),
+                "should be a mapping of languages to lists of words, e.g. `en: [hi, hello]`",
+                subject="key",
+            )
+        )
         return ()
     found: list[Phrase] = []
     for lang in LANGUAGES:
         if every_language and not raw.get(lang):
-            problems.append(pos.problem(where, ".".join(map(str, where)), f"has no '{lang}' words: add "
-                                        f"`{lang}: [...]`", subject="key"))
+            problems.append(
+                pos.problem(
+                    where, ".".join(map(str, where)), f"has no '{lang}' words: add `{lang}: [...]`", subject="key"
+                )
+            )
     for lang, words in raw.items():
         if not isinstance(words, list):
-            problems.append(pos.problem((*where, lang), f"{'.'.join(map(str, where))}.{lang}",
-                                        "should be a list of words", subject="key"))
+            problems.append(
+                pos.problem(
+                    (*where, lang), f"{'.'.join(map(str, where))}.{lang}", "should be a list of words", subject="key"
+                )
+            )
             continue
         for word in words:
             phrase = tuple(tokens(str(word)))
             if str(word).strip() == "?":
                 found.append(("?",))
             elif not phrase:
-                problems.append(pos.problem((*where, lang), f"{'.'.join(map(str, where))}.{lang}",
-                                            f"has {word!r}, which has no letters: remove it", subject="key"))
+                problems.append(
+                    pos.problem(
+                        (*where, lang),
+                        f"{'.'.join(map(str, where))}.{lang}",
+                        f"has {word!r}, which has no letters: remove it",
+                        subject="key",
+                    )
+                )
             else:
                 found.append(phrase)
     return tuple(dict.fromkeys(found))
@@ -202,40 +228,59 @@ def load_smalltalk(folder: Path) -> tuple[SmallTalk | None, list[Problem]]:
     path = folder / FILE
     shown = display_path(path)
     if not path.is_file():
-        return None, [Problem(shown, 0, 0, "", "is missing: restore it from git (small talk and the police "
-                              "question live there)", subject="file")]
+        return None, [
+            Problem(
+                shown,
+                0,
+                0,
+                "",
+                "is missing: restore it from git (small talk and the police question live there)",
+                subject="file",
+            )
+        ]
     data, pos, problems = read_yaml(path, shown)
     if problems or not isinstance(data, Mapping) or not isinstance(data.get("intents"), Mapping):
-        return None, problems or [pos.problem((), "", "needs `intents:` (and `fillers:`, `police:`)",
-                                              subject="file")]
+        return None, problems or [pos.problem((), "", "needs `intents:` (and `fillers:`, `police:`)", subject="file")]
     intents: list[Intent] = []
     for name, raw in data["intents"].items():
         if not isinstance(raw, Mapping) or not raw.get("go"):
-            problems.append(pos.problem(("intents", name), str(name), "needs `go:` (a node, `back` or `again`) "
-                                        "and `words:`", subject="intent", on_key=True))
+            problems.append(
+                pos.problem(
+                    ("intents", name),
+                    str(name),
+                    "needs `go:` (a node, `back` or `again`) and `words:`",
+                    subject="intent",
+                    on_key=True,
+                )
+            )
             continue
         phrases = _phrases(raw.get("words"), pos, ("intents", name, "words"), problems)
         intents.append(Intent(str(name), str(raw["go"]), phrases))
     fillers_raw = data.get("fillers") or {}
-    fillers = frozenset(w for p in _phrases(fillers_raw, pos, ("fillers",), problems, every_language=False)
-                        for w in p)
+    fillers = frozenset(w for p in _phrases(fillers_raw, pos, ("fillers",), problems, every_language=False) for w in p)
     police_raw = data.get("police")
     police = PoliceWords()
     if isinstance(police_raw, Mapping):
         police = PoliceWords(
-            ask_go=str(police_raw.get("ask_go") or ""), refuse_go=str(police_raw.get("refuse_go") or ""),
-            **{key: _phrases(police_raw.get(key), pos, ("police", key), problems)
-               for key in ("words", "want", "refuse", "ask")})
+            ask_go=str(police_raw.get("ask_go") or ""),
+            refuse_go=str(police_raw.get("refuse_go") or ""),
+            **{
+                key: _phrases(police_raw.get(key), pos, ("police", key), problems)
+                for key in ("words", "want", "refuse", "ask")
+            },
+        )
         for key in ("ask_go", "refuse_go"):
             if not police_raw.get(key):
-                problems.append(pos.problem(("police",), f"police.{key}", "is missing: name the node it leads to",
-                                            subject="key"))
+                problems.append(
+                    pos.problem(("police",), f"police.{key}", "is missing: name the node it leads to", subject="key")
+                )
     else:
         problems.append(pos.problem((), "police", "is missing: add the police words and cues", subject="key"))
-    intents = [Intent(i.name, i.go, tuple(dict.fromkeys(tuple(without_fillers(p, fillers)) for p in i.phrases)))
-               for i in intents]
-    talk = SmallTalk(tuple(intents), fillers, police,
-                     question_phrase=any(("?",) in i.phrases for i in intents))
+    intents = [
+        Intent(i.name, i.go, tuple(dict.fromkeys(tuple(without_fillers(p, fillers)) for p in i.phrases)))
+        for i in intents
+    ]
+    talk = SmallTalk(tuple(intents), fillers, police, question_phrase=any(("?",) in i.phrases for i in intents))
     problems += _overlaps(talk, pos)
     if any(p.is_error for p in problems):
         return None, problems
@@ -249,9 +294,15 @@ def _overlaps(talk: SmallTalk, pos: Positions) -> list[Problem]:
     for intent in talk.intents:
         for phrase in intent.phrases:
             if phrase in seen and seen[phrase] != intent.name:
-                problems.append(pos.problem(("intents", intent.name), intent.name,
-                                            f"'{' '.join(phrase)}' is also under '{seen[phrase]}': keep it in one",
-                                            subject="intent", on_key=True))
+                problems.append(
+                    pos.problem(
+                        ("intents", intent.name),
+                        intent.name,
+                        f"'{' '.join(phrase)}' is also under '{seen[phrase]}': keep it in one",
+                        subject="intent",
+                        on_key=True,
+                    )
+                )
             seen.setdefault(phrase, intent.name)
     return problems
 
@@ -269,8 +320,16 @@ def check_smalltalk(talk: SmallTalk, flows: Flows, path: str) -> list[Problem]:
     targets += [("police.ask_go", talk.police.ask_go), ("police.refuse_go", talk.police.refuse_go)]
     for where, go in targets:
         if go and go not in SPECIAL_GO and resolve(flows, go) is None:
-            problems.append(Problem(path, 1, 1, where, f"goes to '{go}', which does not exist: name a node "
-                                    "(flow.node), `back` or `again`", subject="key"))
+            problems.append(
+                Problem(
+                    path,
+                    1,
+                    1,
+                    where,
+                    f"goes to '{go}', which does not exist: name a node (flow.node), `back` or `again`",
+                    subject="key",
+                )
+            )
     return problems
 
 

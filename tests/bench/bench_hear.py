@@ -21,8 +21,10 @@ def main() -> None:
     content, problems = load_content(FLOWS, RESOURCES)
     assert content is not None, problems
     everything = phrases()
-    for title, chosen in (("tuned on", [p for p in everything if not p.held_out]),
-                          ("held out", [p for p in everything if p.held_out])):
+    for title, chosen in (
+        ("tuned on", [p for p in everything if not p.held_out]),
+        ("held out", [p for p in everything if p.held_out]),
+    ):
         table = figures(content, chosen)
         right = sum(r for r, _ in table.values())
         total = sum(t for _, t in table.values())
@@ -34,10 +36,12 @@ def main() -> None:
             print(f"  {lang:5} {intent:16} {r}/{t}")
         print("  per language: " + ", ".join(f"{lang} {r}/{t}" for lang, (r, t) in sorted(per_lang.items())))
         false_small_talk = [p for p in chosen if p.intent == "none" and heard(content, p) != "none"]
-        missed = [(p.lang, p.text, p.intent, heard(content, p)) for p in chosen
-                  if p.intent != "none" and heard(content, p) != p.intent]
-        print(f"  requests taken for small talk: {len(false_small_talk)} "
-              f"{[p.text for p in false_small_talk]}")
+        missed = [
+            (p.lang, p.text, p.intent, heard(content, p))
+            for p in chosen
+            if p.intent != "none" and heard(content, p) != p.intent
+        ]
+        print(f"  requests taken for small talk: {len(false_small_talk)} {[p.text for p in false_small_talk]}")
         print(f"  missed or misheard: {missed}")
 
 
