@@ -18,6 +18,7 @@ from typing import Any
 from rapidfuzz.distance import OSA
 
 from bot.content.flows import Flows, display_path, resolve
+from bot.content.validation import did_you_mean
 from bot.conversation.safety import fold
 from bot.core.problems import Problem
 from bot.core.yamlfile import Positions, read_yaml
@@ -59,6 +60,7 @@ class SmallTalk:
     fillers: frozenset[str] = frozenset()
     police: PoliceWords = field(default_factory=PoliceWords)
     question_phrase: bool = False  # "?" alone is one of the help phrases
+    positions: Positions | None = field(default=None, compare=False, repr=False)  # `check`'s line numbers
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,7 +282,9 @@ def load_smalltalk(folder: Path) -> tuple[SmallTalk | None, list[Problem]]:
         Intent(i.name, i.go, tuple(dict.fromkeys(tuple(without_fillers(p, fillers)) for p in i.phrases)))
         for i in intents
     ]
-    talk = SmallTalk(tuple(intents), fillers, police, question_phrase=any(("?",) in i.phrases for i in intents))
+    talk = SmallTalk(
+        tuple(intents), fillers, police, question_phrase=any(("?",) in i.phrases for i in intents), positions=pos
+    )
     problems += _overlaps(talk, pos)
     if any(p.is_error for p in problems):
         return None, problems
@@ -316,20 +320,19 @@ def targets(talk: SmallTalk, flows: Flows) -> tuple[str, ...]:
 def check_smalltalk(talk: SmallTalk, flows: Flows, path: str) -> list[Problem]:
     """Meaning checks against the loaded flows: every `go:` leads somewhere."""
     problems = []
-    targets = [(f"intents.{i.name}", i.go) for i in talk.intents]
-    targets += [("police.ask_go", talk.police.ask_go), ("police.refuse_go", talk.police.refuse_go)]
-    for where, go in targets:
+    targets: list[tuple[str, tuple[str, ...], str]] = [
+        (f"intents.{i.name}", ("intents", i.name, "go"), i.go) for i in talk.intents
+    ]
+    targets += [
+        ("police.ask_go", ("police", "ask_go"), talk.police.ask_go),
+        ("police.refuse_go", ("police", "refuse_go"), talk.police.refuse_go),
+    ]
+    for where, keys, go in targets:
         if go and go not in SPECIAL_GO and resolve(flows, go) is None:
-            problems.append(
-                Problem(
-                    path,
-                    1,
-                    1,
-                    where,
-                    f"goes to '{go}', which does not exist: name a node (flow.node), `back` or `again`",
-                    subject="key",
-                )
-            )
+            line, col = talk.positions.at(*keys) if talk.positions is not None else (1, 1)
+            hint = did_you_mean(go, list(flows.nodes))
+            message = f"goes to '{go}', which does not exist{hint}: name a node (flow.node), `back` or `again`"
+            problems.append(Problem(path, line, col, where, message, subject="key"))
     return problems
 
 
