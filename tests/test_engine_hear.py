@@ -168,3 +168,15 @@ def test_console_privacy_shows_what_is_kept(content: Content) -> None:
     assert content.privacy.text("title", "en") in shown
     assert content.text("unknown_command", "en") not in shown
     assert "6" in shown.split(content.privacy.text("title", "en"))[-1]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_talk_says_nobody_is_free_or_not_set_up_when_the_edge_knows(content: Content, lang: str) -> None:
+    """When the edge passes the warm line's state, /talk says nobody is free now, or that it is not set up."""
+    session = _on_menu(content, lang)
+    nobody = advance(content, session, Event("command", text="talk", line="nobody"), NOON).replies[-1].text
+    off = advance(content, session, Event("command", text="talk", line="off"), NOON).replies[-1].text
+    assert content.text("line_nobody", lang).split("{")[0].split(",")[0] in nobody
+    assert content.text("line_off", lang).split(".")[0] in off
+    assert "1-833-900-1010" in nobody
+    assert "1-833-900-1010" in off

@@ -59,6 +59,7 @@ class _Turn:
     replies: list[Reply] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)
     results: set[int] = field(default_factory=set)   # replies with service cards or crisis lines: never shortened
+    line: str = ""                                     # Event.line: the warm line's state, when the edge knows it
 
     @property
     def lang(self) -> str:
@@ -97,6 +98,10 @@ class _Turn:
         hours = cards.schedule_line(self.content.directory.labels, warm.schedule, self.lang, self.now)
         hours = hours.replace("🕐", "").strip()
         key = "line_open" if is_open(warm, self.now) else "line_closed"
+        if self.line == "off":            # no supporters' group is set up: say so, and the 24/7 lines
+            key = "line_off"
+        elif self.line == "nobody" and key == "line_open":   # open hours, but nobody on duty right now
+            key = "line_nobody"
         return self.words(key).format_map(_Blank(hours=hours))
 
 
@@ -110,7 +115,7 @@ def advance(content: Content, session: Session, event: Event, now: datetime) -> 
     lang = session.language if session.language in content.languages else language_for(content,
                                                                                         event.language_hint)
     turn = _Turn(content, now, session.with_(language=lang, mode="flow" if session.mode == "inactive"
-                                             else session.mode))
+                                             else session.mode), line=event.line)
     moved = bool(session.node) and session.node not in content.flows.nodes
     turn.session = turn.session.with_(version=content.version)
     if not session.node or event.kind == "start":

@@ -21,6 +21,7 @@ class Event:
     text: str = ""                 # free text, or the command name without '/' for kind == "command"
     data: str = ""                 # callback data of a tapped option (kind == "option")
     language_hint: str | None = None  # e.g. Telegram's language_code ("fr-CA" -> the edge passes "fr-CA")
+    line: str = ""                 # the warm line now, when the edge knows: "on" (someone on duty), "nobody", "off"
 
 
 @dataclass(frozen=True, slots=True)
