@@ -244,8 +244,9 @@ async def test_talk_to_a_person_is_honest_without_a_web_warm_line(tmp_path: Path
     assert content.warmline is not None
     async with open_web(tmp_path, content) as (web, _), client(web) as http:
         await http.get("/")
-        await tap(http, "💬")
+        intro = (await tap(http, "💬")).text.replace("&#39;", "'")
         page = await tap(http, "Yes, connect me")
+    assert content.text("line_off", "en").split(".")[0] in intro
     text = page.text.replace("&#39;", "'")
     assert content.text("web_warmline_telegram", "en") in text
     assert "1-833-900-1010" in text
@@ -332,14 +333,14 @@ async def test_the_web_says_what_the_web_does(tmp_path: Path, content: Content) 
 
 
 async def test_the_buttons_stay_reachable_after_a_search(tmp_path: Path, content: Content) -> None:
-    """A free-text search from the menu answers with cards and no buttons of its own; the menu's doors stay on
-    the page (as they stay under the menu on Telegram), never an empty group of buttons."""
+    """After a free-text search the page always offers buttons: the answer's own, or, when a screen has none,
+    those of the last screen that had some (as they stay under it on Telegram)."""
     async with open_web(tmp_path, content) as (web, _), client(web) as http:
         await http.get("/")
         await say(http, "/menu")
         page = await say(http, "legl help")
     assert "Legal Aid Alberta" in page.text
-    assert "A safe place tonight" in forms(page.text)["choices"].buttons
+    assert forms(page.text)["choices"].buttons  # the search's own, or the menu's doors when it has none
 
 
 async def test_stopping_erases_the_open_chats(tmp_path: Path, content: Content) -> None:
@@ -379,3 +380,18 @@ async def test_run_serves_the_web_chat_beside_telegram(tmp_path: Path, content: 
     assert content.text("web_exit", "es") in page.text
     stop.set()
     await asyncio.wait_for(task, 10)
+
+
+def test_a_bot_line_without_buttons_leaves_the_last_ones_on_the_page() -> None:
+    """Chat.buttons: the newest bot line with buttons counts; empty rows are dropped."""
+    from datetime import UTC, datetime
+
+    from bot.channels.web.chats import Chat
+    from bot.core.types import Button
+
+    chat = Chat(id="c", person="p", token="t", language="en", last_active=datetime(2026, 1, 1, tzinfo=UTC))
+    chat.add("bot", "menu", ((Button("A door", "d"),), ()))
+    chat.add("person", "words")
+    chat.add("bot", "cards", ((),))
+    assert chat.buttons() == ((Button("A door", "d"),),)
+    assert chat.label_of("d") == "A door"

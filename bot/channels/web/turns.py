@@ -33,6 +33,7 @@ from bot.store.database import Store
 
 log = logging.getLogger(__name__)
 CHANNEL = "web"
+LINE = "off"  # Event.line: no warm line reaches the web chat until the warm line is channel-neutral
 Outcome = Literal["replied", "flood_warned", "flood_dropped", "erased"]
 
 
@@ -103,6 +104,7 @@ class Turns:
         button they tapped). Lines are added to the chat; the caller tells listeners."""
         content = self.content()
         now = self.now()
+        event = replace(event, line=LINE)  # the talk screen says the warm line is not on this chat (yet)
         session = Session.from_dict(await self.store.load_session(chat.person) or {})
         lang = session.language or language_for(content, event.language_hint)
         verdict = self.flood.check(chat.person, self.monotonic())
