@@ -15,6 +15,9 @@ from bot.content.flows import Flows, display_path, read_flows
 from bot.content.validation import check_flows
 from bot.content.wording import check_resource_wording, load_avoid_list
 from bot.conversation.privacy import WORDS_FILE, PrivacyWords, load_privacy_words
+from bot.conversation.safety import EMPTY as NO_DANGER_WORDS
+from bot.conversation.safety import FILE as DANGER_FILE
+from bot.conversation.safety import DangerWords, load_danger_words
 from bot.core.problems import Problem, has_errors, sort_problems
 from bot.directory.resources import Directory, load_directory
 from bot.warmline.rules import FILE as WARMLINE_FILE
@@ -30,6 +33,7 @@ class Content:
     version: str
     privacy: PrivacyWords | None = None   # flows/privacy-text.yaml: /privacy, quiet erase, "can't talk now"
     warmline: WarmlineText | None = None  # flows/warmline.yaml: the warm line's hours and words (bot.channels.telegram.warmline)
+    danger: DangerWords = NO_DANGER_WORDS  # flows/danger-words.yaml: crisis phrases (bot.conversation.safety)
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -73,9 +77,13 @@ def load_content(
     if warmline_path.is_file():  # the warm line's hours and words (bot/warmline/rules.py); the bot refuses a broken one
         warmline, found = load_warmline(warmline_path, display_path(warmline_path))
         problems += found
+    danger, danger_path = NO_DANGER_WORDS, flows_dir / DANGER_FILE
+    if danger_path.is_file():  # crisis phrases in every language (bot/conversation/safety.py), indexed once here
+        danger, found = load_danger_words(danger_path, display_path(danger_path), flows.config.languages)
+        problems += found
     directory, resource_problems = load_directory(resources_dir, today=today)
     resource_problems += check_resource_wording(directory, load_avoid_list(flows_dir)[0])
     problems = sort_problems([*problems, *resource_problems])
     if has_errors(problems):
         return None, problems
-    return Content(flows, directory, version_of(flows_dir, resources_dir), privacy, warmline), problems
+    return Content(flows, directory, version_of(flows_dir, resources_dir), privacy, warmline, danger), problems

@@ -19,7 +19,7 @@ from rapidfuzz import fuzz
 from bot.content.flows import Node, Option, Text
 from bot.content.loader import Content
 from bot.conversation.privacy import brief_reply, wants_brief
-from bot.conversation.safety import fold, is_danger
+from bot.conversation.safety import Heard, fold, hear
 from bot.core.types import Action, Button, Event, Reply, Session, Turn
 from bot.directory import cards
 from bot.directory.search import search
@@ -30,6 +30,7 @@ PAGE = 3                  # cards per screen
 RESULTS = 12              # results kept for "more"
 MENU, TALK, LANGUAGE = "m", "t", "l"
 KEYWORD_SCORE = 88
+CRISIS_SCREENS = ("danger", "suicide", "suicide_now")   # bot.yaml entries whose lines are never cut short
 LANGUAGE_ALIASES = {"fil": "tl"}  # Telegram may report Filipino (fil) for people who read our Tagalog
 
 
@@ -180,10 +181,9 @@ def _choose(turn: _Turn, node: Node, option: Option) -> None:
 def _text(turn: _Turn, text: str) -> None:
     flows = turn.content.flows
     node = flows.node(turn.session.node)
-    if is_danger(flows.danger_words, text, turn.lang):
-        turn.count("danger_words")
-        turn.act("danger")
-        _enter(turn, flows.entry("danger") or flows.entry("menu"))
+    heard = hear(turn.content.danger, text)
+    if heard is not None:
+        _crisis(turn, heard)
         return
     words = turn.content.privacy
     if words is not None and flows.entry("brief") and wants_brief(words, text, turn.lang):
@@ -202,6 +202,16 @@ def _text(turn: _Turn, text: str) -> None:
             _choose_deep(turn, screen, option, text)
             return
     _free_search(turn, text)
+
+
+def _crisis(turn: _Turn, heard: Heard) -> None:
+    """Crisis heard, from any screen: its own answer (suicide, suicide happening now, or danger), counted by
+    kind; the `danger` action marks a live warm-line request urgent."""
+    screen = "danger" if heard.kind == "danger" else "suicide_now" if heard.now else "suicide"
+    turn.count(f"danger_words:{screen}")
+    turn.act("danger", kind=heard.kind, now=heard.now)
+    flows = turn.content.flows
+    _enter(turn, flows.entry(screen) or flows.entry("danger") or flows.entry("menu"))
 
 
 def _choose_deep(turn: _Turn, screen: Node, option: Option, text: str) -> None:
@@ -297,7 +307,7 @@ def _show(turn: _Turn, node: Node) -> str | None:
         return None
     if node.kind == "do":
         return _do(turn, node)
-    if node.id == turn.content.flows.entry("danger"):
+    if node.id in {turn.content.flows.entry(e) for e in CRISIS_SCREENS}:
         turn.results.add(len(turn.replies))  # the crisis lines are never cut short, even on brief screens
     if node.kind == "message" and node.next and not node.options:
         turn.say(turn.local(node.say))

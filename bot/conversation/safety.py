@@ -1,19 +1,41 @@
-"""Safety checks on what a person writes: danger words, heard from any screen, with typos forgiven.
+"""Crisis heard however it is typed: suicide and self-harm, and immediate danger, in every language at once.
 
-Pure: the words come from flows/danger-words.yaml (staff edit them), the text from the person.
+Pure. Staff keep the phrases in flows/danger-words.yaml (`load_danger_words` reads and checks it, and builds the
+index once). A message is split into words and, for each language, its shorthand is spelled out ("gonna" ->
+"going to"), each word is lemmatized (simplemma, offline: "pills" -> "pill", "quiero" -> "querer") and a word no
+dictionary knows is matched to the phrases' words with one or two typos forgiven ("sucide"). A phrase is heard
+when its words come in order (one extra word allowed between them in phrases of three or more words). A calm
+phrase ("is killing me", "me muero de hambre") silences a crisis phrase it covers, so idioms do not alarm.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal
 
-from rapidfuzz import fuzz
+import simplemma
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
+from bot.core.problems import Problem
+from bot.core.yamlfile import Positions, read_yaml
+
+FILE = "danger-words.yaml"
+Kind = Literal["suicide", "danger"]
+CRISIS = ("suicide", "suicide_now", "danger")   # lists that raise the alarm
+LISTS = (*CRISIS, "now", "calm")               # "now" marks a suicide phrase as happening now; "calm" silences
+LEMMA_LANGUAGES = frozenset(("en", "fr", "es", "tl"))   # what simplemma ships; other languages match word forms
+FUZZY_FROM = 4           # a phrase word this long forgives one typo in a word no dictionary knows...
+FUZZY_TWO_FROM = 8       # ...and two from this long
+CACHE = 50_000           # words remembered per language (their ids), then forgotten at once
+MIN_SINGLE = 3           # a one-word crisis phrase shorter than this would match too much
 _WORD = re.compile(r"\w+", re.UNICODE)
-PHRASE_SCORE = 88     # partial_ratio for multi-word phrases ("going to kill me" ~ "gonna kill me")
-WORD_SCORE = 85       # ratio for single words of 5+ letters ("sucide" ~ "suicide")
 
 
 def fold(text: str) -> str:
@@ -23,26 +45,256 @@ def fold(text: str) -> str:
     return " ".join(_WORD.findall(plain.replace("'", "").replace("’", "")))
 
 
-def _hits(phrase: str, folded: str, tokens: list[str]) -> bool:
-    if " " in phrase:
-        return phrase in folded or (len(folded) >= len(phrase) - 2 and
-                                    fuzz.partial_ratio(phrase, folded) >= PHRASE_SCORE)
-    if len(phrase) < 5:
-        return phrase in tokens
-    return any(token == phrase or (abs(len(token) - len(phrase)) <= 2 and fuzz.ratio(token, phrase) >= WORD_SCORE)
-               for token in tokens)
+def _words(text: str) -> list[str]:
+    """Lower-case words with their accents kept (the lemmatizers need them); apostrophes joined ("j'ai" -> "jai",
+    as people who skip them type it)."""
+    return _WORD.findall(text.casefold().replace("'", "").replace("’", ""))
 
 
-def danger_phrases(words: Mapping[str, Iterable[str]], lang: str) -> list[str]:
-    """The phrases to listen for in `lang`, plus English (people mix languages under stress)."""
-    chosen = [*words.get(lang, ()), *(words.get("en", ()) if lang != "en" else ())]
-    return list(dict.fromkeys(fold(w) for w in chosen if fold(w)))
+@lru_cache(maxsize=65536)
+def _lemma(word: str, lang: str) -> str:
+    """The word's base form in `lang` (simplemma, offline), accents off; the word itself when none is known."""
+    return fold(simplemma.lemmatize(word, lang=lang)) if lang in LEMMA_LANGUAGES else fold(word)
 
 
-def is_danger(words: Mapping[str, Iterable[str]], text: str, lang: str) -> bool:
-    """True when `text` contains a danger word or phrase of `lang` or English, allowing small typos."""
-    folded = fold(text)
-    if not folded:
-        return False
-    tokens = folded.split()
-    return any(_hits(phrase, folded, tokens) for phrase in danger_phrases(words, lang))
+@lru_cache(maxsize=65536)
+def _lemmas(word: str, lang: str) -> frozenset[str]:
+    """The base forms a typed word may have: from it as typed, and without its accents (people skip them)."""
+    return frozenset((_lemma(word, lang), _lemma(fold(word), lang)))
+
+
+@lru_cache(maxsize=65536)
+def _known(word: str) -> bool:
+    """True when a dictionary knows the word in any language we lemmatize: a real word is never a typo."""
+    return any(simplemma.is_known(word, lang=lang) for lang in LEMMA_LANGUAGES)
+
+
+@dataclass(frozen=True, slots=True)
+class Heard:
+    """What a message was heard as: the kind, whether the words say it is happening now, and the phrase
+    (as staff wrote it) that was heard. Never logged with the person's text."""
+
+    kind: Kind
+    now: bool
+    phrase: str
+    lang: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Pattern:
+    group: str                 # one of LISTS
+    phrase: str
+    tokens: tuple[int, ...]    # ids of the phrase's words in the language's vocabulary
+    gap: int                   # words allowed between two of its words
+
+
+@dataclass(eq=False, slots=True)
+class _Index:
+    """One language's phrases, indexed for matching: word forms -> word ids, patterns by their first word."""
+
+    lang: str
+    shorthand: Mapping[str, tuple[str, ...]]
+    surface: dict[str, set[int]] = field(default_factory=dict)   # a phrase word as written -> its ids
+    base: dict[str, set[int]] = field(default_factory=dict)      # a phrase word written in its base form -> ids
+    fuzzy: list[str] = field(default_factory=list)
+    first: dict[int, list[_Pattern]] = field(default_factory=dict)
+    signatures: dict[tuple[str, bool], int] = field(default_factory=dict)
+    seen: dict[str, frozenset[int]] = field(default_factory=dict)   # word -> ids, as messages come
+
+    def spelled(self, text: str) -> list[str]:
+        out: list[str] = []
+        for word in _words(text):
+            out += self.shorthand.get(fold(word), (word,))
+        return out
+
+    def add(self, group: str, phrase: str) -> None:
+        """Index a phrase: a word written in its base form ("matar", "pill") hears every form of it; a word
+        written in another form ("quiero", "pills") hears that form only, so "me voy a matar" (I) and
+        "me va a matar" (he) stay apart."""
+        ids = []
+        for word in self.spelled(phrase):
+            plain = fold(word)
+            base = _lemma(word, self.lang) == plain
+            ids.append(self.signatures.setdefault((plain, base), len(self.signatures)))
+            self.surface.setdefault(plain, set()).add(ids[-1])
+            if base:
+                self.base.setdefault(plain, set()).add(ids[-1])
+        if ids:
+            gap = 1 if group in CRISIS and len(ids) >= 3 else 0
+            self.first.setdefault(ids[0], []).append(_Pattern(group, phrase, tuple(ids), gap))
+
+    def finish(self) -> None:
+        self.fuzzy = sorted(k for k in self.surface if len(k) >= FUZZY_FROM)
+
+    def ids(self, word: str) -> frozenset[int]:
+        found = self.seen.get(word)
+        if found is None:
+            if len(self.seen) > CACHE:
+                self.seen.clear()
+            found = self.seen[word] = self._lookup(word)
+        return found
+
+    def _lookup(self, word: str) -> frozenset[int]:
+        plain = fold(word)
+        found = set(self.surface.get(plain, set()))
+        for key in _lemmas(word, self.lang):
+            found |= self.base.get(key, set())
+        if found or len(plain) < FUZZY_FROM or not plain.isalpha() or _known(word):
+            return frozenset(found)
+        for key, distance, _ in process.extract(plain, self.fuzzy, scorer=OSA.distance, score_cutoff=2, limit=None):
+            if key[0] == plain[0] and distance <= (2 if len(key) >= FUZZY_TWO_FROM else 1):
+                found |= self.surface[key]
+        return frozenset(found)
+
+    def matches(self, text: str) -> list[tuple[_Pattern, int, int]]:
+        """Every (pattern, first word, last word) heard in `text`."""
+        sets = [self.ids(w) for w in self.spelled(text)]
+        found = []
+        for start, here in enumerate(sets):
+            for token in here:
+                for pattern in self.first.get(token, ()):
+                    end = _match_from(pattern, sets, start)
+                    if end is not None:
+                        found.append((pattern, start, end))
+        return found
+
+
+def _match_from(pattern: _Pattern, sets: list[frozenset[int]], start: int) -> int | None:
+    """The last word of `pattern` heard from word `start` on (its words in order, gaps as allowed), or None."""
+    at = start
+    for token in pattern.tokens[1:]:
+        for step in range(at + 1, min(at + 2 + pattern.gap, len(sets))):
+            if token in sets[step]:
+                at = step
+                break
+        else:
+            return None
+    return at
+
+
+@dataclass(frozen=True, slots=True)
+class DangerWords:
+    """flows/danger-words.yaml as loaded: the phrases per list and language, and the index built from them."""
+
+    phrases: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=lambda: MappingProxyType({}))
+    shorthand: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=lambda: MappingProxyType({}))
+    indexes: tuple[_Index, ...] = field(default=(), compare=False, repr=False)
+
+    def of(self, group: str, lang: str) -> tuple[str, ...]:
+        """The phrases staff wrote for one list ("suicide", "danger", "calm", ...) in `lang`."""
+        return self.phrases.get(group, {}).get(lang, ())
+
+    def hear(self, text: str) -> Heard | None:
+        """What `text` means, in any of the languages, or None when it raises no alarm."""
+        best: dict[str, tuple[str, str]] = {}
+        for index in self.indexes:
+            found = index.matches(text)
+            calm = [(a, b) for p, a, b in found if p.group == "calm"]
+            for pattern, start, end in found:
+                if pattern.group != "calm" and not any(a <= start and end <= b for a, b in calm):
+                    best.setdefault(pattern.group, (pattern.phrase, index.lang))
+        suicide = best.get("suicide_now") or best.get("suicide")
+        if suicide is not None:
+            now = "suicide_now" in best or "now" in best or "danger" in best
+            return Heard("suicide", now, *suicide)
+        if "danger" in best:
+            return Heard("danger", True, *best["danger"])
+        return None
+
+
+EMPTY = DangerWords()
+
+
+def build(phrases: Mapping[str, Mapping[str, tuple[str, ...]]],
+          shorthand: Mapping[str, Mapping[str, tuple[str, ...]]]) -> DangerWords:
+    """Index the phrases once, at load: every language's phrases are listened for whatever the chat's language."""
+    langs = sorted({lang for by_lang in phrases.values() for lang in by_lang})
+    indexes = []
+    for lang in langs:
+        index = _Index(lang, MappingProxyType(dict(shorthand.get(lang, {}))))
+        for group in LISTS:
+            for phrase in phrases.get(group, {}).get(lang, ()):
+                index.add(group, phrase)
+        index.finish()
+        indexes.append(index)
+    return DangerWords(MappingProxyType(dict(phrases)), MappingProxyType(dict(shorthand)), tuple(indexes))
+
+
+def hear(words: DangerWords, text: str) -> Heard | None:
+    """What `text` means: suicide or self-harm (happening now or not), immediate danger, or None."""
+    return words.hear(text) if text.strip() else None
+
+
+def is_danger(words: DangerWords, text: str) -> bool:
+    """True when `text` says suicide, self-harm or immediate danger, in any language, typos and all."""
+    return hear(words, text) is not None
+
+
+def load_danger_words(path: Path, display: str, languages: tuple[str, ...]) -> tuple[DangerWords, list[Problem]]:
+    """Read, shape-check and meaning-check flows/danger-words.yaml, and build its index."""
+    from bot.content.flows import schema_problems  # the same reworded JSON Schema errors as every flow
+
+    data, pos, problems = read_yaml(path, display)
+    if data is None or problems:
+        return EMPTY, problems or [pos.problem((), "", "is empty: add `suicide:` and `danger:` phrases per "
+                                               "language", subject="file")]
+    problems += schema_problems(data, pos, "danger-words.schema.json")
+    if problems:
+        return EMPTY, problems
+    phrases = {group: MappingProxyType({str(lang): tuple(str(p) for p in items or ())
+                                        for lang, items in (data.get(group) or {}).items()})
+               for group in LISTS}
+    shorthand = {str(lang): MappingProxyType({fold(str(k)): tuple(_words(str(v))) for k, v in (table or {}).items()})
+                 for lang, table in (data.get("shorthand") or {}).items()}
+    words = build(MappingProxyType(phrases), MappingProxyType(shorthand))
+    return words, _meaning_problems(words, data, pos, languages)
+
+
+def _meaning_problems(words: DangerWords, data: Mapping[str, Any], pos: Positions,
+                      languages: tuple[str, ...]) -> list[Problem]:
+    """What the schema cannot see: a language without phrases, a phrase too short or never heard, a calm
+    phrase that would itself raise the alarm."""
+    problems = []
+    for group in ("suicide", "danger"):
+        for lang in languages:
+            if not words.of(group, lang):
+                problems.append(pos.problem((group,), group, f"has no phrases in '{lang}': add a list `{lang}: [...]`"
+                                            " (people write in every language of flows/bot.yaml)", on_key=True,
+                                            subject="list"))
+    for group in LISTS:
+        for lang in (data.get(group) or {}):
+            if lang not in languages:
+                problems.append(pos.problem((group, lang), f"{group}.{lang}", f"is not a language of flows/bot.yaml "
+                                            f"({', '.join(languages)}): rename it or add the language there",
+                                            warning=True, on_key=True, subject="list"))
+            seen: set[str] = set()
+            for i, phrase in enumerate(words.of(group, lang)):
+                problems += _phrase_problems(words, group, lang, phrase, seen, pos.problem((group, lang, i),
+                                                                                           f"{group}.{lang}", "x"))
+    return problems
+
+
+def _phrase_problems(words: DangerWords, group: str, lang: str, phrase: str, seen: set[str],
+                     at: Problem) -> list[Problem]:
+    def problem(message: str, *, warning: bool = False) -> Problem:
+        return Problem(at.path, at.line, at.col, at.node, f"'{phrase}' {message}", "warning" if warning else "error",
+                       "list")
+
+    plain = fold(phrase)
+    if not plain:
+        return [problem("has no letters: write the words, or remove it")]
+    if plain in seen:
+        return [problem("is listed twice here: remove one", warning=True)]
+    seen.add(plain)
+    if group in CRISIS and " " not in plain and len(plain) < MIN_SINGLE:
+        return [problem(f"is one word shorter than {MIN_SINGLE} letters and would match ordinary words: "
+                        "write the words around it (\"i od\")")]
+    if group in CRISIS and plain in {fold(p) for p in words.of("calm", lang)}:
+        return [problem("is also in the calm list: remove it from one of the two")]
+    heard = words.hear(phrase)
+    if group in CRISIS and heard is None:
+        return [problem("would never be heard: a calm phrase covers it; remove or narrow that calm phrase")]
+    if group == "calm" and heard is not None:
+        return [problem(f"would raise the alarm itself ({heard.kind}, through '{heard.phrase}'): add the words "
+                        "around the crisis phrase so the calm phrase covers it")]
+    return []
