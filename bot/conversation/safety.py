@@ -20,6 +20,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 import simplemma
+import snowballstemmer
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
@@ -28,13 +29,16 @@ from bot.core.yamlfile import Positions, read_yaml
 
 FILE = "danger-words.yaml"
 Kind = Literal["suicide", "danger"]
-CRISIS = ("suicide", "suicide_now", "danger")   # lists that raise the alarm
-LISTS = (*CRISIS, "now", "calm")               # "now" marks a suicide phrase as happening now; "calm" silences
-LEMMA_LANGUAGES = frozenset(("en", "fr", "es", "tl"))   # what simplemma ships; other languages match word forms
-FUZZY_FROM = 4           # a phrase word this long forgives one typo in a word no dictionary knows...
-FUZZY_TWO_FROM = 8       # ...and two from this long
-CACHE = 50_000           # words remembered per language (their ids), then forgotten at once
-MIN_SINGLE = 3           # a one-word crisis phrase shorter than this would match too much
+CRISIS = ("suicide", "suicide_now", "danger")  # lists that raise the alarm
+LISTS = (*CRISIS, "now", "calm")  # "now" marks a suicide phrase as happening now; "calm" silences
+LEMMA_LANGUAGES = frozenset(("en", "fr", "es", "tl"))  # what simplemma ships; other languages match word forms
+# Snowball stems catch what a dictionary lemma misses ("frappe" is a noun to simplemma, a verb here)
+STEMMERS = {"en": "english", "fr": "french", "es": "spanish"}
+MIN_STEM = 4  # a shorter stem ("tu" of "tuer") would join unrelated words
+FUZZY_FROM = 4  # a phrase word this long forgives one typo in a word no dictionary knows...
+FUZZY_TWO_FROM = 8  # ...and two from this long
+CACHE = 50_000  # words remembered per language (their ids), then forgotten at once
+MIN_SINGLE = 3  # a one-word crisis phrase shorter than this would match too much
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -64,6 +68,22 @@ def _lemmas(word: str, lang: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=65536)
+def _stems(word: str, lang: str) -> frozenset[str]:
+    """The word's Snowball stems in `lang`, as typed and without accents; none when too short to tell apart."""
+    name = STEMMERS.get(lang)
+    if name is None:
+        return frozenset()
+    stemmer = _stemmer(name)
+    found = {fold(stemmer.stemWord(w)) for w in (word, fold(word))}
+    return frozenset(stem for stem in found if len(stem) >= MIN_STEM)
+
+
+@lru_cache(maxsize=8)
+def _stemmer(name: str) -> Any:
+    return snowballstemmer.stemmer(name)
+
+
+@lru_cache(maxsize=65536)
 def _known(word: str) -> bool:
     """True when a dictionary knows the word in any language we lemmatize: a real word is never a typo."""
     return any(simplemma.is_known(word, lang=lang) for lang in LEMMA_LANGUAGES)
@@ -82,10 +102,10 @@ class Heard:
 
 @dataclass(frozen=True, slots=True)
 class _Pattern:
-    group: str                 # one of LISTS
+    group: str  # one of LISTS
     phrase: str
-    tokens: tuple[int, ...]    # ids of the phrase's words in the language's vocabulary
-    gap: int                   # words allowed between two of its words
+    tokens: tuple[int, ...]  # ids of the phrase's words in the language's vocabulary
+    gap: int  # words allowed between two of its words
 
 
 @dataclass(eq=False, slots=True)
@@ -94,12 +114,13 @@ class _Index:
 
     lang: str
     shorthand: Mapping[str, tuple[str, ...]]
-    surface: dict[str, set[int]] = field(default_factory=dict)   # a phrase word as written -> its ids
-    base: dict[str, set[int]] = field(default_factory=dict)      # a phrase word written in its base form -> ids
+    surface: dict[str, set[int]] = field(default_factory=dict)  # a phrase word as written -> its ids
+    base: dict[str, set[int]] = field(default_factory=dict)  # a phrase word written in its base form -> ids
+    stems: dict[str, set[int]] = field(default_factory=dict)  # the stem of such a base form -> ids
     fuzzy: list[str] = field(default_factory=list)
     first: dict[int, list[_Pattern]] = field(default_factory=dict)
     signatures: dict[tuple[str, bool], int] = field(default_factory=dict)
-    seen: dict[str, frozenset[int]] = field(default_factory=dict)   # word -> ids, as messages come
+    seen: dict[str, frozenset[int]] = field(default_factory=dict)  # word -> ids, as messages come
 
     def spelled(self, text: str) -> list[str]:
         out: list[str] = []
@@ -108,7 +129,8 @@ class _Index:
         return out
 
     def add(self, group: str, phrase: str) -> None:
-        """Index a phrase: a word written in its base form ("matar", "pill") hears every form of it; a word
+        """Index a phrase: a word written in its base form ("matar", "pill") hears every form of it (by its
+        lemma or its stem); a word
         written in another form ("quiero", "pills") hears that form only, so "me voy a matar" (I) and
         "me va a matar" (he) stay apart."""
         ids = []
@@ -119,6 +141,8 @@ class _Index:
             self.surface.setdefault(plain, set()).add(ids[-1])
             if base:
                 self.base.setdefault(plain, set()).add(ids[-1])
+                for stem in _stems(word, self.lang):
+                    self.stems.setdefault(stem, set()).add(ids[-1])
         if ids:
             gap = 1 if group in CRISIS and len(ids) >= 3 else 0
             self.first.setdefault(ids[0], []).append(_Pattern(group, phrase, tuple(ids), gap))
@@ -139,6 +163,8 @@ class _Index:
         found = set(self.surface.get(plain, set()))
         for key in _lemmas(word, self.lang):
             found |= self.base.get(key, set())
+        for stem in _stems(word, self.lang):
+            found |= self.stems.get(stem, set())
         if found or len(plain) < FUZZY_FROM or not plain.isalpha() or _known(word):
             return frozenset(found)
         for key, distance, _ in process.extract(plain, self.fuzzy, scorer=OSA.distance, score_cutoff=2, limit=None):
@@ -205,8 +231,9 @@ class DangerWords:
 EMPTY = DangerWords()
 
 
-def build(phrases: Mapping[str, Mapping[str, tuple[str, ...]]],
-          shorthand: Mapping[str, Mapping[str, tuple[str, ...]]]) -> DangerWords:
+def build(
+    phrases: Mapping[str, Mapping[str, tuple[str, ...]]], shorthand: Mapping[str, Mapping[str, tuple[str, ...]]]
+) -> DangerWords:
     """Index the phrases once, at load: every language's phrases are listened for whatever the chat's language."""
     langs = sorted({lang for by_lang in phrases.values() for lang in by_lang})
     indexes = []
@@ -236,49 +263,74 @@ def load_danger_words(path: Path, display: str, languages: tuple[str, ...]) -> t
 
     data, pos, problems = read_yaml(path, display)
     if data is None or problems:
-        return EMPTY, problems or [pos.problem((), "", "is empty: add `suicide:` and `danger:` phrases per "
-                                               "language", subject="file")]
+        return EMPTY, problems or [
+            pos.problem((), "", "is empty: add `suicide:` and `danger:` phrases per language", subject="file")
+        ]
     problems += schema_problems(data, pos, "danger-words.schema.json")
     if problems:
         return EMPTY, problems
-    phrases = {group: MappingProxyType({str(lang): tuple(str(p) for p in items or ())
-                                        for lang, items in (data.get(group) or {}).items()})
-               for group in LISTS}
-    shorthand = {str(lang): MappingProxyType({fold(str(k)): tuple(_words(str(v))) for k, v in (table or {}).items()})
-                 for lang, table in (data.get("shorthand") or {}).items()}
+    phrases = {
+        group: MappingProxyType(
+            {str(lang): tuple(str(p) for p in items or ()) for lang, items in (data.get(group) or {}).items()}
+        )
+        for group in LISTS
+    }
+    shorthand = {
+        str(lang): MappingProxyType({fold(str(k)): tuple(_words(str(v))) for k, v in (table or {}).items()})
+        for lang, table in (data.get("shorthand") or {}).items()
+    }
     words = build(MappingProxyType(phrases), MappingProxyType(shorthand))
     return words, _meaning_problems(words, data, pos, languages)
 
 
-def _meaning_problems(words: DangerWords, data: Mapping[str, Any], pos: Positions,
-                      languages: tuple[str, ...]) -> list[Problem]:
+def _meaning_problems(
+    words: DangerWords, data: Mapping[str, Any], pos: Positions, languages: tuple[str, ...]
+) -> list[Problem]:
     """What the schema cannot see: a language without phrases, a phrase too short or never heard, a calm
     phrase that would itself raise the alarm."""
     problems = []
     for group in ("suicide", "danger"):
         for lang in languages:
             if not words.of(group, lang):
-                problems.append(pos.problem((group,), group, f"has no phrases in '{lang}': add a list `{lang}: [...]`"
-                                            " (people write in every language of flows/bot.yaml)", on_key=True,
-                                            subject="list"))
+                problems.append(
+                    pos.problem(
+                        (group,),
+                        group,
+                        f"has no phrases in '{lang}': add a list `{lang}: [...]`"
+                        " (people write in every language of flows/bot.yaml)",
+                        on_key=True,
+                        subject="list",
+                    )
+                )
     for group in LISTS:
-        for lang in (data.get(group) or {}):
+        for lang in data.get(group) or {}:
             if lang not in languages:
-                problems.append(pos.problem((group, lang), f"{group}.{lang}", f"is not a language of flows/bot.yaml "
-                                            f"({', '.join(languages)}): rename it or add the language there",
-                                            warning=True, on_key=True, subject="list"))
+                problems.append(
+                    pos.problem(
+                        (group, lang),
+                        f"{group}.{lang}",
+                        f"is not a language of flows/bot.yaml "
+                        f"({', '.join(languages)}): rename it or add the language there",
+                        warning=True,
+                        on_key=True,
+                        subject="list",
+                    )
+                )
             seen: set[str] = set()
             for i, phrase in enumerate(words.of(group, lang)):
-                problems += _phrase_problems(words, group, lang, phrase, seen, pos.problem((group, lang, i),
-                                                                                           f"{group}.{lang}", "x"))
+                problems += _phrase_problems(
+                    words, group, lang, phrase, seen, pos.problem((group, lang, i), f"{group}.{lang}", "x")
+                )
     return problems
 
 
-def _phrase_problems(words: DangerWords, group: str, lang: str, phrase: str, seen: set[str],
-                     at: Problem) -> list[Problem]:
+def _phrase_problems(
+    words: DangerWords, group: str, lang: str, phrase: str, seen: set[str], at: Problem
+) -> list[Problem]:
     def problem(message: str, *, warning: bool = False) -> Problem:
-        return Problem(at.path, at.line, at.col, at.node, f"'{phrase}' {message}", "warning" if warning else "error",
-                       "list")
+        return Problem(
+            at.path, at.line, at.col, at.node, f"'{phrase}' {message}", "warning" if warning else "error", "list"
+        )
 
     plain = fold(phrase)
     if not plain:
@@ -287,14 +339,22 @@ def _phrase_problems(words: DangerWords, group: str, lang: str, phrase: str, see
         return [problem("is listed twice here: remove one", warning=True)]
     seen.add(plain)
     if group in CRISIS and " " not in plain and len(plain) < MIN_SINGLE:
-        return [problem(f"is one word shorter than {MIN_SINGLE} letters and would match ordinary words: "
-                        "write the words around it (\"i od\")")]
+        return [
+            problem(
+                f"is one word shorter than {MIN_SINGLE} letters and would match ordinary words: "
+                'write the words around it ("i od")'
+            )
+        ]
     if group in CRISIS and plain in {fold(p) for p in words.of("calm", lang)}:
         return [problem("is also in the calm list: remove it from one of the two")]
     heard = words.hear(phrase)
     if group in CRISIS and heard is None:
         return [problem("would never be heard: a calm phrase covers it; remove or narrow that calm phrase")]
     if group == "calm" and heard is not None:
-        return [problem(f"would raise the alarm itself ({heard.kind}, through '{heard.phrase}'): add the words "
-                        "around the crisis phrase so the calm phrase covers it")]
+        return [
+            problem(
+                f"would raise the alarm itself ({heard.kind}, through '{heard.phrase}' in '{heard.lang}'): "
+                f"put it in the calm list of '{heard.lang}', with the words around that phrase"
+            )
+        ]
     return []
