@@ -18,11 +18,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from botapi import BotApiServer
+from test_warmline import GROUP, SAM, always_open, assert_anonymous, copies_to, on_duty, person, start, taken, wait_text
 
 from bot.content.loader import Content, load_content
 from bot.conversation.engine import advance
 from bot.conversation.safety import hear, load_danger_words
 from bot.core.types import Event, Session, Turn
+from bot.warmline.rules import load_warmline
 
 ROOT = Path(__file__).resolve().parent.parent
 PHRASES = Path(__file__).with_name("crisis_phrases.yaml")
@@ -71,6 +74,11 @@ def screen_of(content: Content, turn: Turn) -> str:
     """Which crisis screen the turn shows ("suicide", "suicide_now", "danger"), or "calm"."""
     entries = {content.flows.entry(e): e for e in ("suicide", "suicide_now", "danger")}
     return entries.get(turn.session.node, "calm")
+
+
+def first_line(content: Content, screen: str, lang: str) -> str:
+    """The first line of a crisis screen in `lang`, as flows/safety.yaml words it."""
+    return content.flows.nodes[content.flows.entry(screen)].say.get(lang).splitlines()[0]
 
 
 def test_the_labelled_set_is_large_and_balanced() -> None:
@@ -264,3 +272,33 @@ def test_loading_builds_the_index_once(content: Content) -> None:
     assert loaded is not None
     assert loaded.danger.indexes
     assert {i.lang for i in loaded.danger.indexes} == {"en", "fr", "es", "tl"}
+
+
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+async def test_crisis_in_a_live_handoff_marks_the_topic_and_answers_the_person(
+    botapi: BotApiServer, tmp_path: Path, content: Content
+) -> None:
+    """On the warm line, through the real bot: an idiom is only relayed; "took all my pills" is relayed, marks the
+    topic urgent and brings the person 911 first; Spanish in an English chat brings 988 first."""
+    words, problems = load_warmline(ROOT / "flows" / "warmline.yaml")
+    assert words is not None, problems
+    running = await start(botapi, tmp_path, content, always_open(words))
+    try:
+        await on_duty(botapi, SAM)
+        alice = person(botapi, 1001)
+        await taken(botapi, alice, words)
+        alice.send("this job is killing me")
+        await botapi.wait_for(lambda: len(copies_to(botapi, GROUP)) == 1)
+        assert botapi.calls_to("editForumTopic") == []
+        alice.send("took all my pills")
+        await botapi.wait_for_call("editForumTopic")
+        assert botapi.calls_to("editForumTopic")[0].params["name"].startswith("⚠")
+        now = await wait_text(botapi, alice.id, first_line(content, "suicide_now", "en"))
+        assert now["text"].index("911") < now["text"].index("988")
+        alice.send("me quiero matar")
+        later = await wait_text(botapi, alice.id, first_line(content, "suicide", "en"))
+        assert later["text"].index("988") < later["text"].index("911")
+        await botapi.wait_for(lambda: len(copies_to(botapi, GROUP)) == 3)
+    finally:
+        await running.halt()
+    assert_anonymous(botapi)
