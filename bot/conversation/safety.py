@@ -34,10 +34,12 @@ LISTS = (*CRISIS, "now", "calm")  # "now" marks a suicide phrase as happening no
 LEMMA_LANGUAGES = frozenset(("en", "fr", "es", "tl"))  # what simplemma ships; other languages match word forms
 # Snowball stems catch what a dictionary lemma misses ("frappe" is a noun to simplemma, a verb here)
 STEMMERS = {"en": "english", "fr": "french", "es": "spanish"}
-MIN_STEM = 4  # a shorter stem ("tu" of "tuer") would join unrelated words
+# a shorter stem joins unrelated words ("tu" of "tuer"; "mat" of "matarme" and "matando")
+MIN_STEM = {"en": 3, "fr": 4, "es": 4}
 FUZZY_FROM = 4  # a phrase word this long forgives one typo in a word no dictionary knows...
 FUZZY_TWO_FROM = 8  # ...and two from this long
 CACHE = 50_000  # words remembered per language (their ids), then forgotten at once
+WINDOW = 3               # words allowed between the two parts of a combination
 MIN_SINGLE = 3  # a one-word crisis phrase shorter than this would match too much
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -75,7 +77,7 @@ def _stems(word: str, lang: str) -> frozenset[str]:
         return frozenset()
     stemmer = _stemmer(name)
     found = {fold(stemmer.stemWord(w)) for w in (word, fold(word))}
-    return frozenset(stem for stem in found if len(stem) >= MIN_STEM)
+    return frozenset(stem for stem in found if len(stem) >= MIN_STEM[lang])
 
 
 @lru_cache(maxsize=8)
@@ -98,6 +100,17 @@ class Heard:
     now: bool
     phrase: str
     lang: str
+
+
+@dataclass(frozen=True, slots=True)
+class Combo:
+    """A wider net staff cast in one language: a phrase of `first` followed, within WINDOW words, by one of
+    `then` ("ready to ... end everything") is heard as `kind`."""
+
+    kind: str
+    lang: str
+    first: tuple[str, ...]
+    then: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +217,7 @@ class DangerWords:
 
     phrases: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=lambda: MappingProxyType({}))
     shorthand: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=lambda: MappingProxyType({}))
+    combos: tuple[Combo, ...] = ()
     indexes: tuple[_Index, ...] = field(default=(), compare=False, repr=False)
 
     def of(self, group: str, lang: str) -> tuple[str, ...]:
@@ -216,9 +230,21 @@ class DangerWords:
         for index in self.indexes:
             found = index.matches(text)
             calm = [(a, b) for p, a, b in found if p.group == "calm"]
+
+            def quiet(start: int, end: int, calm: list[tuple[int, int]] = calm) -> bool:
+                return any(a <= start and end <= b for a, b in calm)
+
             for pattern, start, end in found:
-                if pattern.group != "calm" and not any(a <= start and end <= b for a, b in calm):
+                if pattern.group in LISTS and pattern.group != "calm" and not quiet(start, end):
                     best.setdefault(pattern.group, (pattern.phrase, index.lang))
+            for n, combo in enumerate(self.combos):
+                if combo.lang != index.lang or combo.kind in best:
+                    continue
+                firsts = [(p.phrase, a, b) for p, a, b in found if p.group == f"first:{n}"]
+                thens = [(p.phrase, a, b) for p, a, b in found if p.group == f"then:{n}" and not quiet(a, b)]
+                pair = next(((f, t) for f, _, fe in firsts for t, ts, _ in thens if 0 <= ts - fe - 1 <= WINDOW), None)
+                if pair is not None:
+                    best[combo.kind] = (f"{pair[0]} ... {pair[1]}", index.lang)
         suicide = best.get("suicide_now") or best.get("suicide")
         if suicide is not None:
             now = "suicide_now" in best or "now" in best or "danger" in best
@@ -232,19 +258,26 @@ EMPTY = DangerWords()
 
 
 def build(
-    phrases: Mapping[str, Mapping[str, tuple[str, ...]]], shorthand: Mapping[str, Mapping[str, tuple[str, ...]]]
+    phrases: Mapping[str, Mapping[str, tuple[str, ...]]],
+    shorthand: Mapping[str, Mapping[str, tuple[str, ...]]],
+    combos: tuple[Combo, ...] = (),
 ) -> DangerWords:
     """Index the phrases once, at load: every language's phrases are listened for whatever the chat's language."""
-    langs = sorted({lang for by_lang in phrases.values() for lang in by_lang})
+    langs = sorted({lang for by_lang in phrases.values() for lang in by_lang} | {c.lang for c in combos})
     indexes = []
     for lang in langs:
         index = _Index(lang, MappingProxyType(dict(shorthand.get(lang, {}))))
         for group in LISTS:
             for phrase in phrases.get(group, {}).get(lang, ()):
                 index.add(group, phrase)
+        for n, combo in enumerate(combos):
+            if combo.lang == lang:
+                for part, items in (("first", combo.first), ("then", combo.then)):
+                    for phrase in items:
+                        index.add(f"{part}:{n}", phrase)
         index.finish()
         indexes.append(index)
-    return DangerWords(MappingProxyType(dict(phrases)), MappingProxyType(dict(shorthand)), tuple(indexes))
+    return DangerWords(MappingProxyType(dict(phrases)), MappingProxyType(dict(shorthand)), combos, tuple(indexes))
 
 
 def hear(words: DangerWords, text: str) -> Heard | None:
@@ -279,7 +312,11 @@ def load_danger_words(path: Path, display: str, languages: tuple[str, ...]) -> t
         str(lang): MappingProxyType({fold(str(k)): tuple(_words(str(v))) for k, v in (table or {}).items()})
         for lang, table in (data.get("shorthand") or {}).items()
     }
-    words = build(MappingProxyType(phrases), MappingProxyType(shorthand))
+    combos = tuple(
+        Combo(str(c["kind"]), str(c["lang"]), tuple(map(str, c["first"])), tuple(map(str, c["then"])))
+        for c in data.get("combine") or ()
+    )
+    words = build(MappingProxyType(phrases), MappingProxyType(shorthand), combos)
     return words, _meaning_problems(words, data, pos, languages)
 
 
@@ -321,6 +358,17 @@ def _meaning_problems(
                 problems += _phrase_problems(
                     words, group, lang, phrase, seen, pos.problem((group, lang, i), f"{group}.{lang}", "x")
                 )
+    for n, combo in enumerate(words.combos):
+        if combo.lang not in languages:
+            problems.append(
+                pos.problem(
+                    ("combine", n, "lang"),
+                    f"combine {n + 1}",
+                    f"is in '{combo.lang}', not a language of flows/bot.yaml ({', '.join(languages)}): "
+                    "use one of those",
+                    subject="combination",
+                )
+            )
     return problems
 
 
