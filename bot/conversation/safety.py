@@ -39,7 +39,7 @@ MIN_STEM = {"en": 3, "fr": 4, "es": 4}
 FUZZY_FROM = 4  # a phrase word this long forgives one typo in a word no dictionary knows...
 FUZZY_TWO_FROM = 8  # ...and two from this long
 CACHE = 50_000  # words remembered per language (their ids), then forgotten at once
-WINDOW = 3               # words allowed between the two parts of a combination
+WINDOW = 3  # words allowed between the two parts of a combination
 MIN_SINGLE = 3  # a one-word crisis phrase shorter than this would match too much
 _WORD = re.compile(r"\w+", re.UNICODE)
 

@@ -58,7 +58,9 @@ def review_markdown(flows: Flows, avoid: AvoidList, notes: str, danger: DangerWo
                 "(spellings, slang, short forms); put idioms that must not alarm under calm.", "",
                 "| list | phrases |", "|---|---|",
                 *(f"| {label} | {_cell(', '.join(danger.of(group, lang)) or '**MISSING**')} |"
-                  for group, label in DANGER_LISTS if group in ("suicide", "danger") or danger.of(group, lang)), ""]
+                  for group, label in DANGER_LISTS if group in ("suicide", "danger") or danger.of(group, lang)),
+                *(f"| combined ({c.kind}) | {_cell(', '.join(c.first))} → {_cell(', '.join(c.then))} |"
+                  for c in danger.combos if c.lang == lang), ""]
         out += [f"### flows/words-to-avoid.yaml ({name})", "", "| avoid | say instead |", "|---|---|",
                 *(f"| {_cell(a.word)} | {_cell(a.instead)} |" for a in avoid.get(lang, ())), ""]
     return "\n".join(out)
