@@ -20,6 +20,7 @@ from bot.content.flows import Node, Option, Text
 from bot.content.loader import Content
 from bot.conversation.privacy import brief_reply, wants_brief
 from bot.conversation.safety import Heard, fold, hear
+from bot.core.numbers import whole_number
 from bot.core.types import Action, Button, Event, Reply, Session, Turn
 from bot.directory import cards, fit
 from bot.directory.search import search
@@ -164,8 +165,9 @@ def _option(turn: _Turn, data: str) -> None:
         if parts[2] == "more":
             _more(turn, node)
             return
-        if parts[2].isdigit() and int(parts[2]) < len(node.options):
-            _choose(turn, node, node.options[int(parts[2])])
+        chosen = whole_number(parts[2])
+        if chosen is not None and chosen < len(node.options):
+            _choose(turn, node, node.options[chosen])
             return
     turn.say(turn.words("stale_button"))
     _reshow(turn, "")
@@ -220,7 +222,7 @@ def _choose_deep(turn: _Turn, screen: Node, option: Option, text: str) -> None:
     passport), go straight through instead of asking again."""
     target = turn.content.flows.node(option.go)
     deeper = None
-    if target is not None and target.kind == "message" and not fold(text).isdigit():
+    if target is not None and target.kind == "message" and whole_number(fold(text)) is None:
         deeper = match_option(target.options, text, turn.lang)
         landing = turn.content.flows.node(deeper.go) if deeper else None
         if landing is None or landing.kind in ("do", "handoff"):  # a confirmation screen is never skipped
@@ -239,9 +241,9 @@ def match_option(options: tuple[Option, ...], text: str, lang: str) -> Option | 
     wanted = fold(text)
     if not wanted:
         return None
-    if wanted.isdigit():
-        index = int(wanted) - 1
-        return options[index] if 0 <= index < len(options) else None
+    number = whole_number(wanted)
+    if number is not None:
+        return options[number - 1] if 1 <= number <= len(options) else None
     best, best_score = None, 0.0
     tokens = wanted.split()
     for option in options:
@@ -372,7 +374,8 @@ def _node_search(turn: _Turn, node: Node) -> None:
     query = turn.local(spec.query) if spec.query else ""
     hits = search(turn.content.directory, query, lang=turn.lang, categories=spec.categories,
                   filters=spec.filters, now=turn.now, limit=FIT_POOL)
-    ranked = fit.order([h.resource for h in hits], fit.Person.from_filters(spec.filters), turn.now)[:RESULTS]
+    ranked = fit.order([h.resource for h in hits], fit.Person.from_filters(spec.filters), turn.now,
+                       spec.categories)[:RESULTS]
     if not ranked:
         turn.count(f"search_no_match:{(spec.categories or ('any',))[0]}")
     _results(turn, node, turn.local(node.say), [r.id for r in ranked], 0,
@@ -390,7 +393,7 @@ def _free_search(turn: _Turn, text: str) -> None:
         return
     turn.count("search_words")
     report = fit.asks_to_report(text, turn.content.directory.report_words)
-    ranked = fit.reorder_found([h.resource for h in hits], turn.now, report=report)
+    ranked = fit.reorder_found([(h.resource, h.score) for h in hits], turn.now, report=report)
     _results(turn, node, turn.words("search_found"), [r.id for r in ranked], 0, wait=True, free=True)
 
 

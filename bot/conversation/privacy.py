@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.content.flows import Text, display_path
 from bot.conversation.safety import fold
+from bot.core.numbers import whole_number
 from bot.core.problems import Problem
 from bot.core.types import Button, Reply
 from bot.core.yamlfile import Positions, read_yaml
@@ -165,8 +166,8 @@ def quiet_data(hours: int) -> str:
 def quiet_choice(data: str) -> int | None:
     """The hours a /privacy button stands for (0: off), or None if `data` is not one of ours."""
     parts = data.split("|")
-    if len(parts) == 3 and parts[0] == DATA_PREFIX and parts[1] == "q" and parts[2].isdigit():
-        hours = int(parts[2])
+    hours = whole_number(parts[2]) if len(parts) == 3 and parts[0] == DATA_PREFIX and parts[1] == "q" else None
+    if hours is not None:
         if hours == 0 or hours in QUIET_CHOICES:
             return hours
     return None

@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 from telegram.error import TelegramError
 
-from bot.warmline import rules as decide
 from bot.content.reload import report
+from bot.core.numbers import whole_number
 from bot.staff.stats import chart_png, report_text
+from bot.warmline import rules as decide
 
 if TYPE_CHECKING:
     from bot.channels.telegram.warmline import Warmline
@@ -42,8 +43,9 @@ STATS_DAYS = 7
 def mute_minutes(argument: str) -> int:
     """The minutes `/mute N` asks for: N when it is a whole number from 1 to a day, else the default."""
     word = argument.strip().split(maxsplit=1)[0] if argument.strip() else ""
-    if word.isdigit() and 1 <= int(word) <= MUTE_MAX_MINUTES:
-        return int(word)
+    minutes = whole_number(word)
+    if minutes is not None and 1 <= minutes <= MUTE_MAX_MINUTES:
+        return minutes
     return MUTE_MINUTES
 
 
