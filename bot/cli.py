@@ -357,7 +357,8 @@ def cmd_review(args: argparse.Namespace, settings: Settings, clock: Clock) -> in
 
     from bot.content.flows import display_path, read_flows
     from bot.content.wording import load_avoid_list
-    from bot.conversation.safety import EMPTY, FILE, load_danger_words
+    from bot.conversation.dangerwords import FILE, load_danger_words
+    from bot.conversation.safety import EMPTY
     from bot.core.problems import has_errors
     from bot.staff.review import notes_of, review_markdown
 

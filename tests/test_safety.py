@@ -22,8 +22,9 @@ from botapi import BotApiServer
 from test_warmline import GROUP, SAM, always_open, assert_anonymous, copies_to, on_duty, person, start, taken, wait_text
 
 from bot.content.loader import Content, load_content
+from bot.conversation.dangerwords import load_danger_words
 from bot.conversation.engine import advance
-from bot.conversation.safety import hear, load_danger_words
+from bot.conversation.safety import hear
 from bot.core.types import Event, Session, Turn
 from bot.warmline.rules import load_warmline
 

@@ -14,10 +14,11 @@ from pathlib import Path
 from bot.content.flows import Flows, display_path, read_flows
 from bot.content.validation import check_flows
 from bot.content.wording import check_resource_wording, load_avoid_list
+from bot.conversation.dangerwords import FILE as DANGER_FILE
+from bot.conversation.dangerwords import load_danger_words
 from bot.conversation.privacy import WORDS_FILE, PrivacyWords, load_privacy_words
 from bot.conversation.safety import EMPTY as NO_DANGER_WORDS
-from bot.conversation.safety import FILE as DANGER_FILE
-from bot.conversation.safety import DangerWords, load_danger_words
+from bot.conversation.safety import DangerWords
 from bot.core.problems import Problem, has_errors, sort_problems
 from bot.directory.resources import Directory, load_directory
 from bot.warmline.rules import FILE as WARMLINE_FILE

@@ -1,11 +1,12 @@
 """Crisis heard however it is typed: suicide and self-harm, and immediate danger, in every language at once.
 
-Pure. Staff keep the phrases in flows/danger-words.yaml (`load_danger_words` reads and checks it, and builds the
-index once). A message is split into words and, for each language, its shorthand is spelled out ("gonna" ->
-"going to"), each word is lemmatized (simplemma, offline: "pills" -> "pill", "quiero" -> "querer") and a word no
+Pure. Staff keep the phrases in flows/danger-words.yaml (bot/conversation/dangerwords.py reads and checks it, and
+`build` indexes it once). For each language, a message's shorthand is spelled out ("gonna" -> "going to"); each
+word is known by its form, its lemma (simplemma, offline: "pills" -> "pill") and its Snowball stem, and a word no
 dictionary knows is matched to the phrases' words with one or two typos forgiven ("sucide"). A phrase is heard
-when its words come in order (one extra word allowed between them in phrases of three or more words). A calm
-phrase ("is killing me", "me muero de hambre") silences a crisis phrase it covers, so idioms do not alarm.
+when its words come in order (one extra word allowed between them in phrases of three or more words); a
+combination when one phrase follows another within a few words. A calm phrase ("is killing me", "me muero de
+hambre") silences a crisis phrase it covers, so idioms do not alarm.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -24,10 +24,6 @@ import snowballstemmer
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.core.problems import Problem
-from bot.core.yamlfile import Positions, read_yaml
-
-FILE = "danger-words.yaml"
 Kind = Literal["suicide", "danger"]
 CRISIS = ("suicide", "suicide_now", "danger")  # lists that raise the alarm
 LISTS = (*CRISIS, "now", "calm")  # "now" marks a suicide phrase as happening now; "calm" silences
@@ -40,7 +36,6 @@ FUZZY_FROM = 4  # a phrase word this long forgives one typo in a word no diction
 FUZZY_TWO_FROM = 8  # ...and two from this long
 CACHE = 50_000  # words remembered per language (their ids), then forgotten at once
 WINDOW = 3  # words allowed between the two parts of a combination
-MIN_SINGLE = 3  # a one-word crisis phrase shorter than this would match too much
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -51,7 +46,7 @@ def fold(text: str) -> str:
     return " ".join(_WORD.findall(plain.replace("'", "").replace("’", "")))
 
 
-def _words(text: str) -> list[str]:
+def split_words(text: str) -> list[str]:
     """Lower-case words with their accents kept (the lemmatizers need them); apostrophes joined ("j'ai" -> "jai",
     as people who skip them type it)."""
     return _WORD.findall(text.casefold().replace("'", "").replace("’", ""))
@@ -115,7 +110,7 @@ class Combo:
 
 @dataclass(frozen=True, slots=True)
 class _Pattern:
-    group: str  # one of LISTS
+    group: str  # one of LISTS, or a combination's part ("first:2", "then:2")
     phrase: str
     tokens: tuple[int, ...]  # ids of the phrase's words in the language's vocabulary
     gap: int  # words allowed between two of its words
@@ -137,7 +132,7 @@ class _Index:
 
     def spelled(self, text: str) -> list[str]:
         out: list[str] = []
-        for word in _words(text):
+        for word in split_words(text):
             out += self.shorthand.get(fold(word), (word,))
         return out
 
@@ -288,121 +283,3 @@ def hear(words: DangerWords, text: str) -> Heard | None:
 def is_danger(words: DangerWords, text: str) -> bool:
     """True when `text` says suicide, self-harm or immediate danger, in any language, typos and all."""
     return hear(words, text) is not None
-
-
-def load_danger_words(path: Path, display: str, languages: tuple[str, ...]) -> tuple[DangerWords, list[Problem]]:
-    """Read, shape-check and meaning-check flows/danger-words.yaml, and build its index."""
-    from bot.content.flows import schema_problems  # the same reworded JSON Schema errors as every flow
-
-    data, pos, problems = read_yaml(path, display)
-    if data is None or problems:
-        return EMPTY, problems or [
-            pos.problem((), "", "is empty: add `suicide:` and `danger:` phrases per language", subject="file")
-        ]
-    problems += schema_problems(data, pos, "danger-words.schema.json")
-    if problems:
-        return EMPTY, problems
-    phrases = {
-        group: MappingProxyType(
-            {str(lang): tuple(str(p) for p in items or ()) for lang, items in (data.get(group) or {}).items()}
-        )
-        for group in LISTS
-    }
-    shorthand = {
-        str(lang): MappingProxyType({fold(str(k)): tuple(_words(str(v))) for k, v in (table or {}).items()})
-        for lang, table in (data.get("shorthand") or {}).items()
-    }
-    combos = tuple(
-        Combo(str(c["kind"]), str(c["lang"]), tuple(map(str, c["first"])), tuple(map(str, c["then"])))
-        for c in data.get("combine") or ()
-    )
-    words = build(MappingProxyType(phrases), MappingProxyType(shorthand), combos)
-    return words, _meaning_problems(words, data, pos, languages)
-
-
-def _meaning_problems(
-    words: DangerWords, data: Mapping[str, Any], pos: Positions, languages: tuple[str, ...]
-) -> list[Problem]:
-    """What the schema cannot see: a language without phrases, a phrase too short or never heard, a calm
-    phrase that would itself raise the alarm."""
-    problems = []
-    for group in ("suicide", "danger"):
-        for lang in languages:
-            if not words.of(group, lang):
-                problems.append(
-                    pos.problem(
-                        (group,),
-                        group,
-                        f"has no phrases in '{lang}': add a list `{lang}: [...]`"
-                        " (people write in every language of flows/bot.yaml)",
-                        on_key=True,
-                        subject="list",
-                    )
-                )
-    for group in LISTS:
-        for lang in data.get(group) or {}:
-            if lang not in languages:
-                problems.append(
-                    pos.problem(
-                        (group, lang),
-                        f"{group}.{lang}",
-                        f"is not a language of flows/bot.yaml "
-                        f"({', '.join(languages)}): rename it or add the language there",
-                        warning=True,
-                        on_key=True,
-                        subject="list",
-                    )
-                )
-            seen: set[str] = set()
-            for i, phrase in enumerate(words.of(group, lang)):
-                problems += _phrase_problems(
-                    words, group, lang, phrase, seen, pos.problem((group, lang, i), f"{group}.{lang}", "x")
-                )
-    for n, combo in enumerate(words.combos):
-        if combo.lang not in languages:
-            problems.append(
-                pos.problem(
-                    ("combine", n, "lang"),
-                    f"combine {n + 1}",
-                    f"is in '{combo.lang}', not a language of flows/bot.yaml ({', '.join(languages)}): "
-                    "use one of those",
-                    subject="combination",
-                )
-            )
-    return problems
-
-
-def _phrase_problems(
-    words: DangerWords, group: str, lang: str, phrase: str, seen: set[str], at: Problem
-) -> list[Problem]:
-    def problem(message: str, *, warning: bool = False) -> Problem:
-        return Problem(
-            at.path, at.line, at.col, at.node, f"'{phrase}' {message}", "warning" if warning else "error", "list"
-        )
-
-    plain = fold(phrase)
-    if not plain:
-        return [problem("has no letters: write the words, or remove it")]
-    if plain in seen:
-        return [problem("is listed twice here: remove one", warning=True)]
-    seen.add(plain)
-    if group in CRISIS and " " not in plain and len(plain) < MIN_SINGLE:
-        return [
-            problem(
-                f"is one word shorter than {MIN_SINGLE} letters and would match ordinary words: "
-                'write the words around it ("i od")'
-            )
-        ]
-    if group in CRISIS and plain in {fold(p) for p in words.of("calm", lang)}:
-        return [problem("is also in the calm list: remove it from one of the two")]
-    heard = words.hear(phrase)
-    if group in CRISIS and heard is None:
-        return [problem("would never be heard: a calm phrase covers it; remove or narrow that calm phrase")]
-    if group == "calm" and heard is not None:
-        return [
-            problem(
-                f"would raise the alarm itself ({heard.kind}, through '{heard.phrase}' in '{heard.lang}'): "
-                f"put it in the calm list of '{heard.lang}', with the words around that phrase"
-            )
-        ]
-    return []
