@@ -81,6 +81,11 @@ def _stemmer(name: str) -> Any:
 
 
 @lru_cache(maxsize=65536)
+def _known_in(word: str, lang: str) -> bool:
+    return lang in LEMMA_LANGUAGES and bool(simplemma.is_known(word, lang=lang))
+
+
+@lru_cache(maxsize=65536)
 def _known(word: str) -> bool:
     """True when a dictionary knows the word in any language we lemmatize: a real word is never a typo."""
     return any(simplemma.is_known(word, lang=lang) for lang in LEMMA_LANGUAGES)
@@ -137,14 +142,14 @@ class _Index:
         return out
 
     def add(self, group: str, phrase: str) -> None:
-        """Index a phrase: a word written in its base form ("matar", "pill") hears every form of it (by its
-        lemma or its stem); a word
-        written in another form ("quiero", "pills") hears that form only, so "me voy a matar" (I) and
-        "me va a matar" (he) stay apart."""
+        """Index a phrase: a word written in its base form ("matar", "pill") hears every form of it (by its lemma
+        or its stem); a word written in another form ("quiero", "pills") hears that form only, so "me voy a
+        matar" (I) and "me va a matar" (he) stay apart."""
         ids = []
         for word in self.spelled(phrase):
             plain = fold(word)
-            base = _lemma(word, self.lang) == plain
+            # a base form the dictionary knows; "matarme", "lastimarme" (a pronoun joined on) stay as written
+            base = _lemma(word, self.lang) == plain and _known_in(word, self.lang)
             ids.append(self.signatures.setdefault((plain, base), len(self.signatures)))
             self.surface.setdefault(plain, set()).add(ids[-1])
             if base:
@@ -193,17 +198,16 @@ class _Index:
         return found
 
 
-def _match_from(pattern: _Pattern, sets: list[frozenset[int]], start: int) -> int | None:
+def _match_from(pattern: _Pattern, sets: list[frozenset[int]], start: int, word: int = 1) -> int | None:
     """The last word of `pattern` heard from word `start` on (its words in order, gaps as allowed), or None."""
-    at = start
-    for token in pattern.tokens[1:]:
-        for step in range(at + 1, min(at + 2 + pattern.gap, len(sets))):
-            if token in sets[step]:
-                at = step
-                break
-        else:
-            return None
-    return at
+    if word == len(pattern.tokens):
+        return start
+    for step in range(start + 1, min(start + 2 + pattern.gap, len(sets))):
+        if pattern.tokens[word] in sets[step]:
+            end = _match_from(pattern, sets, step, word + 1)
+            if end is not None:
+                return end
+    return None
 
 
 @dataclass(frozen=True, slots=True)
