@@ -196,3 +196,26 @@ def test_search_json_carries_each_services_sources_and_check_date(capsys: pytest
         assert resource is not None
         assert row["sources"] == list(resource.sources)
         assert row["verified"] == resource.verified
+
+
+LINES_THAT_CONNECT = {
+    "alberta-211",
+    "health-link-811",
+    "human-trafficking-hotline",
+    "one-line-sexual-violence",
+    "kids-help-phone",
+}
+
+
+@pytest.mark.parametrize("resource", DIRECTORY.resources, ids=lambda r: r.id)
+def test_a_line_that_connects_is_marked_as_such_on_other_cards(resource: Resource) -> None:
+    """When a card gives 211, 811, the hotline, One Line or Kids Help Phone instead of the service's own number, the
+    contact says "they connect you" (note: via), so no one mistakes it for the service's own line."""
+    owners = {}
+    for rid in LINES_THAT_CONNECT:
+        line = DIRECTORY.get(rid)
+        assert line is not None
+        owners.update({c.dial: rid for c in line.contacts if c.kind == "phone"})
+    for contact in resource.contacts:
+        if contact.kind == "phone" and owners.get(contact.dial, resource.id) != resource.id:
+            assert contact.note == "via", (resource.id, contact.value)
