@@ -16,7 +16,11 @@ from bot.content.validation import check_flows, reachable
 from bot.content.wording import check_resource_wording, load_avoid_list
 from bot.conversation.otherlang import FILE as OTHER_LANGUAGES_FILE
 from bot.conversation.otherlang import OtherLanguages, load_other_languages
+from bot.conversation.dangerwords import FILE as DANGER_FILE
+from bot.conversation.dangerwords import load_danger_words
 from bot.conversation.privacy import WORDS_FILE, PrivacyWords, load_privacy_words
+from bot.conversation.safety import EMPTY as NO_DANGER_WORDS
+from bot.conversation.safety import DangerWords
 from bot.conversation.smalltalk import FILE as SMALLTALK_FILE
 from bot.conversation.smalltalk import SmallTalk, check_smalltalk, load_smalltalk
 from bot.conversation.smalltalk import targets as smalltalk_targets
@@ -37,6 +41,7 @@ class Content:
     warmline: WarmlineText | None = None  # flows/warmline.yaml: the warm line's hours and words (bot.channels.telegram.warmline)
     smalltalk: SmallTalk | None = None    # flows/smalltalk.yaml: small talk and the police question
     other_languages: OtherLanguages | None = None  # flows/other-languages.yaml: the door for other languages
+    danger: DangerWords = NO_DANGER_WORDS  # flows/danger-words.yaml: crisis phrases (bot.conversation.safety)
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -80,6 +85,10 @@ def load_content(
     if warmline_path.is_file():  # the warm line's hours and words (bot/warmline/rules.py); the bot refuses a broken one
         warmline, found = load_warmline(warmline_path, display_path(warmline_path))
         problems += found
+    danger, danger_path = NO_DANGER_WORDS, flows_dir / DANGER_FILE
+    if danger_path.is_file():  # crisis phrases in every language (bot/conversation/safety.py), indexed once here
+        danger, found = load_danger_words(danger_path, display_path(danger_path), flows.config.languages)
+        problems += found
     directory, resource_problems = load_directory(resources_dir, today=today)
     resource_problems += check_resource_wording(directory, load_avoid_list(flows_dir)[0])
     smalltalk, other = None, None
@@ -100,4 +109,4 @@ def load_content(
     if has_errors(problems):
         return None, problems
     return Content(flows, directory, version_of(flows_dir, resources_dir), privacy, warmline, smalltalk,
-                   other), problems
+                   other, danger), problems
