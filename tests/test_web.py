@@ -232,6 +232,7 @@ async def test_quick_exit_without_javascript_erases_and_leaves(tmp_path: Path, c
         response = await http.get(link)
         assert response.status_code == 303
         assert response.headers["location"] == EXIT
+        assert response.headers["clear-site-data"] == '"cache", "cookies"'
         assert await web.turns.store.load_session(chat.person) is None
         again = await http.get("/")
     assert "food bank" not in again.text

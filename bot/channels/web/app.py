@@ -44,6 +44,9 @@ STATIC = Path(__file__).resolve().parent / "static"
 MAX_FORM_BYTES = 16_384
 LISTENERS_PER_CHAT = 3
 KEEPALIVE_SECONDS = 15.0
+# On leaving and after an erase: the browser drops this site's cache (its back-forward cache too, so Back
+# cannot show a page of the chat) and cookies.
+CLEAR_SITE_DATA = {"clear-site-data": '"cache", "cookies"'}
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
@@ -247,7 +250,8 @@ class WebChat:
                 reason, language = ended
                 words = {"erased": "web_erased", "exit": "web_erased"}.get(reason, "web_closed")
                 page = self._page(language)
-                return self._cookie(HTMLResponse(notice_page(page, self.content.text(words, language))), request, None)
+                erased = HTMLResponse(notice_page(page, self.content.text(words, language)), headers=CLEAR_SITE_DATA)
+                return self._cookie(erased, request, None)
             hint = wanted or request.headers.get("accept-language", "").split(",")[0]
             if self.chats.full() or self.opening.check("new", time.monotonic()) != "pass":
                 language = language_for(self.content, hint)
@@ -346,7 +350,8 @@ class WebChat:
     async def exit(self, request: Request) -> Response:
         """Quick exit by link (JavaScript off): the chat is erased, and the browser goes to the neutral site."""
         await self._leave(request, request.query_params.get("t", ""))
-        return self._cookie(RedirectResponse(self.web.exit_url, status_code=303), request, None)
+        leaving = RedirectResponse(self.web.exit_url, status_code=303, headers=CLEAR_SITE_DATA)
+        return self._cookie(leaving, request, None)
 
     async def leave(self, request: Request) -> Response:
         """Quick exit by the script (navigator.sendBeacon), while the page itself is replaced."""
@@ -354,7 +359,7 @@ class WebChat:
         if form is None:
             return PlainTextResponse("", status_code=413)
         await self._leave(request, form.get("t", ""))
-        return self._cookie(Response(status_code=204), request, None)
+        return self._cookie(Response(status_code=204, headers=CLEAR_SITE_DATA), request, None)
 
     async def _leave(self, request: Request, token: str) -> None:
         chat = self.chats.get(request.cookies.get(COOKIE))
