@@ -1,0 +1,178 @@
+"""The runtime's ports: what a channel implements so the channel-neutral runtime can reach people and supporters.
+
+    channel adapter ──Inbound──► runtime (bot.runtime.turns) ──PersonSender──► the person's channel
+                                        └──────────────────── StaffRoom ─────► the supporters' room
+
+A channel (bot/channels/NAME/) turns what arrived into an `Inbound` and gives the runtime a `PersonSender`; the
+warm line is given a `StaffRoom`. Nothing in the runtime names a channel's library or types: ids cross these
+ports as the channel's own text (`Inbound.user`, `chat`, `update`), and the runtime qualifies them with the
+channel's name before it keys, stores or dedups anything, so the same number on two channels is two people.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from bot.core.types import Action, Button, Event, Reply, Session, Turn
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelLimits:
+    """What a channel can carry; `check` measures every screen and button against each channel's limits."""
+
+    channel: str  # "telegram", "web", ...: the prefix of its people's keys
+    text_chars: int  # the longest message text
+    callback_bytes: int  # the longest button data, in UTF-8 bytes
+    delete_window: timedelta | None  # how long after sending a message the bot may still delete it; None: never
+
+
+class SendOutcome(enum.Enum):
+    """What became of one message handed to a channel."""
+
+    SENT = "sent"  # the channel has it (message_id set)
+    BLOCKED = "blocked"  # the person blocked the bot or left: stop writing to them
+    REFUSED = "refused"  # the channel will never take this message (drop it, keep the rest)
+    UNAVAILABLE = "unavailable"  # not now (outage, rate limit past its waits): keep it queued and try later
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """The outcome of one send; `reason` is an error kind for logs, never content."""
+
+    outcome: SendOutcome
+    message_id: int | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One message for a person's chat, as the outbox keeps it until the channel has it."""
+
+    chat: str
+    reply: Reply
+
+    def to_payload(self) -> dict[str, Any]:
+        """Plain JSON, so it can wait in the store."""
+        buttons = [[{"label": b.label, "data": b.data, "url": b.url} for b in row] for row in self.reply.buttons]
+        return {"chat_id": self.chat, "text": self.reply.text, "buttons": buttons}
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Outgoing:
+        """The message an outbox row holds (a payload written by an older version had an integer chat id)."""
+        rows = tuple(
+            tuple(Button(str(b["label"]), str(b.get("data") or ""), b.get("url") or None) for b in row)
+            for row in payload.get("buttons") or []
+        )
+        return cls(str(payload["chat_id"]), Reply(str(payload["text"]), rows))
+
+
+class PersonSender(Protocol):
+    """A person's channel, as the runtime uses it: send a reply, delete messages, and the channel's limits.
+
+    `send` does its own retrying (429s waited out, transient failures backed off) and returns the final
+    outcome; it never raises for a channel error. Message ids are the channel's, per chat.
+    """
+
+    @property
+    def limits(self) -> ChannelLimits: ...
+
+    async def send(self, chat: str, reply: Reply) -> Sent: ...
+
+    async def delete(self, chat: str, message_ids: Sequence[int]) -> int:
+        """Delete messages from the chat; returns how many were in requests the channel accepted."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """One conversation space in the staff room (a Telegram forum topic): the room's own ids, as text."""
+
+    room: str
+    thread: str
+
+
+class StaffRoom(Protocol):
+    """The supporters' side of the warm line: a room with one topic per person (never naming them)."""
+
+    async def open_topic(self, title: str) -> Topic | None:
+        """A new topic titled `title` (an alias, never the person's name); None when the room refuses."""
+        ...
+
+    async def post(self, topic: Topic, text: str, buttons: tuple[tuple[Button, ...], ...] = ()) -> int | None:
+        """Post in the topic; returns the message id, None when it did not go out."""
+        ...
+
+    async def close_topic(self, topic: Topic, *, delete: bool = False) -> None:
+        """Close (or delete) the topic: after /end, /forget or retention."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One thing a person did on a channel, as a channel adapter hands it to the runtime.
+
+    `user`, `chat` and `update` are the channel's own ids as text (never logged, never stored in the clear);
+    `message` is the id of the person's own message, kept so /forget can delete it from their phone.
+    `raw` is the channel's own object, for that channel's plug-ins only (the runtime never looks inside).
+    """
+
+    channel: str
+    user: str
+    chat: str
+    update: str
+    event: Event
+    message: int | None = None
+    raw: object = None
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """One inbound as the runtime has loaded it: the person's key, their session and the time."""
+
+    inbound: Inbound
+    person: str  # the store's key for the person (never log it)
+    session: Session
+    now: datetime  # aware, in BOT_TIMEZONE
+
+    @property
+    def event(self) -> Event:
+        return self.inbound.event
+
+    @property
+    def chat(self) -> str:
+        return self.inbound.chat
+
+
+class TurnHook(Protocol):
+    """What the warm line plugs into the turn pipeline (the person's side); `NoHook` is the default.
+
+    - `claims(incoming)`: the update is the warm line's (the person is in a live handoff, or tapped one of its
+      buttons); it is deduplicated first, then `intercept` runs.
+    - `intercept(incoming)`: return a Turn to answer yourself (its replies go through the outbox and its
+      session is saved with the update, exactly once), or None to let the engine answer.
+    - `on_action(incoming, action)`: each Turn action, after the replies are delivered and before the
+      runtime performs its own ("erase", "count").
+    """
+
+    def claims(self, incoming: Incoming) -> bool: ...
+
+    async def intercept(self, incoming: Incoming) -> Turn | None: ...
+
+    async def on_action(self, incoming: Incoming, action: Action) -> None: ...
+
+
+class NoHook:
+    """No warm line: the engine's own reply to /talk already told the person where to turn."""
+
+    def claims(self, incoming: Incoming) -> bool:
+        return False
+
+    async def intercept(self, incoming: Incoming) -> Turn | None:
+        return None
+
+    async def on_action(self, incoming: Incoming, action: Action) -> None:
+        return None
