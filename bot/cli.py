@@ -130,7 +130,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
 
     Example: TELEGRAM_BOT_TOKEN=123:abc python -m bot run
     """
-    from bot.channels.telegram import edge as telegram
+    from bot.channels.telegram import serving as telegram
     from bot.channels.telegram import warmline
 
     settings.require_token()

@@ -22,7 +22,8 @@ import pytest
 from botapi import BotApiServer, Chat
 
 from bot.channels.telegram.delivery import RetryPolicy
-from bot.channels.telegram.edge import Edge, serve
+from bot.channels.telegram.edge import Edge
+from bot.channels.telegram.serving import serve
 from bot.channels.telegram.warmline import Warmline
 from bot.content.loader import Content
 from bot.core.types import Session

@@ -19,6 +19,7 @@ import fastjsonschema
 import jsonschema
 
 from bot.core.problems import Problem
+from bot.core.text import did_you_mean
 from bot.core.yamlfile import Positions, read_yaml
 
 NodeKind = Literal["message", "question", "search", "handoff", "goto", "end", "do"]
@@ -167,8 +168,6 @@ _SUGGEST_KEYS = ("say", "options", "next", "ask", "save", "search", "handoff", "
 
 def schema_problems(data: Any, positions: Positions, schema_name: str) -> list[Problem]:
     """Shape errors from the JSON Schema, each reworded for staff and placed at its line."""
-    from bot.content.validation import did_you_mean
-
     if _fast(schema_name)(data):
         return []
     validator = jsonschema.Draft202012Validator(schema(schema_name))
@@ -263,6 +262,19 @@ def _config(data: Any, path: str) -> Config:
         commands=MappingProxyType({str(k): _text(v) for k, v in (data.get("commands") or {}).items()}),
         path=path,
     )
+
+
+SHIPPED_FLOWS = Path(__file__).resolve().parents[2] / "flows"
+
+
+def read_languages(folder: Path) -> tuple[str, ...]:
+    """The languages folder/bot.yaml declares: the one list every staff file is checked against. A folder
+    without a bot.yaml (one file checked on its own) is checked against the shipped flows/bot.yaml."""
+    for path in (folder / CONFIG_FILE, SHIPPED_FLOWS / CONFIG_FILE):
+        if path.is_file():
+            data, pos, _ = read_yaml(path, display_path(path))
+            return _config(data, pos.path).languages
+    return Config().languages
 
 
 def display_path(path: Path) -> str:

@@ -12,9 +12,9 @@ from datetime import date
 from pathlib import Path
 
 from bot.content.flows import Flows, display_path, read_flows
+from bot.content.privacywords import WORDS_FILE, PrivacyWords, load_privacy_words
 from bot.content.validation import check_flows
 from bot.content.wording import check_resource_wording, load_avoid_list
-from bot.conversation.privacy import WORDS_FILE, PrivacyWords, load_privacy_words
 from bot.core.problems import Problem, has_errors, sort_problems
 from bot.directory.resources import Directory, load_directory
 from bot.warmline.rules import FILE as WARMLINE_FILE
@@ -29,7 +29,7 @@ class Content:
     directory: Directory
     version: str
     privacy: PrivacyWords | None = None   # flows/privacy-text.yaml: /privacy, quiet erase, "can't talk now"
-    warmline: WarmlineText | None = None  # flows/warmline.yaml: the warm line's hours and words (bot.channels.telegram.warmline)
+    warmline: WarmlineText | None = None  # flows/warmline.yaml: the warm line's hours and words
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -66,8 +66,8 @@ def load_content(
     if not has_errors(problems):
         problems += check_flows(flows)
     privacy = None
-    if (flows_dir / WORDS_FILE).is_file():  # /privacy's words (bot/conversation/privacy.py); a test's own flows may lack it
-        privacy, found = load_privacy_words(flows_dir)
+    if (flows_dir / WORDS_FILE).is_file():  # /privacy's words; a test's own flows may lack the file
+        privacy, found = load_privacy_words(flows_dir, flows.config.languages)
         problems += found
     warmline, warmline_path = None, flows_dir / WARMLINE_FILE
     if warmline_path.is_file():  # the warm line's hours and words (bot/warmline/rules.py); the bot refuses a broken one

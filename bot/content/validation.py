@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Callable, Iterable, Iterator
-from difflib import get_close_matches
+from collections.abc import Callable, Iterator
 
 from bot.content.flows import ENTRY_POINTS, Flows, Node, Text
 from bot.content.wording import check_avoided_words
 from bot.core.problems import Problem
+from bot.core.text import did_you_mean
 from bot.core.vocabulary import CATEGORIES, FILTERS
 
 MAX_TEXT = 4096          # Telegram's limit for one message's text
@@ -24,11 +24,6 @@ REQUIRED_STRINGS = ("menu_button", "person_button", "stale_button", "unsupported
                     "search_more", "choose_language", "language_set", "slow_down", "error", "unknown_command")
 Check = Callable[[Flows], Iterator[Problem]]
 
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """` (did you mean 'x'?)` for the closest choice, or ''."""
-    close = get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _problem(flows: Flows, node: Node, keys: tuple[str | int, ...], message: str, *, warning: bool = False,

@@ -19,7 +19,8 @@ from rapidfuzz import fuzz
 from bot.content.flows import Node, Option, Text
 from bot.content.loader import Content
 from bot.conversation.privacy import brief_reply, wants_brief
-from bot.conversation.safety import fold, is_danger
+from bot.conversation.safety import is_danger
+from bot.core.text import fold
 from bot.core.types import Action, Button, Event, Reply, Session, Turn
 from bot.directory import cards
 from bot.directory.search import search

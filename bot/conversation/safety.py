@@ -6,21 +6,15 @@ Pure: the words come from flows/danger-words.yaml (staff edit them), the text fr
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 
 from rapidfuzz import fuzz
 
+from bot.core.text import fold
+
 _WORD = re.compile(r"\w+", re.UNICODE)
 PHRASE_SCORE = 88     # partial_ratio for multi-word phrases ("going to kill me" ~ "gonna kill me")
 WORD_SCORE = 85       # ratio for single words of 5+ letters ("sucide" ~ "suicide")
-
-
-def fold(text: str) -> str:
-    """Lower case, accents off, one space between words: 'Enfermée!' -> 'enfermee'."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(_WORD.findall(plain.replace("'", "").replace("’", "")))
 
 
 def _hits(phrase: str, folded: str, tokens: list[str]) -> bool:

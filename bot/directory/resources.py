@@ -7,7 +7,6 @@ numbers), and returns only the resources that passed, plus the problems with fil
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -22,6 +21,7 @@ import phonenumbers
 from phonenumbers import shortnumberinfo
 
 from bot.core.problems import Problem, Severity
+from bot.core.text import did_you_mean
 from bot.core.vocabulary import CATEGORIES
 from bot.core.yamlfile import read_yaml
 
@@ -226,7 +226,7 @@ def _describe(error: jsonschema.ValidationError) -> list[tuple[tuple[str | int, 
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = sorted(error.schema.get("properties", {}))
         extra = sorted(set(error.instance) - set(allowed))
-        return [((*at, x), f"'{x}' is not a known field" + _did_you_mean(x, allowed)) for x in extra]
+        return [((*at, x), f"'{x}' is not a known field" + did_you_mean(x, allowed)) for x in extra]
     return [(at, _message(error, where))]
 
 
@@ -236,15 +236,10 @@ def _message(error: jsonschema.ValidationError, where: str) -> str:
         return (f"{where}: " if where else "") + f"missing required field {', '.join(repr(m) for m in missing)}"
     if error.validator == "enum":
         choices = [str(c) for c in error.validator_value]
-        return f"{where}: {error.instance!r} is not one of {', '.join(choices)}" + _did_you_mean(
+        return f"{where}: {error.instance!r} is not one of {', '.join(choices)}" + did_you_mean(
             str(error.instance), choices
         )
     return f"{where}: {error.message}" if where else error.message
-
-
-def _did_you_mean(word: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def load_directory(path: Path, *, today: date | None = None) -> tuple[Directory, list[Problem]]:
@@ -329,7 +324,7 @@ def _build(
             check.add(
                 (*at, "categories", i),
                 rid,
-                f"category '{category}' is not in the vocabulary" + _did_you_mean(category, list(CATEGORIES)),
+                f"category '{category}' is not in the vocabulary" + did_you_mean(category, list(CATEGORIES)),
             )
     contacts = tuple(_contact(c, (*at, "contacts", i), rid, check) for i, c in enumerate(raw.get("contacts", [])))
     staff_numbers = {re.sub(r"\D", "", n)[-10:] for n in _NUMBER_IN_TEXT.findall(raw.get("notes_for_staff", ""))}
@@ -470,7 +465,7 @@ def load_lexicon(file: Path, base: Path) -> tuple[Lexicon, list[Problem]]:
                     line,
                     col,
                     "",
-                    f"category '{category}' is not in the vocabulary" + _did_you_mean(category, list(CATEGORIES)),
+                    f"category '{category}' is not in the vocabulary" + did_you_mean(category, list(CATEGORIES)),
                 )
             )
             continue

@@ -13,7 +13,6 @@ from __future__ import annotations
 import heapq
 import math
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from bot.core.text import strip_marks
 from bot.directory.hours import is_open
 from bot.directory.resources import Directory, Resource
 
@@ -68,8 +68,7 @@ class Index:
 
 def words(text: str) -> list[str]:
     """Lowercase words without accents: 'Hébergement, ce soir!' -> ['hebergement', 'ce', 'soir']."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    return _WORD.findall("".join(ch for ch in folded if not unicodedata.combining(ch)))
+    return _WORD.findall(strip_marks(text))
 
 
 def prepare(directory: Directory) -> Index:

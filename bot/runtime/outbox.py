@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from bot.core.clock import Clock, system_clock
 from bot.core.types import Reply, Session
-from bot.runtime.ports import Outgoing, PersonSender, SendOutcome
+from bot.runtime.ports import Outgoing, Senders, SendOutcome, Sent
 from bot.store.database import Store
 
 log = logging.getLogger(__name__)
@@ -26,8 +26,8 @@ Outcome = Literal["sent", "queued", "blocked"]
 class Outbox:
     """Sends queued replies for a person, one person at a time, and applies what the channel's outcomes mean."""
 
-    def __init__(self, sender: PersonSender, store: Store, clock: Clock = system_clock) -> None:
-        self.sender = sender
+    def __init__(self, senders: Senders, store: Store, clock: Clock = system_clock) -> None:
+        self.senders = senders
         self.store = store
         self.clock = clock
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # per person, with how many use it
@@ -64,7 +64,7 @@ class Outbox:
         sent: list[int] = []
         for row_id, payload in rows:
             message = Outgoing.from_payload(payload)
-            result = await self.sender.send(message.chat, message.reply)
+            result = await self.send(message.chat, message.reply)
             if result.outcome is SendOutcome.BLOCKED:
                 await self.mark_inactive(person)
                 return "blocked", sent
@@ -78,6 +78,14 @@ class Outbox:
             await self.store.outbox_delivered(row_id, person, result.message_id, self.clock())
             sent.append(result.message_id)
         return "sent", sent
+
+    async def send(self, chat: str, reply: Reply) -> Sent:
+        """Send one reply to a stored address through its channel's sender."""
+        route = self.senders.route(chat)
+        if route is None:  # a channel this process does not serve (yet): keep it queued for one that does
+            return Sent(SendOutcome.UNAVAILABLE, reason="channel not running")
+        sender, own = route
+        return await sender.send(own, reply)
 
     async def deliver_all(self) -> int:
         """Send everything queued (after a restart, or left by an outage); returns how many people had some."""
@@ -94,7 +102,7 @@ class Outbox:
 
     async def send_now(self, person: str, chat: str, text: str, *, remember: bool = True) -> bool:
         """Send one transient message outside the outbox (e.g. "slow down"); False if it did not go out."""
-        result = await self.sender.send(chat, Reply(text))
+        result = await self.send(chat, Reply(text))
         if result.outcome is SendOutcome.BLOCKED:
             await self.mark_inactive(person)
             return False

@@ -12,12 +12,25 @@ channel's name before it keys, stores or dedups anything, so the same number on 
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.core.types import Action, Button, Event, Reply, Session, Turn
+
+LEGACY_CHANNEL = "telegram"  # a chat stored before ids carried their channel was a Telegram chat
+
+
+def address(channel: str, chat: str) -> str:
+    """A chat as the runtime stores and routes it: "telegram:123456"."""
+    return f"{channel}:{chat}"
+
+
+def parse_address(text: str) -> tuple[str, str]:
+    """(channel, the channel's own chat id) of a stored address; a bare id is a Telegram chat from before."""
+    channel, sep, chat = text.partition(":")
+    return (channel, chat) if sep else (LEGACY_CHANNEL, text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +62,17 @@ class Sent:
 
 
 @dataclass(frozen=True, slots=True)
+class Deleted:
+    """The outcome of deleting messages: how many ids were in requests the channel accepted, and whether a
+    request failed only for now (an outage), so trying again later may succeed."""
+
+    accepted: int
+    retry: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Outgoing:
-    """One message for a person's chat, as the outbox keeps it until the channel has it."""
+    """One message for a person's chat (its address, "channel:chat"), as the outbox keeps it until sent."""
 
     chat: str
     reply: Reply
@@ -62,12 +84,12 @@ class Outgoing:
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> Outgoing:
-        """The message an outbox row holds (a payload written by an older version had an integer chat id)."""
+        """The message an outbox row holds (one queued before ids carried their channel was for Telegram)."""
         rows = tuple(
             tuple(Button(str(b["label"]), str(b.get("data") or ""), b.get("url") or None) for b in row)
             for row in payload.get("buttons") or []
         )
-        return cls(str(payload["chat_id"]), Reply(str(payload["text"]), rows))
+        return cls(address(*parse_address(str(payload["chat_id"]))), Reply(str(payload["text"]), rows))
 
 
 class PersonSender(Protocol):
@@ -82,8 +104,8 @@ class PersonSender(Protocol):
 
     async def send(self, chat: str, reply: Reply) -> Sent: ...
 
-    async def delete(self, chat: str, message_ids: Sequence[int]) -> int:
-        """Delete messages from the chat; returns how many were in requests the channel accepted."""
+    async def delete(self, chat: str, message_ids: Sequence[int]) -> Deleted:
+        """Delete messages from the chat (ids already gone are fine), in as many requests as the channel needs."""
         ...
 
 
@@ -176,3 +198,25 @@ class NoHook:
 
     async def on_action(self, incoming: Incoming, action: Action) -> None:
         return None
+
+
+class Senders:
+    """The running channels' senders, by channel name: a stored address ("web:ab12") finds its sender."""
+
+    def __init__(self, *senders: PersonSender) -> None:
+        self._by_channel: dict[str, PersonSender] = {}
+        for sender in senders:
+            self.add(sender)
+
+    def add(self, sender: PersonSender) -> None:
+        """Serve one more channel (`run` serves Telegram, and the web chat beside it when asked)."""
+        self._by_channel[sender.limits.channel] = sender
+
+    def __iter__(self) -> Iterator[PersonSender]:
+        return iter(self._by_channel.values())
+
+    def route(self, chat: str) -> tuple[PersonSender, str] | None:
+        """The sender for a stored address and the channel's own chat id; None for a channel not running."""
+        channel, own = parse_address(chat)
+        sender = self._by_channel.get(channel)
+        return None if sender is None else (sender, own)

@@ -165,13 +165,33 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE handoffs ADD COLUMN mute_told INTEGER NOT NULL DEFAULT 0;  -- the person had the one calm note
     ALTER TABLE handoffs ADD COLUMN offered_at INTEGER;           -- nobody took them: choices offered at
     """,
+    # 6: ids carry their channel (bot/runtime/ports.py). Handled update ids become "channel:id" text (every one
+    # so far was Telegram's); the people stored before person keys were HMAC("channel:id") are listed, so each
+    # one's rows move to the new key when they next write (Store.adopt): their old key cannot be recomputed.
+    """
+    CREATE TABLE handled_updates_by_channel (
+        update_id TEXT PRIMARY KEY,      -- "telegram:9001"
+        person TEXT NOT NULL,
+        handled_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    INSERT INTO handled_updates_by_channel SELECT 'telegram:' || update_id, person, handled_at FROM handled_updates;
+    DROP TABLE handled_updates;
+    ALTER TABLE handled_updates_by_channel RENAME TO handled_updates;
+    CREATE INDEX handled_updates_person ON handled_updates (person);
+    CREATE INDEX handled_updates_handled_at ON handled_updates (handled_at);
+
+    CREATE TABLE legacy_people (
+        person TEXT PRIMARY KEY          -- a Telegram person's key from before: HMAC(secret, str(user id))
+    ) WITHOUT ROWID;
+    INSERT INTO legacy_people SELECT person FROM sessions UNION SELECT person FROM handoffs;
+    """,
 )
 
 # Every table with a `person` column, in the order forget() deletes from it (children before parents, unless a
 # foreign key cascades). tests/test_store.py fails if a table with a `person` column is missing here.
 _PERSON_TABLES: tuple[str, ...] = (
     "relay", "relayed_updates", "handoffs",
-    "outbox", "sent_messages", "handled_updates", "sessions", "quiet_erase",
+    "outbox", "sent_messages", "handled_updates", "sessions", "quiet_erase", "legacy_people",
 )
 
 # A counter name is a vocabulary key ("door:work", "search_no_match:shelter"), never a person's words.
@@ -194,6 +214,7 @@ class Store:
         self._db = db
         self._keys = keys
         self.path = path
+        self._legacy = False  # people keyed the old way may still be waiting to be adopted (see MIGRATIONS 6)
 
     @classmethod
     async def open(cls, data_dir: Path) -> Store:
@@ -203,7 +224,9 @@ class Store:
         # SQLite gives the -wal and -shm files the database's own mode, so making it 0600 covers all three.
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         db = await Connection.open(path, partial(_prepare, path=path))
-        return cls(db, path, keys)
+        store = cls(db, path, keys)
+        store._legacy = bool(await db.fetchall("SELECT 1 FROM legacy_people LIMIT 1"))
+        return store
 
     async def close(self) -> None:
         """Close the connection (after every call already made); safe to call twice."""
@@ -222,6 +245,29 @@ class Store:
     def person_key(self, user_id: int) -> str:
         """The key a person is stored under (no I/O, so not async)."""
         return self._keys.person_key(user_id)
+
+    def channel_key(self, channel: str, ident: str) -> str:
+        """The key a person of another channel is stored under ("web", the chat's random id); no I/O."""
+        return self._keys.channel_key(channel, ident)
+
+    def legacy_key(self, user_id: int | str) -> str:
+        """How a Telegram user was keyed before keys carried their channel (Store.adopt moves their rows)."""
+        return self._keys.legacy_key(user_id)
+
+    async def adopt(self, legacy: str, person: str) -> bool:
+        """A person stored under their old key (before keys carried their channel) is back: move every row of
+        theirs to `person`, in one transaction. False, at no cost, when nobody is left to adopt."""
+        if not self._legacy:
+            return False
+
+        def adopt(db: sqlite3.Connection) -> bool:
+            if not db.execute("DELETE FROM legacy_people WHERE person = ?", (legacy,)).rowcount:
+                return False
+            for table in _PERSON_TABLES[:-1]:  # table comes from our own constant, never from input
+                db.execute(f"UPDATE OR REPLACE {table} SET person = ? WHERE person = ?", (person, legacy))
+            return True
+
+        return bool(await self._db.transaction(adopt))
 
     async def load_session(self, person: str, *, remember: tuple[int, datetime] | None = None
                            ) -> dict[str, Any] | None:
@@ -252,8 +298,8 @@ class Store:
         person: str,
         session: dict[str, Any],
         *,
-        update_id: int | None = None,
-        chat_id: int | None = None,
+        update_id: int | str | None = None,
+        chat_id: int | str | None = None,
         now: datetime,
         outbox: Sequence[dict[str, Any]] = (),
     ) -> bool:
@@ -265,7 +311,7 @@ class Store:
         """
         at = _seconds(now)
         blob = self._keys.encrypt(json.dumps(session, separators=(",", ":"), ensure_ascii=False).encode())
-        chat = None if chat_id is None else self._keys.encrypt(str(chat_id).encode("ascii"))
+        chat = None if chat_id is None else self._keys.encrypt(str(chat_id).encode())
         queued = [(person, self._seal(message), at) for message in outbox]
 
         def turn(db: sqlite3.Connection) -> bool:
@@ -289,19 +335,28 @@ class Store:
 
         return bool(await self._db.transaction(turn))  # None: _Duplicate, rolled back
 
-    async def is_handled(self, update_id: int) -> bool:
+    async def is_handled(self, update_id: int | str) -> bool:
         """Whether save_turn already recorded this update."""
         rows = await self._db.fetchall("SELECT 1 FROM handled_updates WHERE update_id = ?", (update_id,))
         return bool(rows)
 
-    async def chat_id(self, person: str) -> int | None:
-        """The person's chat id (decrypted), or None if none was stored or it is unreadable."""
+    async def chat(self, person: str) -> str | None:
+        """Where the person is reached, as saved ("telegram:123", or a bare Telegram chat id from before ids
+        carried their channel), decrypted; None if none was stored or it is unreadable."""
         rows = await self._db.fetchall("SELECT chat FROM sessions WHERE person = ? AND chat IS NOT NULL", (person,))
         for (token,) in rows:
             plain = self._decrypt(token, "chat id")
             if plain is not None:
-                return int(plain)
+                return plain.decode()
         return None
+
+    async def chat_id(self, person: str) -> int | None:
+        """The person's Telegram chat id, or None if they are not reached on Telegram (or nothing is stored)."""
+        chat = await self.chat(person)
+        if chat is None:
+            return None
+        channel, _, own = chat.rpartition(":")
+        return int(own) if channel in ("", "telegram") else None
 
     async def remember_sent(self, person: str, message_id: int, sent_at: datetime) -> None:
         """Keep a message id of the person's private chat (ours or theirs), so /forget can delete it."""
@@ -368,7 +423,10 @@ class Store:
         )
 
         def delete(db: sqlite3.Connection) -> int:
-            return sum(db.execute(sql, (_seconds(deadline),)).rowcount for sql, deadline in deadlines)
+            gone = sum(db.execute(sql, (_seconds(deadline),)).rowcount for sql, deadline in deadlines)
+            # people keyed the old way whose sessions expired before they came back: nothing left to adopt
+            return gone + db.execute("DELETE FROM legacy_people WHERE person NOT IN "
+                                     "(SELECT person FROM sessions UNION SELECT person FROM handoffs)").rowcount
 
         def purge(db: sqlite3.Connection) -> int:
             gone = _in_transaction(db, body=delete) or 0
@@ -473,22 +531,22 @@ class Store:
             "DELETE FROM quiet_erase WHERE person NOT IN (SELECT person FROM sessions)"
         )).rowcount
 
-    async def add_pending_delete(self, chat_id: int, message_id: int, due: datetime) -> int:
+    async def add_pending_delete(self, chat_id: int | str, message_id: int, due: datetime) -> int:
         """Remember to delete one message at `due` (kept without a person key); returns the record's id."""
-        chat = self._keys.encrypt(str(chat_id).encode("ascii"))
+        chat = self._keys.encrypt(str(chat_id).encode())
         return (await self._db.execute(
             "INSERT INTO pending_deletes (chat, message_id, due) VALUES (?, ?, ?)",
             (chat, message_id, _seconds(due)),
         )).lastrowid
 
-    async def pending_deletes(self) -> list[tuple[int, int, int, datetime]]:
-        """(id, chat id, message id, due) of every message waiting to be deleted, soonest first."""
+    async def pending_deletes(self) -> list[tuple[int, str, int, datetime]]:
+        """(id, chat as saved, message id, due) of every message waiting to be deleted, soonest first."""
         rows = await self._db.fetchall("SELECT id, chat, message_id, due FROM pending_deletes ORDER BY due, id")
-        found: list[tuple[int, int, int, datetime]] = []
+        found: list[tuple[int, str, int, datetime]] = []
         for row_id, token, message_id, due in rows:
             plain = self._decrypt(token, "chat id")
             if plain is not None:
-                found.append((int(row_id), int(plain), int(message_id), datetime.fromtimestamp(due, UTC)))
+                found.append((int(row_id), plain.decode(), int(message_id), datetime.fromtimestamp(due, UTC)))
         return found
 
     async def drop_pending_delete(self, row_id: int) -> None:

@@ -27,7 +27,8 @@ import opening_hours  # noqa: E402
 from botapi import BotApiServer  # noqa: E402
 
 from bot.channels.telegram.delivery import RetryPolicy  # noqa: E402
-from bot.channels.telegram.edge import Edge, serve  # noqa: E402
+from bot.channels.telegram.edge import Edge  # noqa: E402
+from bot.channels.telegram.serving import serve  # noqa: E402
 from bot.channels.telegram.warmline import Warmline  # noqa: E402
 from bot.content.loader import load_content  # noqa: E402
 from bot.settings import Settings  # noqa: E402
