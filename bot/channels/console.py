@@ -7,11 +7,11 @@ with stdin piped (each input line is echoed after `> ` so a piped run reads as a
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
 from typing import TextIO
 
 from bot.content.loader import Content
 from bot.conversation.engine import advance
+from bot.core.clock import Clock, system_clock
 from bot.core.types import Button, Event, Session, Turn
 
 QUIT = ("/quit", "/exit", "/q")
@@ -47,7 +47,7 @@ def event_for(line: str, buttons: list[Button]) -> Event:
 
 
 def chat(content: Content, lines: Iterable[str], out: TextIO, *, language: str = "", echo: bool = False,
-         clock: Callable[[], datetime] = datetime.now, prompt: Callable[[], None] | None = None) -> Session:
+         clock: Clock = system_clock, prompt: Callable[[], None] | None = None) -> Session:
     """Run a conversation over `lines` (stdin, or a list in tests) until they end or /quit; return the session."""
     session = Session(language=language)
     turn = advance(content, session, Event("start", language_hint=language or None), clock())

@@ -17,6 +17,7 @@ from bot.content.validation import check_flows
 from bot.content.wording import check_resource_wording, load_avoid_list
 from bot.core.problems import Problem, has_errors, sort_problems
 from bot.directory.resources import Directory, load_directory
+from bot.directory.search import prepare
 from bot.warmline.rules import FILE as WARMLINE_FILE
 from bot.warmline.rules import WarmlineText, load_warmline
 
@@ -74,6 +75,7 @@ def load_content(
         warmline, found = load_warmline(warmline_path, display_path(warmline_path))
         problems += found
     directory, resource_problems = load_directory(resources_dir, today=today)
+    prepare(directory)  # the search index, built once here rather than on the first person's search
     resource_problems += check_resource_wording(directory, load_avoid_list(flows_dir)[0])
     problems = sort_problems([*problems, *resource_problems])
     if has_errors(problems):

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from bot.core.types import Button, Reply
-from bot.directory.hours import ZONE, schedule_status
+from bot.directory.hours import local_time, schedule_status
 from bot.directory.resources import Contact, Directory, Labels, Resource
 
 PER_SCREEN = 3
@@ -47,7 +47,7 @@ def schedule_line(labels: Labels, schedule: Any, lang: str, now: datetime) -> st
         return _fill(labels, lang, "open_always")
     if state.state == "unknown":
         return ""
-    local = now.astimezone(ZONE).replace(tzinfo=None) if now.tzinfo else now
+    local = local_time(now)
     change = state.change
     if state.state == "open":
         if change is None or change - local > timedelta(hours=24):

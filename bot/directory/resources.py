@@ -20,6 +20,7 @@ import opening_hours
 import phonenumbers
 from phonenumbers import shortnumberinfo
 
+from bot.core.clock import system_clock
 from bot.core.problems import Problem, Severity
 from bot.core.text import did_you_mean
 from bot.core.vocabulary import CATEGORIES
@@ -248,7 +249,7 @@ def load_directory(path: Path, *, today: date | None = None) -> tuple[Directory,
     Returns the resources that passed every check and all problems found; a resource with an error is left
     out, so the caller decides (by `any(p.is_error ...)`) whether to keep the last good directory.
     """
-    today = today or date.today()
+    today = today or system_clock().date()
     schema = _schema()
     problems: list[Problem] = []
     accepted: list[Resource] = []
@@ -264,11 +265,7 @@ def load_directory(path: Path, *, today: date | None = None) -> tuple[Directory,
     lexicon, lexicon_problems = load_lexicon(path / "search.yaml", base)
     labels, label_problems = load_labels(path / "labels.yaml", base)
     problems.extend(lexicon_problems + label_problems)
-    directory = Directory(tuple(accepted), lexicon, labels)
-    from bot.directory.search import prepare  # search depends on resources, not the other way round
-
-    prepare(directory)
-    return directory, problems
+    return Directory(tuple(accepted), lexicon, labels), problems
 
 
 def _load_file(

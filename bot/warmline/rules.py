@@ -23,6 +23,7 @@ import opening_hours
 from bot.core.problems import Problem
 from bot.core.vocabulary import TIMEZONE_DEFAULT
 from bot.core.yamlfile import read_yaml
+from bot.directory.hours import local_time
 
 FILE = "warmline.yaml"
 LANGUAGES = ("en", "fr", "es", "tl")
@@ -153,12 +154,12 @@ def _strings(data: Mapping[str, Any], section: str, keys: Sequence[str], pos: An
 
 # -- hours ------------------------------------------------------------------------------------------------
 
-def is_open(text: WarmlineText, now: datetime, zone: ZoneInfo = ZONE) -> bool:
-    """Whether the warm line's hours include `now` (aware: converted to Calgary time; naive: taken as local)."""
+def is_open(text: WarmlineText, now: datetime, zone: ZoneInfo | None = None) -> bool:
+    """Whether the warm line's hours include `now`, read as bot.directory.hours.local_time reads it (in now's
+    own zone: BOT_TIMEZONE from the runtime; a UTC moment in Calgary time; naive: taken as local)."""
     if text.schedule is None:
         return True
-    local = now.astimezone(zone).replace(tzinfo=None) if now.tzinfo else now
-    return bool(text.schedule.is_open(local))
+    return bool(text.schedule.is_open(local_time(now, zone)))
 
 
 # -- who the person is to supporters ----------------------------------------------------------------------
