@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.content.flows import read_languages
 from bot.content.privacywords import TEXT_KEYS, WORDS_FILE, PrivacyWords, load_privacy_words
 from bot.conversation.privacy import (
     MESSAGE_ID_HOURS,
@@ -25,6 +24,7 @@ from bot.conversation.privacy import (
     quiet_data,
     wants_brief,
 )
+from bot.core.languages import read_languages
 from bot.core.types import Button, Reply
 from bot.runtime.forget import WarmLineHooks, purge_expired
 from bot.settings import Settings

@@ -40,7 +40,7 @@ class Recorder:
     """A PersonSender that keeps what it was asked to send (a tiny recorder, not a mock of our code)."""
 
     def __init__(self, channel: str) -> None:
-        self.limits = ChannelLimits(channel, text_chars=1000, callback_bytes=64, delete_window=None)
+        self.limits = ChannelLimits(channel, channel.title(), text_chars=1000, callback_bytes=64, delete_window=None)
         self.sent: list[tuple[str, str]] = []
 
     async def send(self, chat: str, reply: Reply) -> Sent:

@@ -18,6 +18,7 @@ from typing import Any, Literal
 import fastjsonschema
 import jsonschema
 
+from bot.core.languages import languages_of
 from bot.core.problems import Problem
 from bot.core.text import did_you_mean
 from bot.core.yamlfile import Positions, read_yaml
@@ -252,7 +253,7 @@ def _node(flow: str, name: str, raw: Mapping[str, Any], positions: Positions) ->
 
 def _config(data: Any, path: str) -> Config:
     data = data if isinstance(data, Mapping) else {}
-    languages = tuple(str(x) for x in data.get("languages") or ("en",))
+    languages = languages_of(data)
     return Config(
         languages=languages,
         default_language=str(data.get("default_language") or languages[0]),
@@ -262,19 +263,6 @@ def _config(data: Any, path: str) -> Config:
         commands=MappingProxyType({str(k): _text(v) for k, v in (data.get("commands") or {}).items()}),
         path=path,
     )
-
-
-SHIPPED_FLOWS = Path(__file__).resolve().parents[2] / "flows"
-
-
-def read_languages(folder: Path) -> tuple[str, ...]:
-    """The languages folder/bot.yaml declares: the one list every staff file is checked against. A folder
-    without a bot.yaml (one file checked on its own) is checked against the shipped flows/bot.yaml."""
-    for path in (folder / CONFIG_FILE, SHIPPED_FLOWS / CONFIG_FILE):
-        if path.is_file():
-            data, pos, _ = read_yaml(path, display_path(path))
-            return _config(data, pos.path).languages
-    return Config().languages
 
 
 def display_path(path: Path) -> str:

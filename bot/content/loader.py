@@ -14,12 +14,12 @@ from pathlib import Path
 from bot.content.flows import Flows, display_path, read_flows
 from bot.content.privacywords import WORDS_FILE, PrivacyWords, load_privacy_words
 from bot.content.validation import check_flows
+from bot.content.warmlinetext import FILE as WARMLINE_FILE
+from bot.content.warmlinetext import WarmlineText, load_warmline
 from bot.content.wording import check_resource_wording, load_avoid_list
 from bot.core.problems import Problem, has_errors, sort_problems
 from bot.directory.resources import Directory, load_directory
 from bot.directory.search import prepare
-from bot.warmline.rules import FILE as WARMLINE_FILE
-from bot.warmline.rules import WarmlineText, load_warmline
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +71,8 @@ def load_content(
         privacy, found = load_privacy_words(flows_dir, flows.config.languages)
         problems += found
     warmline, warmline_path = None, flows_dir / WARMLINE_FILE
-    if warmline_path.is_file():  # the warm line's hours and words (bot/warmline/rules.py); the bot refuses a broken one
-        warmline, found = load_warmline(warmline_path, display_path(warmline_path))
+    if warmline_path.is_file():  # the warm line's hours and words (bot/content/warmlinetext.py); the bot refuses a broken one
+        warmline, found = load_warmline(warmline_path, display_path(warmline_path), flows.config.languages)
         problems += found
     directory, resource_problems = load_directory(resources_dir, today=today)
     prepare(directory)  # the search index, built once here rather than on the first person's search

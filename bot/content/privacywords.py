@@ -13,7 +13,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from bot.content.flows import Text, display_path, read_languages
+from bot.content.flows import Text, display_path
+from bot.core.languages import read_languages
 from bot.core.problems import Problem
 from bot.core.text import fold
 from bot.core.yamlfile import Positions, read_yaml

@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import Protocol
 
 from bot.content.loader import Content, load_content
+from bot.core.channels import TELEGRAM
 from bot.core.problems import Problem
 
 log = logging.getLogger(__name__)
 
 WATCHED = ("*.yaml", "*.json")  # flows, resources and the schemas beside them
-TELEGRAM_TEXT_LIMIT = 4096
+TELEGRAM_TEXT_LIMIT = TELEGRAM.text_chars  # the report is posted in the warm-line group
 Snapshot = dict[str, tuple[int, int]]
 
 

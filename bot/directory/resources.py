@@ -21,12 +21,13 @@ import phonenumbers
 from phonenumbers import shortnumberinfo
 
 from bot.core.clock import system_clock
+from bot.core.languages import read_languages
 from bot.core.problems import Problem, Severity
 from bot.core.text import did_you_mean
 from bot.core.vocabulary import CATEGORIES
 from bot.core.yamlfile import read_yaml
 
-LANGUAGES: tuple[str, ...] = ("en", "fr", "es", "tl")
+LANGUAGES: tuple[str, ...] = read_languages()  # flows/bot.yaml's, the one list
 NOT_DIRECTORY_FILES = frozenset({"labels.yaml", "search.yaml"})  # other data in the same folder
 STALE_AFTER_MONTHS = 12
 ContactKind = Literal["phone", "text", "web", "email"]

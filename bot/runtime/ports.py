@@ -14,9 +14,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Protocol
 
+from bot.core.channels import ChannelLimits
 from bot.core.types import Action, Button, Event, Reply, Session, Turn
 
 LEGACY_CHANNEL = "telegram"  # a chat stored before ids carried their channel was a Telegram chat
@@ -31,16 +32,6 @@ def parse_address(text: str) -> tuple[str, str]:
     """(channel, the channel's own chat id) of a stored address; a bare id is a Telegram chat from before."""
     channel, sep, chat = text.partition(":")
     return (channel, chat) if sep else (LEGACY_CHANNEL, text)
-
-
-@dataclass(frozen=True, slots=True)
-class ChannelLimits:
-    """What a channel can carry; `check` measures every screen and button against each channel's limits."""
-
-    channel: str  # "telegram", "web", ...: the prefix of its people's keys
-    text_chars: int  # the longest message text
-    callback_bytes: int  # the longest button data, in UTF-8 bytes
-    delete_window: timedelta | None  # how long after sending a message the bot may still delete it; None: never
 
 
 class SendOutcome(enum.Enum):

@@ -95,7 +95,7 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX outbox_person ON outbox (person, id);
     """,
-    # 3: privacy (bot/channels/telegram/erase.py): a person's "erase each exchange after N hours"; neutral lines due to vanish
+    # 3: privacy (bot/runtime/forget.py): a person's "erase each exchange after N hours"; neutral lines due to vanish
     """
     CREATE TABLE quiet_erase (
         person TEXT PRIMARY KEY,
@@ -485,7 +485,7 @@ class Store:
     def _seal(self, message: dict[str, Any]) -> bytes:
         return self._keys.encrypt(json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode())
 
-    # -- Privacy (bot/channels/telegram/erase.py) ----------------------------------------------------------------------------
+    # -- Privacy (bot/runtime/forget.py) ----------------------------------------------------------------------------
     # Quiet erase: a person may have their phone's copy of each exchange deleted after some hours; the job
     # reads the ids of messages between 48 hours ago (Telegram's limit) and `hours` ago, deletes them, and
     # forgets the ids. A neutral line left after /forget is deleted ~60 s later, even across a restart.

@@ -21,8 +21,9 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.core.channels import TELEGRAM
 from bot.core.types import Button, Reply
-from bot.runtime.ports import ChannelLimits, Deleted, SendOutcome, Sent
+from bot.runtime.ports import Deleted, SendOutcome, Sent
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -106,12 +107,7 @@ class _SerializedKeyboard(InlineKeyboardMarkup):
         return dict(self._serialized)
 
 
-TELEGRAM_LIMITS = ChannelLimits(
-    channel="telegram",
-    text_chars=4096,                      # sendMessage's text, after entity parsing (we send plain text)
-    callback_bytes=64,                    # InlineKeyboardButton.callback_data, 1-64 bytes
-    delete_window=timedelta(hours=48),    # a bot may delete messages in a private chat for 48 hours
-)
+TELEGRAM_LIMITS = TELEGRAM  # what check measures screens and buttons against (bot.core.channels)
 
 
 class TelegramSender:

@@ -216,7 +216,6 @@ def configure_logging() -> None:
     # httpx logs every request URL, which holds the bot token; the library's debug logs hold update contents.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("telegram").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per job run drowns the update lines
 
 
 def run(settings: Settings, *, watch: bool = False, handoff: Handoff | None = None) -> int:

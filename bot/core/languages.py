@@ -1,0 +1,32 @@
+"""The one list of languages: `languages:` in flows/bot.yaml. Every staff file is checked against it.
+
+read_languages(Path("flows")) -> ("en", "fr", "es", "tl")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from bot.core.yamlfile import read_yaml
+
+CONFIG_FILE = "bot.yaml"
+SHIPPED_FLOWS = Path(__file__).resolve().parents[2] / "flows"  # the repository's flows/, beside the package
+FALLBACK = ("en",)  # a bot.yaml that names no languages
+
+
+def languages_of(config: Any) -> tuple[str, ...]:
+    """The languages a parsed bot.yaml declares."""
+    data = config if isinstance(config, Mapping) else {}
+    return tuple(str(x) for x in data.get("languages") or FALLBACK)
+
+
+def read_languages(folder: Path = SHIPPED_FLOWS) -> tuple[str, ...]:
+    """The languages folder/bot.yaml declares. A folder without a bot.yaml (one staff file checked on its own)
+    is checked against the shipped flows/bot.yaml."""
+    for path in (folder / CONFIG_FILE, SHIPPED_FLOWS / CONFIG_FILE):
+        if path.is_file():
+            data, _, _ = read_yaml(path, str(path))
+            return languages_of(data)
+    return FALLBACK
