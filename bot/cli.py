@@ -46,11 +46,23 @@ def cmd_check(args: argparse.Namespace, settings: Settings, clock: Clock) -> int
 
     Example: python -m bot check
     """
+    from bot.directory.coverage import coverage, report
+
     content, problems = load_content(settings.flows_dir, settings.resources_dir, today=clock().date())
     _print_problems(problems, sys.stdout)
     errors = sum(p.is_error for p in problems)
     warnings = len(problems) - errors
     if content is not None:
+        cells = coverage(content.directory)
+        for line in report(cells):
+            print(line)
+        empty = [c for c in cells if c.empty]
+        for cell in empty:
+            print(f"{settings.resources_dir.name}: error: coverage: nothing serves {cell.group} x {cell.need}; add a "
+                  "sourced service (or a card that routes through 211 or the hotline)")
+        if empty:
+            print(f"{len(empty)} coverage errors, {warnings} warnings: fix the errors above", file=sys.stderr)
+            return 1
         print(f"ok: {len(content.flows.nodes)} nodes in {len(content.flows.flow_names)} flows, "
               f"{len(content.directory)} services, {len(content.languages)} languages; {warnings} warnings",
               file=sys.stderr)
@@ -111,12 +123,69 @@ def cmd_search(args: argparse.Namespace, settings: Settings, clock: Clock) -> in
     now = clock().astimezone(ZoneInfo(settings.timezone))
     hits = search(content.directory, args.query, lang=args.lang, now=now, limit=args.limit)
     if args.json:
-        print(json.dumps(hits_as_json(hits), ensure_ascii=False, indent=2))
+        rows = hits_as_json(hits)
+        for row, hit in zip(rows, hits, strict=True):  # staff see where each fact comes from and when
+            row.setdefault("sources", list(hit.resource.sources))
+            row.setdefault("verified", hit.resource.verified)
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
     if not hits:
         print(content.text("search_none", args.lang))
     for hit in hits:
         print(f"[{hit.score:.2f}] {hit.resource.id}\n{cards.card(content.directory, hit.resource, args.lang, now)}\n")
+    return 0
+
+
+def _verify_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--done", metavar="ID", action="append", default=[],
+                        help="record that you checked this service's facts at its source today (repeatable)")
+    parser.add_argument("--date", default="", help="the day you checked, YYYY-MM-DD (default: today)")
+    parser.add_argument("--all", action="store_true", help="list every service, not only those due")
+
+
+@command(_verify_args)
+def cmd_verify(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
+    """List the services due for re-checking at their source (oldest first, with links), or record a check.
+
+    A service is due when its facts were last checked more than 12 months ago, or never with a date. After you
+    check the facts on the service's own page (and fix any that changed), record it:
+    Example: python -m bot verify            then   python -m bot verify --done alberta-211
+    """
+    from datetime import date as Date
+
+    from bot.staff.verify import NotFound, due, record_check
+
+    content = _load(settings, clock, quiet=True)
+    if content is None:
+        return 1
+    today = clock().astimezone(ZoneInfo(settings.timezone)).date()
+    if args.done:
+        try:
+            checked = Date.fromisoformat(args.date) if args.date else today
+        except ValueError:
+            print(f"--date {args.date!r} is not a date; write it as YYYY-MM-DD", file=sys.stderr)
+            return 2
+        if checked > today:
+            print(f"--date {checked} is in the future", file=sys.stderr)
+            return 2
+        for rid in args.done:
+            resource = content.directory.get(rid)
+            if resource is None:
+                print(f"no service with id '{rid}'; `python -m bot verify --all` lists them", file=sys.stderr)
+                return 1
+            file = settings.resources_dir.parent / resource.path
+            try:
+                file.write_text(record_check(file.read_text(encoding="utf-8"), rid, checked), encoding="utf-8")
+            except NotFound as exc:
+                print(f"{resource.path}:{resource.line}: {exc}", file=sys.stderr)
+                return 1
+            print(f"{resource.path}:{resource.line}: {rid} verified {checked.isoformat()}")
+        return 0
+    listed = due(content.directory, today, everything=args.all)
+    for item in listed:
+        print("\n".join(item.lines()))
+    print(f"{len(listed)} of {len(content.directory)} services " + ("listed" if args.all else "due for re-checking"),
+          file=sys.stderr)
     return 0
 
 

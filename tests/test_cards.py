@@ -1,4 +1,5 @@
-"""Cards show a service honestly in the person's language: contacts, hours now, flags, languages, source."""
+"""Cards show a service honestly in the person's language: contacts, hours now, every fact or "not known", and when
+the facts were last checked (the source stays off the card)."""
 
 from __future__ import annotations
 
@@ -27,15 +28,67 @@ def _get(directory: Directory, rid: str) -> Resource:
 @pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("resource", DIRECTORY.resources, ids=lambda r: r.id)
 def test_every_card_renders_in_every_language(resource: Resource, lang: str) -> None:
-    """Each card has the name, the translated line, a source with its date, and no unfilled placeholder."""
+    """Each card has the name, the translated line, a line for every fact (its value or "not known"), when it
+    was last checked, no source domain, and no unfilled placeholder."""
+    labels = DIRECTORY.labels
     text = cards.card(DIRECTORY, resource, lang, FRIDAY_2PM)
     lines = text.splitlines()
     assert lines[0] == resource.name
     assert lines[1] == resource.summary_in(lang)
-    assert resource.verified in lines[-1]
-    assert cards.source_domain(resource.sources[0]) in lines[-1]
+    reach = [c for c in resource.contacts if c.kind in ("phone", "text") or c.note == "chat"]
+    assert reach or labels.get(lang, "contact_unknown") in lines
+    assert cards.hours_line(labels, resource, lang, FRIDAY_2PM) in lines or labels.get(lang, "hours_unknown") in lines
+    assert cards.access_line(labels, resource, lang) in lines
+    assert cards.languages_line(labels, resource, lang) in lines
+    assert cards.who_line(labels, resource, lang) in lines
+    assert lines[-1] == cards.checked_line(labels, resource, lang, FRIDAY_2PM.date())
+    assert str(labels.get(lang, "source")).split("{")[0] not in text  # "Source: " stays in staff views
     assert "{" not in text
     assert "}" not in text
+
+
+FACT_WORDS = {  # the words each fact line starts with, or its "not known" words, in English
+    "cost": ("Free", "There is a fee", "Cost depends on income", "Covered by Alberta health care", "Cost: not known"),
+    "id": ("No ID needed", "ID needed", "ID: not known"),
+    "access": ("Walk in, no appointment", "Call first", "By phone, text or chat", "Through a referral",
+               "You apply for it", "Walk in or call first: not known"),
+}
+
+
+@pytest.mark.parametrize("resource", DIRECTORY.resources, ids=lambda r: r.id)
+def test_every_card_says_cost_id_and_how_to_start(resource: Resource) -> None:
+    """The access line says cost, ID and walk-in/call-first in that order, each a known value or "not known"."""
+    words = cards.access_line(DIRECTORY.labels, resource, "en").split(" · ")
+    for fact, word in zip(("cost", "id", "access"), words, strict=False):
+        assert word in FACT_WORDS[fact], (fact, word)
+
+
+@pytest.mark.parametrize("resource", DIRECTORY.resources, ids=lambda r: r.id)
+def test_who_it_is_for_names_what_is_not_known(resource: Resource) -> None:
+    """"For:" lists the sourced age, gender, children and status, and names the ones no source gives."""
+    line = cards.who_line(DIRECTORY.labels, resource, "en")
+    rule = resource.eligibility
+    if not (rule.genders or rule.any_gender or rule.any_age or rule.min_age is not None or rule.max_age is not None
+            or rule.children or rule.status):
+        assert line == "For: not known"
+    else:
+        assert line.startswith("For: ")
+        missing = line.partition("; not known: ")[2]
+        assert ("age" in missing) == (not rule.any_age and rule.min_age is None and rule.max_age is None)
+        assert ("status" in missing) == (not rule.status)
+
+
+def test_last_checked_is_plain_and_old_facts_say_so() -> None:
+    """A recent check reads "Last checked: March 2026"; an old one asks the person to confirm; undated says not known."""
+    labels = DIRECTORY.labels
+    hotline = _get(DIRECTORY, "human-trafficking-hotline")
+    assert cards.checked_line(labels, hotline, "en", date(2019, 8, 1)) == "Last checked: May 2019"
+    assert cards.checked_line(labels, hotline, "en", date(2026, 11, 28)) == \
+        "Last checked: May 2019. That is a while ago, so call to confirm."
+    assert cards.checked_line(labels, hotline, "fr", date(2019, 8, 1)) == "Vérifié la dernière fois : mai 2019"
+    assert cards.checked_line(labels, _get(DIRECTORY, "emergency-911"), "en", date(2026, 11, 28)) == \
+        "Last checked: not known. Call to confirm."
+    assert cards.checked_line(labels, _get(DIRECTORY, "sagesse"), "en", date(2018, 12, 20)) == "Last checked: 2018"
 
 
 @pytest.mark.parametrize("resource", DIRECTORY.resources, ids=lambda r: r.id)
@@ -84,10 +137,11 @@ def test_hours_use_calgary_time_for_an_aware_moment() -> None:
 
 
 def test_always_open_and_unknown_hours() -> None:
-    """24/7 services say so; services without sourced hours say nothing about hours."""
+    """24/7 services say so; a card without sourced hours says "Hours: not known"."""
     assert cards.hours_line(DIRECTORY.labels, _get(DIRECTORY, "suicide-crisis-988"), "en", FRIDAY_2PM) == \
         "🕐 Open 24/7"
     assert cards.hours_line(DIRECTORY.labels, _get(DIRECTORY, "sagesse"), "en", FRIDAY_2PM) == ""
+    assert "🕐 Hours: not known" in cards.card(DIRECTORY, _get(DIRECTORY, "sagesse"), "en", FRIDAY_2PM).splitlines()
 
 
 def test_flags_languages_and_eligibility_are_shown() -> None:
@@ -95,8 +149,9 @@ def test_flags_languages_and_eligibility_are_shown() -> None:
     text = cards.card(DIRECTORY, _get(DIRECTORY, "human-trafficking-hotline"), "es", FRIDAY_2PM)
     assert "No necesitas identificación" in text
     assert "Idiomas: inglés, francés, intérpretes en muchos idiomas" in text
-    assert "Para: cualquier estatus migratorio" in text
-    assert "Fuente: canadianhumantraffickinghotline.ca, verificado 2026-11" in text
+    assert "Para: cualquier género, cualquier edad, cualquier estatus migratorio" in text
+    assert "Revisado por última vez: mayo 2019. Fue hace tiempo, llama para confirmar." in text
+    assert "Fuente" not in text
 
 
 def test_buttons_are_url_buttons() -> None:
@@ -111,10 +166,10 @@ def test_a_screen_holds_three_cards_and_more() -> None:
     """At most three cards per screen; a More button when more remain, none on the last screen."""
     resources = list(DIRECTORY.resources[:5])
     first = cards.screen(DIRECTORY, resources, "en", FRIDAY_2PM)
-    assert first.text.count("Source: ") == 3
+    assert first.text.count("Last checked: ") == 3
     assert first.buttons[0][0].label == "More"
     last = cards.screen(DIRECTORY, resources, "en", FRIDAY_2PM, offset=3)
-    assert last.text.count("Source: ") == 2
+    assert last.text.count("Last checked: ") == 2
     assert last.buttons == ()
 
 

@@ -12,13 +12,13 @@ import pytest
 
 from bot.core.problems import Problem
 from bot.core.vocabulary import CATEGORIES
-from bot.directory.resources import LANGUAGES, Directory, load_directory, normalize_phone
+from bot.directory.resources import LANGUAGES, NOT_DIRECTORY_FILES, Directory, load_directory, normalize_phone
 
 ROOT = Path(__file__).resolve().parent.parent
 RESOURCES = ROOT / "resources"
 BROKEN = Path(__file__).resolve().parent / "broken_resources"
 TODAY = date(2026, 11, 28)
-DIRECTORY_FILES = sorted(p for p in RESOURCES.glob("*.yaml") if p.name not in ("labels.yaml", "search.yaml"))
+DIRECTORY_FILES = sorted(p for p in RESOURCES.glob("*.yaml") if p.name not in NOT_DIRECTORY_FILES)
 
 # Numbers the facts file holds only as `lead_unverified`, as a typo, or as replaced: never published.
 UNPUBLISHABLE = (

@@ -22,13 +22,14 @@ from bot.conversation.privacy import brief_reply, wants_brief
 from bot.conversation.safety import is_danger
 from bot.core.text import fold
 from bot.core.types import Action, Button, Event, Reply, Session, Turn
-from bot.directory import cards
+from bot.directory import cards, fit
 from bot.directory.search import search
 
 MAX_STEPS = 25            # nodes entered in one turn; validation rejects silent loops, this is the backstop
 MAX_PATH = 12             # doors remembered for the supporter's view
 PAGE = 3                  # cards per screen
 RESULTS = 12              # results kept for "more"
+FIT_POOL = 60             # a door list's candidates, before rank by fit keeps RESULTS
 MENU, TALK, LANGUAGE = "m", "t", "l"
 KEYWORD_SCORE = 88
 LANGUAGE_ALIASES = {"fil": "tl"}  # Telegram may report Filipino (fil) for people who read our Tagalog
@@ -361,10 +362,11 @@ def _node_search(turn: _Turn, node: Node) -> None:
     assert spec is not None
     query = turn.local(spec.query) if spec.query else ""
     hits = search(turn.content.directory, query, lang=turn.lang, categories=spec.categories,
-                  filters=spec.filters, now=turn.now, limit=RESULTS)
-    if not hits:
+                  filters=spec.filters, now=turn.now, limit=FIT_POOL)
+    ranked = fit.order([h.resource for h in hits], fit.Person.from_filters(spec.filters), turn.now)[:RESULTS]
+    if not ranked:
         turn.count(f"search_no_match:{(spec.categories or ('any',))[0]}")
-    _results(turn, node, turn.local(node.say), [h.resource.id for h in hits], 0,
+    _results(turn, node, turn.local(node.say), [r.id for r in ranked], 0,
              wait=not (node.next and not node.options))
 
 
@@ -378,7 +380,9 @@ def _free_search(turn: _Turn, text: str) -> None:
                  else (_footer(turn, node),))
         return
     turn.count("search_words")
-    _results(turn, node, turn.words("search_found"), [h.resource.id for h in hits], 0, wait=True, free=True)
+    report = fit.asks_to_report(text, turn.content.directory.report_words)
+    ranked = fit.reorder_found([h.resource for h in hits], turn.now, report=report)
+    _results(turn, node, turn.words("search_found"), [r.id for r in ranked], 0, wait=True, free=True)
 
 
 def _results(turn: _Turn, node: Node, intro: str, ids: list[str], offset: int, *, wait: bool,

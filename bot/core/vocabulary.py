@@ -8,8 +8,11 @@ CATEGORIES: tuple[str, ...] = (
     "lgbtq", "disability", "men", "sex_work", "basic_needs", "peer_support",
 )
 
-# Filters a search node (or the CLI) may ask for; each narrows or re-ranks results.
-FILTERS: tuple[str, ...] = ("open_now", "no_id_required", "free", "walk_in", "anonymous", "youth")
+# Filters a search node (or the CLI) may ask for; each narrows or re-ranks results. From `under_18` on they say
+# what the person told us, and door lists rank by fit to it (bot/directory/fit.py); `report` lets reporting
+# lines and police into the list.
+FILTERS: tuple[str, ...] = ("open_now", "no_id_required", "free", "walk_in", "anonymous", "youth",
+                            "under_18", "women", "men", "trans", "with_children", "no_status", "no_police", "report")
 
 # Commands a person can send from any node.
 PERSON_COMMANDS: tuple[str, ...] = ("start", "menu", "talk", "language", "forget", "help")

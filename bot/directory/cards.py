@@ -1,15 +1,17 @@
 """Service cards: a resource written for a person, in their language, as plain text (no parse mode).
 
 A card says what the service is in one line, how to reach it (numbers written so Telegram makes them
-tappable), whether it is open now or when it opens (America/Edmonton), the flags that lower barriers,
-languages, who it is for, and where the facts come from and when they were checked. Every word comes from
+tappable), whether it is open now or when it opens (America/Edmonton), then the facts a person needs, each
+said as "not known" when no source gives it: cost, ID, walk in or call first, languages, who it is for (age,
+gender, children, status), and when the facts were last checked (with a nudge to confirm when that is old).
+The source itself stays in the YAML, `search --json` and staff views. Every word comes from
 resources/labels.yaml; this module only arranges them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlparse
 
@@ -19,6 +21,7 @@ from bot.directory.resources import Contact, Directory, Labels, Resource
 
 PER_SCREEN = 3
 FLAG_ORDER = ("no_id_required", "free", "walk_in", "anonymous")
+FACT_LINES = ("contact", "hours", "access", "languages", "for", "checked")  # what every card says, or "not known"
 
 
 def _fill(labels: Labels, lang: str, key: str, **values: str) -> str:
@@ -82,17 +85,71 @@ def contact_line(labels: Labels, contact: Contact, lang: str) -> str:
     return line
 
 
-def _who(labels: Labels, resource: Resource, lang: str) -> str:
+def who_line(labels: Labels, resource: Resource, lang: str) -> str:
+    """"For: women, ages 18+, children welcome; not known: status", or "For: not known"."""
     rule = resource.eligibility
-    parts: list[str] = [labels.get(lang, "genders").get(g, g) for g in rule.genders]
-    if rule.min_age is not None and rule.max_age is not None:
-        parts.append(_fill(labels, lang, "ages_range", min=str(rule.min_age), max=str(rule.max_age)))
+    sep = str(labels.get(lang, "list_separator"))
+    known: list[str] = []
+    unknown: list[str] = []
+    parts = labels.get(lang, "who_parts")
+    genders = [labels.get(lang, "genders").get(g, g) for g in rule.genders]
+    if rule.any_gender:
+        genders = [str(labels.get(lang, "any_gender"))]
+    (known.extend(genders) if genders else unknown.append(parts["gender"]))
+    if rule.any_age:
+        known.append(str(labels.get(lang, "any_age")))
+    elif rule.min_age is not None and rule.max_age is not None:
+        known.append(_fill(labels, lang, "ages_range", min=str(rule.min_age), max=str(rule.max_age)))
     elif rule.min_age is not None:
-        parts.append(_fill(labels, lang, "ages_min", min=str(rule.min_age)))
+        known.append(_fill(labels, lang, "ages_min", min=str(rule.min_age)))
     elif rule.max_age is not None:
-        parts.append(_fill(labels, lang, "ages_max", max=str(rule.max_age)))
-    parts += [labels.get(lang, "status").get(s, s) for s in rule.status]
-    return str(labels.get(lang, "list_separator")).join(parts)
+        known.append(_fill(labels, lang, "ages_max", max=str(rule.max_age)))
+    else:
+        unknown.append(parts["age"])
+    if rule.children:
+        known.append(str(labels.get(lang, f"children_{rule.children}")))
+    elif resource.access != "remote":  # a line you call has no beds, so children do not come into it
+        unknown.append(parts["children"])
+    statuses = [labels.get(lang, "status").get(s, s) for s in rule.status]
+    (known.extend(statuses) if statuses else unknown.append(parts["status"]))
+    if not known:
+        return str(labels.get(lang, "who_unknown"))
+    who = sep.join(known)
+    if unknown:
+        who = _fill(labels, lang, "who_partly", known=who, unknown=sep.join(unknown))
+    return _fill(labels, lang, "for_whom", who=who)
+
+
+def access_line(labels: Labels, resource: Resource, lang: str) -> str:
+    """Cost · ID · walk in or call first (· anonymous), each said as "not known" when no source gives it."""
+    flags = resource.flags
+    cost = "free" if "free" in flags else resource.cost or "cost_unknown"
+    id_word = "no_id_required" if "no_id_required" in flags else "id_required" if resource.id_required else "id_unknown"
+    access = "walk_in" if "walk_in" in flags else resource.access or "access_unknown"
+    words = [str(labels.get(lang, key)) for key in (cost, id_word, access)]
+    if "anonymous" in flags:
+        words.append(str(labels.get(lang, "anonymous")))
+    return str(labels.get(lang, "flags_separator")).join(words)
+
+
+def languages_line(labels: Labels, resource: Resource, lang: str) -> str:
+    names: list[str] = [labels.get(lang, "language_names").get(code, code) for code in resource.languages]
+    if resource.interpreters:
+        names.append(str(labels.get(lang, "interpreters")))
+    if not names:
+        return str(labels.get(lang, "languages_unknown"))
+    return _fill(labels, lang, "languages", languages=str(labels.get(lang, "list_separator")).join(names))
+
+
+def checked_line(labels: Labels, resource: Resource, lang: str, today: date) -> str:
+    """When the facts were last checked at their source ("March 2024"), with a nudge when that is old or unknown."""
+    checked = resource.verified_on
+    if checked is None:
+        return str(labels.get(lang, "checked_unknown"))
+    parts = resource.verified.split("-")
+    shown = parts[0] if len(parts) == 1 else f"{labels.get(lang, 'months')[checked.month - 1]} {checked.year}"
+    key = "checked_stale" if resource.is_stale(today) else "checked"
+    return _fill(labels, lang, key, date=shown)
 
 
 def source_domain(url: str) -> str:
@@ -100,27 +157,19 @@ def source_domain(url: str) -> str:
 
 
 def card(directory: Directory, resource: Resource, lang: str, now: datetime) -> str:
-    """The whole card as plain text: name, one line, contacts, hours, flags, languages, who, source."""
+    """The whole card as plain text: name, one line, contacts, then every fact line of FACT_LINES."""
     labels = directory.labels
     lines = [resource.name, resource.summary_in(lang)]
     lines += [contact_line(labels, c, lang) for c in resource.contacts]
+    if not any(c.kind in ("phone", "text") or c.note == "chat" for c in resource.contacts):
+        lines.append(str(labels.get(lang, "contact_unknown")))
     if resource.address:
         lines.append(_fill(labels, lang, "address", address=resource.address))
-    hours = hours_line(labels, resource, lang, now)
-    if hours:
-        lines.append(hours)
-    flags = [str(labels.get(lang, f)) for f in FLAG_ORDER if f in resource.flags]
-    if flags:
-        lines.append(str(labels.get(lang, "flags_separator")).join(flags))
-    names: list[str] = [labels.get(lang, "language_names").get(code, code) for code in resource.languages]
-    if resource.interpreters:
-        names.append(str(labels.get(lang, "interpreters")))
-    if names:
-        lines.append(_fill(labels, lang, "languages", languages=str(labels.get(lang, "list_separator")).join(names)))
-    who = _who(labels, resource, lang)
-    if who:
-        lines.append(_fill(labels, lang, "for_whom", who=who))
-    lines.append(_fill(labels, lang, "source", domain=source_domain(resource.sources[0]), date=resource.verified))
+    lines.append(hours_line(labels, resource, lang, now) or str(labels.get(lang, "hours_unknown")))
+    lines.append(access_line(labels, resource, lang))
+    lines.append(languages_line(labels, resource, lang))
+    lines.append(who_line(labels, resource, lang))
+    lines.append(checked_line(labels, resource, lang, local_time(now).date()))
     return "\n".join(lines)
 
 

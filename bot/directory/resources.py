@@ -28,8 +28,9 @@ from bot.core.vocabulary import CATEGORIES
 from bot.core.yamlfile import read_yaml
 
 LANGUAGES: tuple[str, ...] = read_languages()  # flows/bot.yaml's, the one list
-NOT_DIRECTORY_FILES = frozenset({"labels.yaml", "search.yaml"})  # other data in the same folder
+NOT_DIRECTORY_FILES = frozenset({"labels.yaml", "search.yaml", "report-words.yaml"})  # other data in the same folder
 STALE_AFTER_MONTHS = 12
+UNDATED = "undated"  # `verified` when the source shows no date: the card says "last checked: not known"
 ContactKind = Literal["phone", "text", "web", "email"]
 _URL = re.compile(r"^https?://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(/\S*)?$")
 _EMAIL = re.compile(r"^[^@\s]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
@@ -55,10 +56,15 @@ class Contact:
 
 @dataclass(frozen=True, slots=True)
 class Eligibility:
+    """Who a program is for, as its source says; anything left out is not known."""
+
     min_age: int | None = None
     max_age: int | None = None
     genders: tuple[str, ...] = ()
     status: tuple[str, ...] = ()
+    any_age: bool = False
+    any_gender: bool = False
+    children: str = ""  # "welcome", "no" (adults only) or "" (not known)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +88,12 @@ class Resource:
     notes_for_staff: str
     path: str
     line: int
+    cost: str = ""  # "fee", "sliding_scale", "health_coverage"; free is the `free` flag; "" is not known
+    id_required: bool = False
+    access: str = ""  # "walk_in", "call_first", "remote", "referral", "apply"; "" is not known
+    reporting_line: bool = False
+    police: bool = False
+    led_by: tuple[str, ...] = ()
     schedule: Any = field(default=None, compare=False, hash=False, repr=False)  # opening_hours.OpeningHours
 
     def summary_in(self, lang: str) -> str:
@@ -90,6 +102,16 @@ class Resource:
 
     def keywords_in(self, lang: str) -> tuple[str, ...]:
         return dict(self.keywords).get(lang, ())
+
+    @property
+    def verified_on(self) -> date | None:
+        """`verified` as a date (a month counts from its first day), or None when the source shows no date."""
+        return None if self.verified == UNDATED else _verified_date(self.verified)
+
+    def is_stale(self, today: date) -> bool:
+        """Whether the facts were last checked more than STALE_AFTER_MONTHS ago, or never with a date."""
+        checked = self.verified_on
+        return checked is None or _months_between(checked, today) > STALE_AFTER_MONTHS
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +144,7 @@ class Directory:
     resources: tuple[Resource, ...]
     lexicon: Lexicon = Lexicon()
     labels: Labels = Labels()
+    report_words: frozenset[str] = frozenset()  # resources/report-words.yaml: "the person asks to report"
     cache: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def get(self, resource_id: str) -> Resource | None:
@@ -265,8 +288,9 @@ def load_directory(path: Path, *, today: date | None = None) -> tuple[Directory,
         problems.extend(file_problems)
     lexicon, lexicon_problems = load_lexicon(path / "search.yaml", base)
     labels, label_problems = load_labels(path / "labels.yaml", base)
-    problems.extend(lexicon_problems + label_problems)
-    return Directory(tuple(accepted), lexicon, labels), problems
+    report_words, word_problems = load_report_words(path / "report-words.yaml", base)
+    problems.extend(lexicon_problems + label_problems + word_problems)
+    return Directory(tuple(accepted), lexicon, labels, report_words), problems
 
 
 def _load_file(
@@ -349,7 +373,15 @@ def _build(
         if not _URL.match(url):
             check.add((*at, "sources", i), rid, f"source '{url}' is not a web address (https://...)")
     verified = _verified_date(raw["verified"]) if _verified_ok(raw["verified"]) else None
-    if verified is None:
+    if raw["verified"] == UNDATED:
+        check.add(
+            (*at, "verified"),
+            rid,
+            "the source shows no date; check the facts at the source and record it with "
+            f"`python -m bot verify --done {rid}`",
+            "warning",
+        )
+    elif verified is None:
         check.add((*at, "verified"), rid, f"verified '{raw['verified']}' is not a real date (YYYY-MM)")
     elif verified > today:
         check.add((*at, "verified"), rid, f"verified {raw['verified']} is in the future")
@@ -367,6 +399,11 @@ def _build(
         check.add((*at, "eligibility"), rid, f"min_age {low} is above max_age {high}")
     if "shelter" in raw["categories"] and raw.get("address"):
         check.add((*at, "address"), rid, "a shelter's address must never be published; remove 'address'")
+    flags = set(raw.get("flags", ()))
+    if "free" in flags and raw.get("cost"):
+        check.add((*at, "cost"), rid, "both the free flag and a cost: keep the one the source says")
+    if "no_id_required" in flags and raw.get("id_required"):
+        check.add((*at, "id_required"), rid, "both no_id_required and id_required: keep the one the source says")
     if not contacts and not raw.get("address"):
         check.add(at, rid, "no way to reach this service: add a sourced phone, text or web contact", "warning")
     return Resource(
@@ -379,7 +416,9 @@ def _build(
         hours=raw.get("hours", ""),
         languages=tuple(raw.get("languages", ())),
         interpreters=bool(raw.get("interpreters", False)),
-        eligibility=Eligibility(low, high, tuple(eligibility.get("genders", ())), tuple(eligibility.get("status", ()))),
+        eligibility=Eligibility(low, high, tuple(eligibility.get("genders", ())), tuple(eligibility.get("status", ())),
+                                bool(eligibility.get("any_age")), bool(eligibility.get("any_gender")),
+                                str(eligibility.get("children", ""))),
         flags=frozenset(raw.get("flags", ())),
         address=raw.get("address", ""),
         sources=tuple(raw["sources"]),
@@ -388,6 +427,12 @@ def _build(
         path=check.path,
         line=line,
         schedule=schedule,
+        cost=str(raw.get("cost", "")),
+        id_required=bool(raw.get("id_required", False)),
+        access=str(raw.get("access", "")),
+        reporting_line=bool(raw.get("reporting_line", False)),
+        police=bool(raw.get("police", False)),
+        led_by=tuple(raw.get("led_by", ())),
     )
 
 
@@ -469,6 +514,22 @@ def load_lexicon(file: Path, base: Path) -> tuple[Lexicon, list[Problem]]:
             continue
         category_words.append((category, tuple((lang, tuple(map(str, ws))) for lang, ws in per_lang.items())))
     return Lexicon(stop, tuple(category_words)), problems
+
+
+def load_report_words(file: Path, base: Path) -> tuple[frozenset[str], list[Problem]]:
+    """resources/report-words.yaml: `{lang: [word, ...]}`, lowercased; a missing file means no words."""
+    if not file.exists():
+        return frozenset(), []
+    shown = str(file.relative_to(base)) if file.is_relative_to(base) else str(file)
+    data, marks, problems = _compose(file, shown)
+    if problems or not isinstance(data, dict):
+        return frozenset(), problems
+    for lang, words in data.items():
+        if lang not in LANGUAGES or not isinstance(words, list):
+            line, col = _pos(marks, (lang,))
+            problems.append(Problem(shown, line, col, "", f"'{lang}' must be one of {', '.join(LANGUAGES)} "
+                                    "with a list of words"))
+    return frozenset(str(w).lower() for ws in data.values() if isinstance(ws, list) for w in ws), problems
 
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
