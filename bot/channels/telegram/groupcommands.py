@@ -14,21 +14,23 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, TypeVar
 
 from telegram.error import TelegramError
 
-from bot.warmline import rules as decide
+from bot.channels.telegram.edge import Edge
+from bot.channels.telegram.relay import GroupQueues
 from bot.content.reload import report
+from bot.content.warmlinetext import WarmlineText
 from bot.staff.stats import chart_png, report_text
-
-if TYPE_CHECKING:
-    from bot.channels.telegram.warmline import Warmline
+from bot.store.database import Store
+from bot.warmline import rules as decide
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 COMMANDS = frozenset({"stats", "reload", "mute", "unmute"})
 ADMIN_ONLY = frozenset({"stats", "reload"})
@@ -45,6 +47,35 @@ def mute_minutes(argument: str) -> int:
     if word.isdigit() and 1 <= int(word) <= MUTE_MAX_MINUTES:
         return int(word)
     return MUTE_MINUTES
+
+
+class Warmline(Protocol):
+    """What the staff commands use of the warm line (bot.channels.telegram.warmline.Warmline, which imports
+    this module: a Protocol here, not an import back, keeps the two free of a cycle)."""
+
+    admins: Admins
+
+    @property
+    def edge(self) -> Edge: ...
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def text(self) -> WarmlineText: ...
+
+    @property
+    def queues(self) -> GroupQueues: ...
+
+    @property
+    def bot(self) -> Any: ...
+
+    async def count(self, name: str) -> None: ...
+
+    async def _call(self, call: Callable[[], Awaitable[T]]) -> T: ...
+
+    async def _to_group(self, group: int | None, thread: int | None, text: str,
+                        buttons: tuple[tuple[tuple[str, str], ...], ...] = ()) -> int | None: ...
 
 
 class Admins:
