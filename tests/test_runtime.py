@@ -129,3 +129,13 @@ def test_hours_are_read_in_the_zone_now_is_given_in() -> None:
     assert schedule_status(schedule, moment.astimezone(EDMONTON)).state == "closed"
     assert schedule_status(schedule, moment.astimezone(ZoneInfo("America/Halifax"))).state == "open"
     assert local_time(moment) == datetime(2026, 11, 27, 8, 30)
+
+
+async def test_a_count_lands_on_the_local_day_whatever_zone_its_moment_is_in(tmp_path: Path, content: Content) -> None:
+    """Every count is in one zone (BOT_TIMEZONE): 03:00 UTC on the 28th is the evening of the 27th in Calgary."""
+    async with await Store.open(tmp_path / "data") as store:
+        runtime = Runtime(store, content, Settings(), zone=EDMONTON, clock=lambda: NOW)
+        runtime.count("door:work", datetime(2026, 11, 28, 3, 0, tzinfo=UTC))
+        runtime.count("door:work", datetime(2026, 11, 27, 20, 0, tzinfo=EDMONTON))
+        await runtime.flush_counts()
+        assert await store.counts() == [("2026-11-27", "door:work", 2)]
