@@ -167,6 +167,8 @@ class TurnHook(Protocol):
       buttons); it is deduplicated first, then `intercept` runs.
     - `intercept(incoming)`: return a Turn to answer yourself (its replies go through the outbox and its
       session is saved with the update, exactly once), or None to let the engine answer.
+    - `prepare(incoming, action)`: each Turn action, before the turn is saved and its replies sent, so a promise
+      in a reply ("I'm finding someone") is stored first (a crash after it loses nothing).
     - `on_action(incoming, action)`: each Turn action, after the replies are delivered and before the
       runtime performs its own ("erase", "count").
     """
@@ -174,6 +176,8 @@ class TurnHook(Protocol):
     def claims(self, incoming: Incoming) -> bool: ...
 
     async def intercept(self, incoming: Incoming) -> Turn | None: ...
+
+    async def prepare(self, incoming: Incoming, action: Action) -> None: ...
 
     async def on_action(self, incoming: Incoming, action: Action) -> None: ...
 
@@ -185,6 +189,9 @@ class NoHook:
         return False
 
     async def intercept(self, incoming: Incoming) -> Turn | None:
+        return None
+
+    async def prepare(self, incoming: Incoming, action: Action) -> None:
         return None
 
     async def on_action(self, incoming: Incoming, action: Action) -> None:

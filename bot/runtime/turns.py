@@ -186,12 +186,16 @@ class Runtime:
 
     async def apply(self, incoming: Incoming, turn: Turn) -> str | None:
         """Save the turn with its update and replies (one transaction), deliver them, then run its actions."""
-        chat = self.chat(incoming.inbound)
+        chat, update = self.chat(incoming.inbound), self.update_key(incoming.inbound)
         queued = [Outgoing(chat, reply).to_payload() for reply in turn.replies]
+        hooked = [a for a in turn.actions if a.name != "count"]  # counts are the runtime's own, never the hook's
+        if hooked and not await self.store.is_handled(update):
+            for action in hooked:
+                await self.hook.prepare(incoming, action)
         saved = await self.store.save_turn(
             incoming.person,
             turn.session.to_dict(),
-            update_id=self.update_key(incoming.inbound),
+            update_id=update,
             chat_id=chat,
             now=incoming.now,
             outbox=queued,
