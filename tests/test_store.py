@@ -10,6 +10,7 @@ import sqlite3
 import stat
 import sys
 import textwrap
+import threading
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any
 import pytest
 
 from bot.core.types import Session
-from bot.store.database import _PERSON_TABLES, DB_FILE, MIGRATIONS, Store, StoreError, migrate
+from bot.store.database import DB_FILE, MIGRATIONS, PERSON_TABLES, Store, StoreError, migrate
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 USER_ID = 7012345678
@@ -107,6 +108,21 @@ async def test_two_stores_opening_a_new_database_at_once_both_work(tmp_path: Pat
         assert user_version(data_dir) == len(MIGRATIONS)
 
 
+async def test_no_statement_runs_on_the_event_loop_thread(store: Store) -> None:
+    """Every SQL statement of every kind of store call runs on aiosqlite's thread, never the event loop's."""
+    threads: set[int] = set()
+    await store._db.run(lambda db: db.set_trace_callback(lambda _sql: threads.add(threading.get_ident())))
+    person = store.person_key(USER_ID)
+    await store.save_turn(person, a_session(), update_id=1, chat_id=USER_ID, now=NOW, outbox=[{"text": "hi"}])
+    await store.load_session(person, remember=(5, NOW))
+    await store.outbox_delivered(None, person, 6, NOW)
+    await store.count("door:work", now=NOW)
+    await store.purge(NOW)
+    await store.forget(person)
+    assert threads
+    assert threading.get_ident() not in threads
+
+
 async def test_a_write_waits_for_another_process_lock_without_blocking_the_loop(store: Store, tmp_path: Path
                                                                                 ) -> None:
     """While another connection holds the write lock, a turn waits for it off the event loop, then is saved."""
@@ -134,12 +150,12 @@ async def test_a_database_newer_than_the_code_is_refused(tmp_path: Path) -> None
 
 
 async def test_every_table_about_a_person_is_forgotten(store: Store, tmp_path: Path) -> None:
-    """Every table with a `person` column is listed in _PERSON_TABLES, so forget() cannot miss one."""
+    """Every table with a `person` column is listed in PERSON_TABLES, so forget() cannot miss one."""
     with raw(tmp_path) as db:
         tables = [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
         columns = {t: [c[1] for c in db.execute(f"PRAGMA table_info({t})")] for t in tables}
     with_person = {table for table, names in columns.items() if "person" in names}
-    assert with_person == set(_PERSON_TABLES)
+    assert with_person == set(PERSON_TABLES)
 
 
 # -- sessions and handled updates ------------------------------------------------------------------------

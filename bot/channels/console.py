@@ -12,6 +12,7 @@ from typing import TextIO
 from bot.content.loader import Content
 from bot.conversation.engine import advance
 from bot.core.clock import Clock, system_clock
+from bot.core.numbers import whole_number
 from bot.core.types import Button, Event, Session, Turn
 
 QUIT = ("/quit", "/exit", "/q")
@@ -38,8 +39,9 @@ def show(turn: Turn, content: Content, out: TextIO) -> list[Button]:
 
 def event_for(line: str, buttons: list[Button]) -> Event:
     """A typed line -> the event it means: a button number, a /command, or free text."""
-    if line.isdigit() and 1 <= int(line) <= len(buttons):
-        return Event("option", data=buttons[int(line) - 1].data)
+    number = whole_number(line)
+    if number is not None and 1 <= number <= len(buttons):
+        return Event("option", data=buttons[number - 1].data)
     if line.startswith("/"):
         name = line[1:].split()[0] if len(line) > 1 else ""
         return Event("start") if name == "start" else Event("command", text=name)

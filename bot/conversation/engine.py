@@ -20,6 +20,7 @@ from bot.content.flows import Node, Option, Text
 from bot.content.loader import Content
 from bot.conversation.privacy import brief_reply, wants_brief
 from bot.conversation.safety import is_danger
+from bot.core.numbers import whole_number
 from bot.core.text import fold
 from bot.core.types import Action, Button, Event, Reply, Session, Turn
 from bot.directory import cards, fit
@@ -164,8 +165,9 @@ def _option(turn: _Turn, data: str) -> None:
         if parts[2] == "more":
             _more(turn, node)
             return
-        if parts[2].isdigit() and int(parts[2]) < len(node.options):
-            _choose(turn, node, node.options[int(parts[2])])
+        chosen = whole_number(parts[2])
+        if chosen is not None and chosen < len(node.options):
+            _choose(turn, node, node.options[chosen])
             return
     turn.say(turn.words("stale_button"))
     _reshow(turn, "")
@@ -211,7 +213,7 @@ def _choose_deep(turn: _Turn, screen: Node, option: Option, text: str) -> None:
     passport), go straight through instead of asking again."""
     target = turn.content.flows.node(option.go)
     deeper = None
-    if target is not None and target.kind == "message" and not fold(text).isdigit():
+    if target is not None and target.kind == "message" and whole_number(fold(text)) is None:
         deeper = match_option(target.options, text, turn.lang)
         landing = turn.content.flows.node(deeper.go) if deeper else None
         if landing is None or landing.kind in ("do", "handoff"):  # a confirmation screen is never skipped
@@ -230,9 +232,9 @@ def match_option(options: tuple[Option, ...], text: str, lang: str) -> Option | 
     wanted = fold(text)
     if not wanted:
         return None
-    if wanted.isdigit():
-        index = int(wanted) - 1
-        return options[index] if 0 <= index < len(options) else None
+    number = whole_number(wanted)
+    if number is not None:
+        return options[number - 1] if 1 <= number <= len(options) else None
     best, best_score = None, 0.0
     tokens = wanted.split()
     for option in options:

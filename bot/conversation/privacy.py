@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Protocol
 
 from bot.content.privacywords import PrivacyWords
+from bot.core.numbers import whole_number
 from bot.core.text import fold
 from bot.core.types import Button, Reply
 
@@ -73,8 +74,8 @@ def quiet_data(hours: int) -> str:
 def quiet_choice(data: str) -> int | None:
     """The hours a /privacy button stands for (0: off), or None if `data` is not one of ours."""
     parts = data.split("|")
-    if len(parts) == 3 and parts[0] == DATA_PREFIX and parts[1] == "q" and parts[2].isdigit():
-        hours = int(parts[2])
+    hours = whole_number(parts[2]) if len(parts) == 3 and parts[0] == DATA_PREFIX and parts[1] == "q" else None
+    if hours is not None:
         if hours == 0 or hours in QUIET_CHOICES:
             return hours
     return None

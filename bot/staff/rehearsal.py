@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from bot.content.flows import display_path
 from bot.content.loader import Content
 from bot.conversation.engine import advance
+from bot.core.numbers import whole_number
 from bot.core.text import did_you_mean, strip_marks
 from bot.core.types import Button, Event, Session, Turn
 from bot.core.yamlfile import read_yaml
@@ -138,8 +139,9 @@ def _event(step: Step, buttons: Sequence[Button], language: str) -> Event | str:
             name = text[1:].split()[0] if len(text) > 1 else ""
             return Event("start", language_hint=language) if name == "start" else Event("command", text=name)
         return Event("text", text=text)
-    if step.value.strip().isdigit():
-        index = int(step.value) - 1
+    number = whole_number(step.value)
+    if number is not None:
+        index = number - 1
         if 0 <= index < len(buttons):
             return Event("option", data=buttons[index].data)
         return f"there is no button number {step.value}; the buttons were:\n{_listed(buttons)}"

@@ -25,6 +25,7 @@ from bot.channels.telegram.edge import Edge
 from bot.channels.telegram.relay import GroupQueues
 from bot.content.reload import report
 from bot.content.warmlinetext import WarmlineText
+from bot.core.numbers import whole_number
 from bot.staff.stats import chart_png, report_text
 from bot.store.database import Store
 from bot.warmline import rules as decide
@@ -44,8 +45,9 @@ STATS_DAYS = 7
 def mute_minutes(argument: str) -> int:
     """The minutes `/mute N` asks for: N when it is a whole number from 1 to a day, else the default."""
     word = argument.strip().split(maxsplit=1)[0] if argument.strip() else ""
-    if word.isdigit() and 1 <= int(word) <= MUTE_MAX_MINUTES:
-        return int(word)
+    minutes = whole_number(word)
+    if minutes is not None and 1 <= minutes <= MUTE_MAX_MINUTES:
+        return minutes
     return MUTE_MINUTES
 
 

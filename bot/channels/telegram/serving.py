@@ -27,6 +27,7 @@ from bot.channels.telegram.delivery import retry_after_seconds, with_retries
 from bot.channels.telegram.edge import Edge, Handoff
 from bot.content.loader import Content, load_content
 from bot.content.reload import watch
+from bot.core import logsafe
 from bot.settings import Settings
 from bot.store.database import StoreError
 from bot.store.keys import SecretKeyError
@@ -51,9 +52,9 @@ def file_url_for(base_url: str) -> str:
 def build_application(settings: Settings, *, polling: bool = True,
                       read_timeout: float = 10.0) -> Application[Any, Any, Any, Any, Any, Any]:
     """python-telegram-bot's Application for these settings (base URL, rate limit, timeouts)."""
-    # Whatever the root level: httpx logs request URLs (they hold the token), and python-telegram-bot's
-    # debug logs hold update contents, names and ids (tests/test_logs.py).
-    for noisy in ("httpx", "telegram"):
+    # Whatever the root level: httpx logs request URLs (they hold the token), python-telegram-bot's debug logs
+    # hold update contents, names and ids, and aiosqlite's name each call (tests/test_logs.py).
+    for noisy in ("httpx", "telegram", "aiosqlite"):
         logging.getLogger(noisy).setLevel(max(logging.getLogger(noisy).level, logging.WARNING))
     # Any: some builder calls change its generic type (the rate limiter's), which mypy cannot follow.
     builder: Any = Application.builder().token(settings.require_token())
@@ -212,7 +213,8 @@ def run_webhook(settings: Settings, *, handoff: Handoff | None = None) -> None:
 
 
 def configure_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, format=logsafe.FORMAT)
+    logsafe.install(logging.getLogger())  # tracebacks without exception messages, which may quote a person
     # httpx logs every request URL, which holds the bot token; the library's debug logs hold update contents.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("telegram").setLevel(logging.WARNING)

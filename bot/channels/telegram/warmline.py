@@ -29,14 +29,15 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes, Messag
 from bot.channels.telegram import groupcommands
 from bot.channels.telegram.delivery import retry_after_seconds, with_retries
 from bot.channels.telegram.relay import GroupQueues, cancel_all
-from bot.warmline import rules as decide
 from bot.conversation.privacy import delete_topics, wants_brief
 from bot.conversation.safety import is_danger
+from bot.core.numbers import whole_number
 from bot.core.types import Action, Reply, Session, Turn
 from bot.directory import cards
 from bot.settings import Settings
 from bot.staff.stats import wait_counter
 from bot.store.database import Store
+from bot.warmline import rules as decide
 from bot.warmline.rules import Supporter, WarmlineText
 
 if TYPE_CHECKING:
@@ -277,7 +278,8 @@ class Warmline:
         session, person = incoming.session, incoming.person
         lang = session.language or "en"
         rows = {r["id"]: r for r in await self.store.handoffs(person=person)}
-        row = rows.get(int(arg)) if arg.isdigit() else None
+        number = whole_number(arg)
+        row = rows.get(number) if number is not None else None
         if verb in ("yes", "no"):
             query = incoming.update.callback_query
             if query is not None and query.message is not None:   # one answer per conversation: buttons go
@@ -434,7 +436,8 @@ class Warmline:
         if query is None or user is None or query.message is None or query.message.chat.id not in self.groups:
             return
         _, verb, arg = (query.data or "").split("|", 2)
-        rows = await self.store.handoffs(handoff=int(arg)) if arg.isdigit() else []
+        number = whole_number(arg)
+        rows = await self.store.handoffs(handoff=number) if number is not None else []
         answer = ""
         if not rows:
             answer = self.text.staff_say("gone")
