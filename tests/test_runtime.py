@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import opening_hours
 
+from bot.channels.telegram.delivery import message_for
 from bot.content.loader import Content
 from bot.core.types import Event, Reply
 from bot.directory.hours import local_time, schedule_status
@@ -98,6 +99,7 @@ async def test_the_outbox_routes_each_message_by_its_channel(tmp_path: Path, con
         assert all(chat == "abc" for chat, _ in web.sent)
         assert Outgoing.from_payload({"chat_id": 42, "text": "hi", "buttons": []}).chat == "telegram:42"
         assert parse_address("web:abc") == ("web", "abc")
+        assert Outgoing.from_payload(message_for(42, Reply("hi"))) == Outgoing("telegram:42", Reply("hi"))
 
 
 async def test_the_scheduler_runs_rounds_and_one_off_jobs_until_closed() -> None:

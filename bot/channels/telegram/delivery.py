@@ -23,7 +23,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.core.channels import TELEGRAM
 from bot.core.types import Button, Reply
-from bot.runtime.ports import Deleted, SendOutcome, Sent
+from bot.runtime.ports import Deleted, Outgoing, SendOutcome, Sent, address
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -108,6 +108,11 @@ class _SerializedKeyboard(InlineKeyboardMarkup):
 
 
 TELEGRAM_LIMITS = TELEGRAM  # what check measures screens and buttons against (bot.core.channels)
+
+
+def message_for(chat_id: int, reply: Reply) -> dict[str, Any]:
+    """One reply for a Telegram chat as an outbox payload (bot.runtime.ports.Outgoing), so it can wait in the store."""
+    return Outgoing(address(TELEGRAM.channel, str(chat_id)), reply).to_payload()
 
 
 class TelegramSender:
