@@ -100,14 +100,18 @@ class Runtime:
 
     # -- lifecycle ----------------------------------------------------------------------------------------
 
-    async def open(self, housekeeping_every: float = COUNTS_EVERY) -> int:
-        """Send what a crash left queued and start housekeeping; returns how many people had replies waiting."""
+    async def open(self) -> int:
+        """Send what a crash left queued; returns how many people had replies waiting."""
         waiting = await self.outbox.deliver_all()
         if waiting:
             log.info("delivered replies queued before a restart (people: %d)", waiting)
+        return waiting
+
+    def start(self, housekeeping_every: float = COUNTS_EVERY) -> None:
+        """Start housekeeping: counts and queued replies every few seconds, the lines a restart left, retention and
+        quiet erase. Called once the warm line has registered its hooks, so the first purge reaches its tables."""
         self.scheduler.every("counts", housekeeping_every, self._housekeeping)
         self.forgetting.start()
-        return waiting
 
     async def close(self) -> None:
         """Stop housekeeping and write the counts still waiting (the store stays open: its owner closes it)."""

@@ -222,9 +222,10 @@ class Edge:
         self._sender = TelegramSender(application.bot, self.policy)
         self._runtime = Runtime(store, self._content, self.settings, zone=self.zone, senders=Senders(self._sender),
                                 hook=_HandoffHook(self), flood=self.flood, clock=self.clock)
-        await self._runtime.open(self.housekeeping_every)
+        await self._runtime.open()
         await self.register_commands()
         await self.handoff.start(self)
+        self._runtime.start(self.housekeeping_every)
 
     async def close(self) -> None:
         await self.handoff.stop()
