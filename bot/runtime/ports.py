@@ -109,18 +109,19 @@ class Topic:
 
 
 class StaffRoom(Protocol):
-    """The supporters' side of the warm line: a room with one topic per person (never naming them)."""
+    """The supporters' side of the warm line: rooms (Telegram forum groups) with one topic per person, never
+    naming them. Each call does its own retrying and never raises for a channel error."""
 
-    async def open_topic(self, title: str) -> Topic | None:
-        """A new topic titled `title` (an alias, never the person's name); None when the room refuses."""
+    async def open_topic(self, room: str, title: str) -> Topic | None:
+        """A new topic titled `title` (an alias, never the person's name) in `room`; None when it refuses."""
         ...
 
     async def post(self, topic: Topic, text: str, buttons: tuple[tuple[Button, ...], ...] = ()) -> int | None:
         """Post in the topic; returns the message id, None when it did not go out."""
         ...
 
-    async def close_topic(self, topic: Topic, *, delete: bool = False) -> None:
-        """Close (or delete) the topic: after /end, /forget or retention."""
+    async def close_topic(self, topic: Topic, *, delete: bool = False) -> bool:
+        """Close (or delete) the topic, after /end, /forget or retention; False when the room refused."""
         ...
 
 
