@@ -71,7 +71,7 @@ def load_content(
         privacy, found = load_privacy_words(flows_dir, flows.config.languages)
         problems += found
     warmline, warmline_path = None, flows_dir / WARMLINE_FILE
-    if warmline_path.is_file():  # the warm line's hours and words (bot/content/warmlinetext.py); the bot refuses a broken one
+    if warmline_path.is_file():  # the warm line's hours and words; the bot refuses a broken file
         warmline, found = load_warmline(warmline_path, display_path(warmline_path), flows.config.languages)
         problems += found
     directory, resource_problems = load_directory(resources_dir, today=today)

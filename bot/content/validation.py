@@ -187,7 +187,8 @@ def check_buttons(flows: Flows) -> Iterator[Problem]:
             size = len(f"{'0' * VERSION_WIDTH}|{node_id}|{i}".encode())
             if size > MAX_CALLBACK:
                 yield _problem(flows, node, ("options", i), f"option {i + 1}'s button data is {size} bytes "
-                               f"({tightest_callback().name} keeps {MAX_CALLBACK}): shorten the flow or node id", on_key=True)
+                               f"({tightest_callback().name} keeps {MAX_CALLBACK}): shorten the flow or node id",
+                               on_key=True)
         if node.kind in ("message", "search") and len(node.options) > 12:
             yield _problem(flows, node, ("options",), f"has {len(node.options)} options; more than 12 buttons "
                            "are hard to read on a phone: split them over two screens", warning=True, on_key=True)
