@@ -141,3 +141,17 @@ async def test_a_count_lands_on_the_local_day_whatever_zone_its_moment_is_in(tmp
         runtime.count("door:work", datetime(2026, 11, 27, 20, 0, tzinfo=EDMONTON))
         await runtime.flush_counts()
         assert await store.counts() == [("2026-11-27", "door:work", 2)]
+
+
+async def test_replies_for_a_channel_not_running_wait_for_it(tmp_path: Path, content: Content) -> None:
+    """A process serving only Telegram leaves the web chat's queued replies alone (they wait for the web's own
+    process) and still sends Telegram's."""
+    async with await Store.open(tmp_path / "data") as store:
+        web_person, tg_person = store.channel_key("web", "abc"), store.person_key(42)
+        await store.save_turn(web_person, {}, now=NOW, outbox=[Outgoing("web:abc", Reply("hi")).to_payload()])
+        await store.save_turn(tg_person, {}, now=NOW, outbox=[Outgoing("telegram:42", Reply("hi")).to_payload()])
+        telegram = Recorder("telegram")
+        runtime = Runtime(store, content, Settings(), zone=EDMONTON, senders=Senders(telegram), clock=lambda: NOW)
+        assert await runtime.open() == 1
+        assert telegram.sent == [("42", "hi")]
+        assert [who for _, who, _ in await store.outbox()] == [web_person]

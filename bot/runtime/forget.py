@@ -163,6 +163,8 @@ class Forgetting:
         """After a restart: delete the lines that are due, schedule the rest; returns how many were due."""
         due_now = 0
         for row, chat, message_id, due in await self.store.pending_deletes():
+            if self.senders.route(chat) is None:  # another channel's line: its own process finishes it
+                continue
             delay = (due - now).total_seconds()
             if delay <= 0:
                 due_now += 1

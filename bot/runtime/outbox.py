@@ -88,8 +88,10 @@ class Outbox:
         return await sender.send(own, reply)
 
     async def deliver_all(self) -> int:
-        """Send everything queued (after a restart, or left by an outage); returns how many people had some."""
-        people = list(dict.fromkeys(who for _, who, _ in await self.store.outbox()))
+        """Send everything queued for the running channels (after a restart, or left by an outage); returns how
+        many people had some. Another channel's replies wait for that channel's own process."""
+        queued = await self.store.outbox()
+        people = list(dict.fromkeys(who for _, who, m in queued if self.senders.route(Outgoing.from_payload(m).chat)))
         self.backlog.update(people)
         for person in people:
             await self.deliver(person)
