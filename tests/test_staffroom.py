@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
+import pytest
 from botapi import BotApiServer
 from telegram import Bot
 
@@ -15,15 +18,18 @@ GROUP = -1001234567890
 FAST = RetryPolicy(first_delay=0.01, attempts=2)
 
 
-def room_for(server: BotApiServer) -> TelegramStaffRoom:
-    return TelegramStaffRoom(Bot(server.token, base_url=server.base_url, base_file_url=server.base_file_url), FAST)
+@pytest.fixture
+async def bot(botapi: BotApiServer) -> AsyncIterator[Bot]:
+    """A Bot on the stand-in server, shut down (its HTTP connections closed) after the test."""
+    async with Bot(botapi.token, base_url=botapi.base_url, base_file_url=botapi.base_file_url) as running:
+        yield running
 
 
-async def test_a_topic_is_opened_posted_in_and_closed(botapi: BotApiServer) -> None:
+async def test_a_topic_is_opened_posted_in_and_closed(botapi: BotApiServer, bot: Bot) -> None:
     """open_topic creates a forum topic (its name cut to Telegram's limit), post sends into that topic with
     its buttons, close_topic closes it and delete=True deletes it."""
     botapi.group(GROUP)
-    room: StaffRoom = room_for(botapi)
+    room: StaffRoom = TelegramStaffRoom(bot, FAST)
     topic = await room.open_topic(str(GROUP), "Guest 4F2 · fr · work" + "x" * 200)
     assert topic is not None
     assert topic.room == str(GROUP)
@@ -40,11 +46,11 @@ async def test_a_topic_is_opened_posted_in_and_closed(botapi: BotApiServer) -> N
     assert len(botapi.calls_to("deleteForumTopic")) == 1
 
 
-async def test_a_refusal_is_reported_not_raised(botapi: BotApiServer) -> None:
+async def test_a_refusal_is_reported_not_raised(botapi: BotApiServer, bot: Bot) -> None:
     """Telegram refusing a topic, a post or a close (400, or 5xx past the retries) comes back as None or False,
     never as an exception: the warm line decides what to tell people."""
     botapi.group(GROUP)
-    room = room_for(botapi)
+    room = TelegramStaffRoom(bot, FAST)
     botapi.fail("createForumTopic", 400, description="Bad Request: the chat is not a forum")
     assert await room.open_topic(str(GROUP), "Guest 4F2") is None
     topic = await room.open_topic(str(GROUP), "Guest 4F2")

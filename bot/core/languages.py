@@ -12,8 +12,19 @@ from typing import Any
 from bot.core.yamlfile import read_yaml
 
 CONFIG_FILE = "bot.yaml"
-SHIPPED_FLOWS = Path(__file__).resolve().parents[2] / "flows"  # the repository's flows/, beside the package
+_CHECKOUT = Path(__file__).resolve().parents[2]
 FALLBACK = ("en",)  # a bot.yaml that names no languages
+
+
+def default_flows() -> Path:
+    """The flows/ folder the bot runs by default, as bot.settings finds it: the checkout's, or (installed from a
+    wheel) the working directory's."""
+    if (_CHECKOUT / "pyproject.toml").is_file() and (_CHECKOUT / "flows").is_dir():
+        return _CHECKOUT / "flows"
+    return Path.cwd() / "flows"
+
+
+SHIPPED_FLOWS = default_flows()  # at import: the folder `check` and the bot read when BOT_FLOWS_DIR is unset
 
 
 def languages_of(config: Any) -> tuple[str, ...]:
