@@ -97,7 +97,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
 
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends a preview quietly
         chat(content, sys.stdin, sys.stdout, language=args.lang, echo=not interactive,
-             clock=lambda: clock().astimezone(zone), prompt=prompt)
+             clock=lambda: clock().astimezone(zone), prompt=prompt, settings=settings)
     return 0
 
 

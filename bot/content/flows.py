@@ -28,6 +28,8 @@ CONFIG_FILE = "bot.yaml"
 DANGER_FILE = "danger-words.yaml"
 SPECIAL_FILES = frozenset({CONFIG_FILE, DANGER_FILE, "privacy-text.yaml",  # privacy-text: bot/conversation/privacy.py
                            "warmline.yaml",  # warmline: bot/warmline/rules.py
+                           "smalltalk.yaml",  # small talk and the police question: bot/conversation/smalltalk.py
+                           "other-languages.yaml",  # the door for other languages: bot/conversation/otherlang.py
                            "words-to-avoid.yaml"})  # words-to-avoid: bot/content/wording.py
 ENTRY_POINTS = ("start", "menu", "talk", "help", "forget", "danger", "brief")
 EMPTY: Mapping[str, Any] = MappingProxyType({})

@@ -13,10 +13,15 @@ from pathlib import Path
 
 from bot.content.flows import Flows, display_path, read_flows
 from bot.content.privacywords import WORDS_FILE, PrivacyWords, load_privacy_words
-from bot.content.validation import check_flows
+from bot.content.validation import check_flows, reachable
 from bot.content.warmlinetext import FILE as WARMLINE_FILE
 from bot.content.warmlinetext import WarmlineText, load_warmline
 from bot.content.wording import check_resource_wording, load_avoid_list
+from bot.conversation.otherlang import FILE as OTHER_LANGUAGES_FILE
+from bot.conversation.otherlang import OtherLanguages, load_other_languages
+from bot.conversation.smalltalk import FILE as SMALLTALK_FILE
+from bot.conversation.smalltalk import SmallTalk, check_smalltalk, load_smalltalk
+from bot.conversation.smalltalk import targets as smalltalk_targets
 from bot.core.problems import Problem, has_errors, sort_problems
 from bot.directory.resources import Directory, load_directory
 from bot.directory.search import prepare
@@ -31,6 +36,8 @@ class Content:
     version: str
     privacy: PrivacyWords | None = None   # flows/privacy-text.yaml: /privacy, quiet erase, "can't talk now"
     warmline: WarmlineText | None = None  # flows/warmline.yaml: the warm line's hours and words
+    smalltalk: SmallTalk | None = None    # flows/smalltalk.yaml: small talk and the police question
+    other_languages: OtherLanguages | None = None  # flows/other-languages.yaml: the door for other languages
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -77,7 +84,22 @@ def load_content(
     directory, resource_problems = load_directory(resources_dir, today=today)
     prepare(directory)  # the search index, built once here rather than on the first person's search
     resource_problems += check_resource_wording(directory, load_avoid_list(flows_dir)[0])
+    smalltalk, other = None, None
+    if (flows_dir / SMALLTALK_FILE).is_file():  # a test's own flows may lack it: then no small talk is heard
+        smalltalk, found = load_smalltalk(flows_dir)
+        problems += found
+        if smalltalk is not None:
+            problems += check_smalltalk(smalltalk, flows, display_path(flows_dir / SMALLTALK_FILE))
+            # small talk's screens are reached from typed words, as the commands' are from /commands
+            heard = reachable(flows, smalltalk_targets(smalltalk, flows)) - reachable(flows)
+            shown = {(flows.nodes[n].path, flows.nodes[n].name) for n in heard}
+            problems = [p for p in problems if not (p.severity == "warning" and (p.path, p.node) in shown
+                                                    and "cannot be reached" in p.message)]
+    if (flows_dir / OTHER_LANGUAGES_FILE).is_file():
+        other, found = load_other_languages(flows_dir, directory)
+        problems += found
     problems = sort_problems([*problems, *resource_problems])
     if has_errors(problems):
         return None, problems
-    return Content(flows, directory, version_of(flows_dir, resources_dir), privacy, warmline), problems
+    return Content(flows, directory, version_of(flows_dir, resources_dir), privacy, warmline, smalltalk,
+                   other), problems

@@ -9,15 +9,18 @@ from __future__ import annotations
 import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import opening_hours
 
 from bot.core.languages import SHIPPED_FLOWS, read_languages
 from bot.core.problems import Problem
 from bot.core.yamlfile import read_yaml
+from bot.directory.hours import local_time
 
 FILE = "warmline.yaml"
 LANGUAGES = read_languages(SHIPPED_FLOWS)  # flows/bot.yaml's, the one list
@@ -146,3 +149,9 @@ def _strings(data: Mapping[str, Any], section: str, keys: Sequence[str], pos: An
     return MappingProxyType(texts)
 
 
+def is_open(text: WarmlineText, now: datetime, zone: ZoneInfo | None = None) -> bool:
+    """Whether the warm line's hours include `now`, read as bot.directory.hours.local_time reads it (in now's
+    own zone: BOT_TIMEZONE from the runtime; a UTC moment in Calgary time; naive: taken as local)."""
+    if text.schedule is None:
+        return True
+    return bool(text.schedule.is_open(local_time(now, zone)))

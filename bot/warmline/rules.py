@@ -11,7 +11,6 @@ import math
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.content.warmlinetext import (
@@ -21,26 +20,19 @@ from bot.content.warmlinetext import (
     PERSON_KEYS,
     STAFF_KEYS,
     WarmlineText,
+    is_open,
     load_warmline,
 )
 from bot.core.vocabulary import TIMEZONE_DEFAULT
-from bot.directory.hours import local_time
 
 TOPIC_NAME_MAX = 128      # Telegram's limit for a forum topic name
 TEXT_MAX = 4096           # Telegram's limit for one message
 ZONE = ZoneInfo(TIMEZONE_DEFAULT)
 # The words are loaded in content/ (bot.content.warmlinetext); callers of the rules find them here too.
-__all__ = ["FILE", "LANGUAGES", "NUMBERS", "PERSON_KEYS", "STAFF_KEYS", "WarmlineText", "load_warmline"]
+__all__ = ["FILE", "LANGUAGES", "NUMBERS", "PERSON_KEYS", "STAFF_KEYS", "WarmlineText", "is_open", "load_warmline"]
 
 
 # -- hours ------------------------------------------------------------------------------------------------
-
-def is_open(text: WarmlineText, now: datetime, zone: ZoneInfo | None = None) -> bool:
-    """Whether the warm line's hours include `now`, read as bot.directory.hours.local_time reads it (in now's
-    own zone: BOT_TIMEZONE from the runtime; a UTC moment in Calgary time; naive: taken as local)."""
-    if text.schedule is None:
-        return True
-    return bool(text.schedule.is_open(local_time(now, zone)))
 
 
 # -- who the person is to supporters ----------------------------------------------------------------------
