@@ -152,16 +152,16 @@ def test_every_number_has_its_source_on_the_same_screen(flows: Flows, lang: str)
     assert unsourced == []
 
 
-def test_danger_words_exist_in_every_language(flows: Flows) -> None:
-    """Every declared language has its own danger words."""
-    assert all(flows.danger_words.get(lang) for lang in flows.config.languages)
+def test_danger_words_exist_in_every_language(flows: Flows, content: Content) -> None:
+    """Every declared language has its own suicide and danger phrases."""
+    assert all(content.danger.of(kind, lang) for lang in flows.config.languages for kind in ("suicide", "danger"))
 
 
 @pytest.mark.parametrize("lang", ["en", "fr", "es", "tl"])
-def test_no_button_label_is_mistaken_for_danger(flows: Flows, lang: str) -> None:
+def test_no_button_label_is_mistaken_for_danger(flows: Flows, content: Content, lang: str) -> None:
     """Typing a button's own label does not set off the danger screen, except the buttons about danger."""
     alarming = [f"{node.id}: {option.label.get(lang)}" for node in flows.nodes.values() for option in node.options
-                if option.go != flows.entry("danger") and is_danger(flows.danger_words, option.label.get(lang), lang)]
+                if option.go != flows.entry("danger") and is_danger(content.danger, option.label.get(lang))]
     assert alarming == []
 
 

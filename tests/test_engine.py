@@ -129,7 +129,7 @@ def test_session_at_a_removed_node_is_moved_to_the_menu() -> None:
 @pytest.mark.parametrize("lang", LANGS)
 def test_danger_words_are_heard_from_any_node(lang: str) -> None:
     """Danger words in the person's language lead to the danger screen from any node, typos forgiven."""
-    words = CONTENT.flows.danger_words.get(lang) or CONTENT.flows.danger_words["en"]
+    words = CONTENT.danger.of("danger", lang) or CONTENT.danger.of("danger", "en")
     for node_id in NODES[:: max(1, len(NODES) // 8)]:
         session = Session(version=CONTENT.version, node=node_id, language=lang)
         turn = advance(CONTENT, session, Event("text", text=f"please {words[0]}"), NOW)
@@ -282,7 +282,7 @@ def test_language_hints(hint: str | None, lang: str) -> None:
 def test_brief_screens_never_cut_the_crisis_lines() -> None:
     """Someone who said they cannot talk still gets every crisis number when danger words are heard."""
     brief = advance(CONTENT, _start().session, Event("text", text="I can't talk now"), NOW).session
-    words = CONTENT.flows.danger_words["en"]
+    words = CONTENT.danger.of("danger", "en")
     turn = advance(CONTENT, brief, Event("text", text=words[0]), NOW)
     full = enter(CONTENT, Session(language="en"), CONTENT.flows.entry("danger"), NOW)
     assert turn.replies[0].text == full.replies[0].text

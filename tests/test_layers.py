@@ -23,12 +23,14 @@ LAYERS = (
     "bot.store",
     "bot.core",
 )
-# Known upward imports, each with the move that ends it (this list only shrinks): the loader still reads the small-talk
-# and other-language words through the conversation modules that hear them; their loading belongs in content/, as
+# Known upward imports, each with the move that ends it (this list only shrinks): the loader still reads the small-talk,
+# other-language and crisis words through the conversation modules that hear them; their loading belongs in content/, as
 # privacywords.py and warmlinetext.py did for /privacy's and the warm line's words.
 KNOWN_UPWARD = {
     ("bot.content.loader", "bot.conversation.smalltalk"),
     ("bot.content.loader", "bot.conversation.otherlang"),
+    ("bot.content.loader", "bot.conversation.dangerwords"),
+    ("bot.content.loader", "bot.conversation.safety"),
 }
 
 

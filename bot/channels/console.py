@@ -11,8 +11,8 @@ from typing import TextIO
 
 from bot.content.loader import Content
 from bot.conversation.engine import advance
-from bot.core.clock import Clock, system_clock
 from bot.conversation.privacy import privacy_screen, quiet_choice, quiet_confirmation
+from bot.core.clock import Clock, system_clock
 from bot.core.numbers import whole_number
 from bot.core.types import Button, Event, Session, Turn
 from bot.settings import Settings

@@ -17,8 +17,12 @@ from bot.content.validation import check_flows, reachable
 from bot.content.warmlinetext import FILE as WARMLINE_FILE
 from bot.content.warmlinetext import WarmlineText, load_warmline
 from bot.content.wording import check_resource_wording, load_avoid_list
+from bot.conversation.dangerwords import FILE as DANGER_FILE
+from bot.conversation.dangerwords import load_danger_words
 from bot.conversation.otherlang import FILE as OTHER_LANGUAGES_FILE
 from bot.conversation.otherlang import OtherLanguages, load_other_languages
+from bot.conversation.safety import EMPTY as NO_DANGER_WORDS
+from bot.conversation.safety import DangerWords
 from bot.conversation.smalltalk import FILE as SMALLTALK_FILE
 from bot.conversation.smalltalk import SmallTalk, check_smalltalk, load_smalltalk
 from bot.conversation.smalltalk import targets as smalltalk_targets
@@ -38,6 +42,7 @@ class Content:
     warmline: WarmlineText | None = None  # flows/warmline.yaml: the warm line's hours and words
     smalltalk: SmallTalk | None = None    # flows/smalltalk.yaml: small talk and the police question
     other_languages: OtherLanguages | None = None  # flows/other-languages.yaml: the door for other languages
+    danger: DangerWords = NO_DANGER_WORDS  # flows/danger-words.yaml: crisis phrases (bot.conversation.safety)
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -81,6 +86,10 @@ def load_content(
     if warmline_path.is_file():  # the warm line's hours and words; the bot refuses a broken file
         warmline, found = load_warmline(warmline_path, display_path(warmline_path), flows.config.languages)
         problems += found
+    danger, danger_path = NO_DANGER_WORDS, flows_dir / DANGER_FILE
+    if danger_path.is_file():  # crisis phrases in every language (bot/conversation/safety.py), indexed once here
+        danger, found = load_danger_words(danger_path, display_path(danger_path), flows.config.languages)
+        problems += found
     directory, resource_problems = load_directory(resources_dir, today=today)
     prepare(directory)  # the search index, built once here rather than on the first person's search
     resource_problems += check_resource_wording(directory, load_avoid_list(flows_dir)[0])
@@ -102,4 +111,4 @@ def load_content(
     if has_errors(problems):
         return None, problems
     return Content(flows, directory, version_of(flows_dir, resources_dir), privacy, warmline, smalltalk,
-                   other), problems
+                   other, danger), problems

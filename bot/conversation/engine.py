@@ -19,7 +19,7 @@ from bot.content.loader import Content
 from bot.content.warmlinetext import is_open
 from bot.conversation import otherlang, smalltalk
 from bot.conversation.privacy import brief_reply, wants_brief
-from bot.conversation.safety import is_danger
+from bot.conversation.safety import Heard, hear
 from bot.core.numbers import whole_number
 from bot.core.text import fold
 from bot.core.types import Action, Button, Event, Reply, Session, Turn
@@ -33,6 +33,7 @@ RESULTS = 12              # results kept for "more"
 FIT_POOL = 60             # a door list's candidates, before rank by fit keeps RESULTS
 MENU, TALK, LANGUAGE = "m", "t", "l"
 KEYWORD_SCORE = 88
+CRISIS_SCREENS = ("danger", "suicide", "suicide_now")   # bot.yaml entries whose lines are never cut short
 LANGUAGE_ALIASES = {"fil": "tl"}  # Telegram may report Filipino (fil) for people who read our Tagalog
 
 
@@ -203,10 +204,9 @@ def _choose(turn: _Turn, node: Node, option: Option) -> None:
 def _text(turn: _Turn, text: str) -> None:
     flows = turn.content.flows
     node = flows.node(turn.session.node)
-    if is_danger(flows.danger_words, text, turn.lang):
-        turn.count("danger_words")
-        turn.act("danger")
-        _enter(turn, flows.entry("danger") or flows.entry("menu"))
+    crisis = hear(turn.content.danger, text)
+    if crisis is not None:
+        _crisis(turn, crisis)
         return
     words = turn.content.privacy
     if words is not None and flows.entry("brief") and wants_brief(words, text, turn.lang):
@@ -296,6 +296,16 @@ def _other_language(turn: _Turn, text: str) -> bool:
     turn.results.add(len(turn.replies))  # the numbers are never cut short, even on brief screens
     turn.say(door.screen(langs), (*rows, _footer(turn, None)))
     return True
+
+
+def _crisis(turn: _Turn, heard: Heard) -> None:
+    """Crisis heard, from any screen: its own answer (suicide, suicide happening now, or danger), counted by
+    kind; the `danger` action marks a live warm-line request urgent."""
+    screen = "danger" if heard.kind == "danger" else "suicide_now" if heard.now else "suicide"
+    turn.count(f"danger_words:{screen}")
+    turn.act("danger", kind=heard.kind, now=heard.now)
+    flows = turn.content.flows
+    _enter(turn, flows.entry(screen) or flows.entry("danger") or flows.entry("menu"))
 
 
 def _choose_deep(turn: _Turn, screen: Node, option: Option, text: str) -> None:
@@ -437,7 +447,7 @@ def _show(turn: _Turn, node: Node) -> str | None:
         return None
     if node.kind == "do":
         return _do(turn, node)
-    if node.id == turn.content.flows.entry("danger"):
+    if node.id in {turn.content.flows.entry(e) for e in CRISIS_SCREENS}:
         turn.results.add(len(turn.replies))  # the crisis lines are never cut short, even on brief screens
     if node.kind == "message" and node.next and not node.options:
         turn.say(turn.local(node.say))
