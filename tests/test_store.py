@@ -20,6 +20,7 @@ import pytest
 
 from bot.core.types import Session
 from bot.store.database import DB_FILE, MIGRATIONS, PERSON_TABLES, Store, StoreError, migrate
+from bot.store.keys import SECRET_FILE, SecretKeyError
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 USER_ID = 7012345678
@@ -39,7 +40,10 @@ def a_session(**changes: Any) -> dict[str, Any]:
 
 
 def raw(data_dir: Path) -> sqlite3.Connection:
-    """A plain sqlite3 connection to the store's file, to look at what is really on disk."""
+    """A plain sqlite3 connection to the store's file, to look at what is really on disk (a file it creates
+    gets the store's own mode, 0600, so the store accepts it)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(data_dir / DB_FILE, os.O_WRONLY | os.O_CREAT, 0o600))
     return sqlite3.connect(data_dir / DB_FILE)
 
 
@@ -147,6 +151,43 @@ async def test_a_database_newer_than_the_code_is_refused(tmp_path: Path) -> None
         await Store.open(tmp_path)
     assert str(tmp_path / DB_FILE) in str(caught.value)
     assert "restore a backup" in str(caught.value)
+
+
+@pytest.mark.parametrize("suffix", ["", "-wal", "-shm"])
+async def test_a_database_file_others_can_read_is_refused(tmp_path: Path, suffix: str) -> None:
+    """A database, -wal or -shm file at 0644 stops the start, naming the file and `chmod 600`, as secret.key
+    does; the file is left as it was."""
+    async with await Store.open(tmp_path) as store:
+        await store.save_turn(store.person_key(USER_ID), a_session(), update_id=1, now=NOW)
+        exposed = tmp_path / f"{DB_FILE}{suffix}"
+        assert exposed.exists()
+        exposed.chmod(0o644)
+    if not exposed.exists():  # a clean close removes -wal and -shm: leave one behind as a crash would
+        exposed.write_bytes(b"")
+        exposed.chmod(0o644)
+    with pytest.raises(StoreError, match=rf"{DB_FILE}{suffix} is 0644.*chmod 600 {exposed}"):
+        await Store.open(tmp_path)
+    assert stat.S_IMODE(exposed.stat().st_mode) == 0o644
+
+
+async def test_a_deleted_secret_key_beside_a_database_stops_the_start(tmp_path: Path) -> None:
+    """With the database still there, a missing secret.key is an error naming the file and what to do; no new
+    secret is made (it would orphan every row, out of /forget's reach)."""
+    async with await Store.open(tmp_path) as store:
+        person = store.person_key(USER_ID)
+        await store.save_turn(person, a_session(), update_id=1, now=NOW)
+    (tmp_path / SECRET_FILE).unlink()
+    with pytest.raises(SecretKeyError, match=r"secret\.key is missing.*Restore secret\.key from your backup") as caught:
+        await Store.open(tmp_path)
+    assert str(tmp_path / DB_FILE) in str(caught.value)
+    assert not (tmp_path / SECRET_FILE).exists()
+
+
+async def test_a_first_start_makes_the_secret(tmp_path: Path) -> None:
+    """An empty data dir (no database yet) gets its secret.key: the refusal above is only for a lost one."""
+    async with await Store.open(tmp_path / "new") as store:
+        assert store.person_key(USER_ID)
+    assert (tmp_path / "new" / SECRET_FILE).is_file()
 
 
 async def test_every_table_about_a_person_is_forgotten(store: Store, tmp_path: Path) -> None:
