@@ -43,6 +43,7 @@ from bot.channels.telegram.delivery import (
     with_retries,
 )
 from bot.channels.telegram.erase import Privacy
+from bot.channels.telegram.updates import fetch_updates
 from bot.content.loader import Content, load_content
 from bot.content.reload import reload_content, watch
 from bot.conversation.engine import advance, language_for
@@ -445,8 +446,9 @@ async def poll(application: Application[Any, Any, Any, Any, Any, Any], stop: asy
     offset: int | None = None
     failures = 0
     while not stop.is_set():
-        fetch = asyncio.ensure_future(application.bot.get_updates(
-            offset=offset, timeout=wait, allowed_updates=ALLOWED_UPDATES))
+        # one by one, so an update the library cannot parse is skipped by id (bot.channels.telegram.updates)
+        fetch = asyncio.ensure_future(fetch_updates(
+            application.bot, offset=offset, wait=wait, allowed_updates=ALLOWED_UPDATES))
         stopping = asyncio.ensure_future(stop.wait())
         await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
         stopping.cancel()
@@ -454,7 +456,7 @@ async def poll(application: Application[Any, Any, Any, Any, Any, Any], stop: asy
             fetch.cancel()
             break
         try:
-            updates = fetch.result()
+            batch = fetch.result()
         except RetryAfter as exc:
             await _pause(stop, retry_after_seconds(exc))
             continue
@@ -464,9 +466,10 @@ async def poll(application: Application[Any, Any, Any, Any, Any, Any], stop: asy
             await _pause(stop, min(30.0, 0.5 * 2 ** min(failures, 6)))
             continue
         failures = 0
-        if updates:
-            await process_batch(application, updates)
-            offset = updates[-1].update_id + 1
+        if batch.updates:
+            await process_batch(application, batch.updates)
+        if batch.last_id is not None:
+            offset = batch.last_id + 1
     if offset is not None:
         # confirm the last batch, so a restart is not offered it again (it would be skipped anyway)
         with contextlib.suppress(TelegramError):
