@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import importlib.util
 import logging
 import signal
@@ -34,6 +33,7 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application, BaseHandler, ContextTypes, TypeHandler
 
+from bot.channels.telegram import webhook
 from bot.channels.telegram.delivery import (
     DEFAULT_POLICY,
     Delivery,
@@ -551,19 +551,41 @@ async def serve(settings: Settings, *, handoff: Handoff | None = None, stop: asy
             await application.stop()
 
 
-def run_webhook(settings: Settings, *, handoff: Handoff | None = None) -> None:
-    """Run the bot behind a webhook (WEBHOOK_URL, listening on PORT) with python-telegram-bot's server."""
-    edge = Edge(settings, load_or_explain(settings), handoff)
+async def serve_webhook(settings: Settings, *, handoff: Handoff | None = None, stop: asyncio.Event | None = None,
+                        host: str = "0.0.0.0", edge: Edge | None = None) -> None:
+    """Run the bot behind a webhook (WEBHOOK_URL, listening on host:PORT) until `stop` (or SIGINT/SIGTERM), with
+    our own receiver (bot.channels.telegram.webhook: the secret checked before any body is read)."""
+    edge = edge or Edge(settings, load_or_explain(settings), handoff)
+    secret = webhook.webhook_secret(settings.data_dir)
     application = build_application(settings, polling=False)
     edge.install(application)
-    application.post_init = edge.open
-    application.post_shutdown = lambda _: edge.close()
-    # Telegram sends this secret with every update; derived from the token so operators set nothing more.
-    secret = hashlib.sha256(b"webhook:" + settings.token.encode()).hexdigest()[:48]
-    application.run_webhook(listen="0.0.0.0", port=settings.port,  # a webhook must be reachable from outside
-                            url_path=urlparse(settings.webhook_url).path.lstrip("/"),
-                            webhook_url=settings.webhook_url, secret_token=secret,
-                            allowed_updates=ALLOWED_UPDATES)
+    if stop is None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+    receiver = webhook.application(urlparse(settings.webhook_url).path, secret, application.bot,
+                                   application.update_queue.put)
+    async with application:  # initialize (getMe) ... shutdown
+        await application.start()
+        server = None
+        try:
+            await edge.open(application)
+            server = webhook.listen(receiver, settings.port, host)  # a webhook must be reachable from outside
+            await with_retries(partial(application.bot.set_webhook, url=settings.webhook_url, secret_token=secret,
+                                       allowed_updates=ALLOWED_UPDATES), edge.policy)
+            log.info("bot running (webhook)")
+            await stop.wait()
+        finally:
+            if server is not None:
+                await webhook.stop(server)
+            await edge.close()
+            await application.stop()
+
+
+def run_webhook(settings: Settings, *, handoff: Handoff | None = None) -> None:
+    """`run` with WEBHOOK_URL set: serve_webhook until SIGINT/SIGTERM."""
+    asyncio.run(serve_webhook(settings, handoff=handoff))
 
 
 def configure_logging() -> None:
@@ -588,7 +610,7 @@ def run(settings: Settings, *, watch: bool = False, handoff: Handoff | None = No
         print("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): the bot has stopped. Check the token "
               "with @BotFather (it may have been revoked) and start again.", file=sys.stderr)
         return 1
-    except (EdgeError, StoreError, SecretKeyError) as exc:
+    except (EdgeError, StoreError, SecretKeyError, webhook.WebhookSecretError) as exc:
         print(f"The bot cannot start: {exc}", file=sys.stderr)
         return 1
     return 0
