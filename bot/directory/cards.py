@@ -1,9 +1,10 @@
 """Service cards: a resource written for a person, in their language, as plain text (no parse mode).
 
 A card says what the service is in one line, how to reach it (numbers written so Telegram makes them
-tappable), whether it is open now or when it opens (America/Edmonton), then the facts a person needs, each
-said as "not known" when no source gives it: cost, ID, walk in or call first, languages, who it is for (age,
-gender, children, status), and when the facts were last checked (with a nudge to confirm when that is old).
+tappable), whether it is open now or when it opens (America/Edmonton), then the facts a person needs that a
+source gives (cost, ID, walk in or call first, who it is for: age, gender, children, status; languages), one
+"Not known:" line naming each of those no source gives, and when the facts were last checked (with a nudge to
+confirm when that is old).
 The source itself stays in the YAML, `search --json` and staff views. Every word comes from
 resources/labels.yaml; this module only arranges them.
 """
@@ -21,7 +22,8 @@ from bot.directory.resources import Contact, Directory, Labels, Resource
 
 PER_SCREEN = 3
 FLAG_ORDER = ("no_id_required", "free", "walk_in", "anonymous")
-FACT_LINES = ("contact", "hours", "access", "languages", "for", "checked")  # what every card says, or "not known"
+# What every card says, each either known or named on its "Not known:" line (keys of labels.yaml fact_names).
+FACT_ORDER = ("contact", "hours", "cost", "id", "access", "languages", "gender", "age", "children", "status")
 
 
 def _fill(labels: Labels, lang: str, key: str, **values: str) -> str:
@@ -85,17 +87,40 @@ def contact_line(labels: Labels, contact: Contact, lang: str) -> str:
     return line
 
 
+def unknown_facts(resource: Resource) -> list[str]:
+    """The facts a person needs that no source gives for this service, in FACT_ORDER (keys of fact_names)."""
+    rule, flags = resource.eligibility, resource.flags
+    missing = {
+        "contact": not any(c.kind in ("phone", "text") or c.note == "chat" for c in resource.contacts),
+        "hours": resource.schedule is None,
+        "cost": "free" not in flags and not resource.cost,
+        "id": "no_id_required" not in flags and not resource.id_required,
+        "access": "walk_in" not in flags and not resource.access,
+        "languages": not resource.languages and not resource.interpreters,
+        "gender": not rule.genders and not rule.any_gender,
+        "age": not rule.any_age and rule.min_age is None and rule.max_age is None,
+        # a line you call has no beds, so whether children may come does not arise
+        "children": not rule.children and resource.access != "remote",
+        "status": not rule.status,
+    }
+    return [fact for fact in FACT_ORDER if missing[fact]]
+
+
+def not_known_line(labels: Labels, resource: Resource, lang: str) -> str:
+    """"Not known: hours, cost, age" naming every needed fact no source gives, or "" when all are known."""
+    names = labels.get(lang, "fact_names")
+    missing = [str(names[fact]) for fact in unknown_facts(resource)]
+    if not missing:
+        return ""
+    return _fill(labels, lang, "not_known", facts=str(labels.get(lang, "list_separator")).join(missing))
+
+
 def who_line(labels: Labels, resource: Resource, lang: str) -> str:
-    """"For: women, ages 18+, children welcome; not known: status", or "For: not known"."""
+    """"For: women, ages 18+, children welcome, any immigration status" from what the source says, or ""."""
     rule = resource.eligibility
-    sep = str(labels.get(lang, "list_separator"))
-    known: list[str] = []
-    unknown: list[str] = []
-    parts = labels.get(lang, "who_parts")
-    genders = [labels.get(lang, "genders").get(g, g) for g in rule.genders]
+    known: list[str] = [labels.get(lang, "genders").get(g, g) for g in rule.genders]
     if rule.any_gender:
-        genders = [str(labels.get(lang, "any_gender"))]
-    (known.extend(genders) if genders else unknown.append(parts["gender"]))
+        known = [str(labels.get(lang, "any_gender"))]
     if rule.any_age:
         known.append(str(labels.get(lang, "any_age")))
     elif rule.min_age is not None and rule.max_age is not None:
@@ -104,32 +129,22 @@ def who_line(labels: Labels, resource: Resource, lang: str) -> str:
         known.append(_fill(labels, lang, "ages_min", min=str(rule.min_age)))
     elif rule.max_age is not None:
         known.append(_fill(labels, lang, "ages_max", max=str(rule.max_age)))
-    else:
-        unknown.append(parts["age"])
     if rule.children:
         known.append(str(labels.get(lang, f"children_{rule.children}")))
-    elif resource.access != "remote":  # a line you call has no beds, so children do not come into it
-        unknown.append(parts["children"])
-    statuses = [labels.get(lang, "status").get(s, s) for s in rule.status]
-    (known.extend(statuses) if statuses else unknown.append(parts["status"]))
+    known += [labels.get(lang, "status").get(s, s) for s in rule.status]
     if not known:
-        return str(labels.get(lang, "who_unknown"))
-    who = sep.join(known)
-    if unknown:
-        who = _fill(labels, lang, "who_partly", known=who, unknown=sep.join(unknown))
-    return _fill(labels, lang, "for_whom", who=who)
+        return ""
+    return _fill(labels, lang, "for_whom", who=str(labels.get(lang, "list_separator")).join(known))
 
 
 def access_line(labels: Labels, resource: Resource, lang: str) -> str:
-    """Cost · ID · walk in or call first (· anonymous), each said as "not known" when no source gives it."""
+    """What lowers the barrier, as the source says: cost · ID · walk in or call first · anonymous (or "")."""
     flags = resource.flags
-    cost = "free" if "free" in flags else resource.cost or "cost_unknown"
-    id_word = "no_id_required" if "no_id_required" in flags else "id_required" if resource.id_required else "id_unknown"
-    access = "walk_in" if "walk_in" in flags else resource.access or "access_unknown"
-    words = [str(labels.get(lang, key)) for key in (cost, id_word, access)]
-    if "anonymous" in flags:
-        words.append(str(labels.get(lang, "anonymous")))
-    return str(labels.get(lang, "flags_separator")).join(words)
+    keys = ["free" if "free" in flags else resource.cost,
+            "no_id_required" if "no_id_required" in flags else "id_required" if resource.id_required else "",
+            "walk_in" if "walk_in" in flags else resource.access,
+            "anonymous" if "anonymous" in flags else ""]
+    return str(labels.get(lang, "flags_separator")).join(str(labels.get(lang, k)) for k in keys if k)
 
 
 def languages_line(labels: Labels, resource: Resource, lang: str) -> str:
@@ -137,7 +152,7 @@ def languages_line(labels: Labels, resource: Resource, lang: str) -> str:
     if resource.interpreters:
         names.append(str(labels.get(lang, "interpreters")))
     if not names:
-        return str(labels.get(lang, "languages_unknown"))
+        return ""
     return _fill(labels, lang, "languages", languages=str(labels.get(lang, "list_separator")).join(names))
 
 
@@ -156,22 +171,26 @@ def source_domain(url: str) -> str:
     return urlparse(url).netloc.removeprefix("www.")
 
 
+def shown_contacts(resource: Resource) -> list[Contact]:
+    """Phone, text, chat and email contacts, and at most one plain website (the cards stay short)."""
+    webs = [c for c in resource.contacts if c.kind == "web" and c.note != "chat"]
+    return [c for c in resource.contacts if c.kind != "web" or c.note == "chat" or c is webs[0]]
+
+
 def card(directory: Directory, resource: Resource, lang: str, now: datetime) -> str:
-    """The whole card as plain text: name, one line, contacts, then every fact line of FACT_LINES."""
+    """The whole card as plain text: name, one line, contacts, then what is known (hours, cost/ID/walk-in, who,
+    languages), one line naming every needed fact that is not known, and when the facts were last checked."""
     labels = directory.labels
     lines = [resource.name, resource.summary_in(lang)]
-    lines += [contact_line(labels, c, lang) for c in resource.contacts]
-    if not any(c.kind in ("phone", "text") or c.note == "chat" for c in resource.contacts):
-        lines.append(str(labels.get(lang, "contact_unknown")))
+    lines += [contact_line(labels, c, lang) for c in shown_contacts(resource)]
     if resource.address:
         lines.append(_fill(labels, lang, "address", address=resource.address))
-    lines.append(hours_line(labels, resource, lang, now) or str(labels.get(lang, "hours_unknown")))
-    lines.append(access_line(labels, resource, lang))
-    lines.append(languages_line(labels, resource, lang))
-    lines.append(who_line(labels, resource, lang))
+    lines += [hours_line(labels, resource, lang, now), access_line(labels, resource, lang),
+              who_line(labels, resource, lang), languages_line(labels, resource, lang),
+              not_known_line(labels, resource, lang)]
     local = now.astimezone(ZONE) if now.tzinfo else now
     lines.append(checked_line(labels, resource, lang, local.date()))
-    return "\n".join(lines)
+    return "\n".join(line for line in lines if line)
 
 
 def card_buttons(directory: Directory, resource: Resource, lang: str) -> tuple[Button, ...]:

@@ -68,23 +68,47 @@ def _work_help(resource: Resource) -> bool:
 
 CELLS: tuple[tuple[str, str, Rule], ...] = (
     ("men", "shelter", lambda r: _shelter(r) and _serves_gender(r, "men")),
-    ("trans and gender-diverse people", "shelter",
-     lambda r: _shelter(r) and (_serves_gender(r, "trans_gender_diverse") or "lgbtq" in r.categories)),
+    (
+        "trans and gender-diverse people",
+        "shelter",
+        lambda r: _shelter(r) and (_serves_gender(r, "trans_gender_diverse") or "lgbtq" in r.categories),
+    ),
     ("youth under 18", "shelter", lambda r: _shelter(r) and _serves_age(r, 15)),
     ("youth 18-24", "shelter", lambda r: _shelter(r) and _serves_age(r, 20)),
     ("women with children", "shelter", lambda r: _shelter(r) and r.eligibility.children == "welcome"),
-    ("people leaving violence", "shelter",
-     lambda r: _shelter(r) and bool({"family_violence", "trafficking"} & set(r.categories))),
-    ("sex workers", "support led by sex workers or peers",
-     lambda r: "sex_work" in r.categories and _help(r)
-     and ("peer_support" in r.categories or bool({"sex_workers", "peers"} & set(r.led_by)))),
-    ("sex workers", "harm reduction",
-     lambda r: "sex_work" in r.categories and _help(r) and bool({"health", "addiction"} & set(r.categories))),
-    ("survivors of sexual assault", "medical care 24/7",
-     lambda r: {"sexual_violence", "health"} <= set(r.categories) and _always_open(r) and _help(r)),
-    ("survivors of violence or exploitation", "peer support",
-     lambda r: bool({"family_violence", "sexual_violence", "trafficking"} & set(r.categories)) and _help(r)
-     and ("peer_support" in r.categories or bool({"peers", "survivors"} & set(r.led_by)))),
+    (
+        "people leaving violence",
+        "shelter",
+        lambda r: _shelter(r) and bool({"family_violence", "trafficking"} & set(r.categories)),
+    ),
+    (
+        "sex workers",
+        "support led by sex workers or peers",
+        lambda r: (
+            "sex_work" in r.categories
+            and _help(r)
+            and ("peer_support" in r.categories or bool({"sex_workers", "peers"} & set(r.led_by)))
+        ),
+    ),
+    (
+        "sex workers",
+        "harm reduction",
+        lambda r: "sex_work" in r.categories and _help(r) and bool({"health", "addiction"} & set(r.categories)),
+    ),
+    (
+        "survivors of sexual assault",
+        "medical care 24/7",
+        lambda r: {"sexual_violence", "health"} <= set(r.categories) and _always_open(r) and _help(r),
+    ),
+    (
+        "survivors of violence or exploitation",
+        "peer support",
+        lambda r: (
+            bool({"family_violence", "sexual_violence", "trafficking"} & set(r.categories))
+            and _help(r)
+            and ("peer_support" in r.categories or bool({"peers", "survivors"} & set(r.led_by)))
+        ),
+    ),
     ("Tagalog speakers", "labour and immigration help", lambda r: _work_help(r) and _speaks("tl")(r)),
     ("Spanish speakers", "labour and immigration help", lambda r: _work_help(r) and _speaks("es")(r)),
     ("people with disabilities", "disability-specific support", lambda r: "disability" in r.categories and _help(r)),

@@ -2,10 +2,11 @@
 
 Pure decisions over accepted resources. A door list (a flow's search node) names what the person told us in
 its `filters` (bot.core.vocabulary.FILTERS: `under_18`, `youth`, `women`, `men`, `trans`, `with_children`,
-`no_status`, `no_id_required`, `no_police`, `report`); `Person.from_filters` reads them. A service whose
+`no_status`, `no_id_required`, `no_police`, `report`, `peers`); `Person.from_filters` reads them. A service whose
 sourced eligibility rules the person out (an adults-only shelter for a parent with children, a women's shelter
 for a man, ID needed when they have none) is left out of the list; one that says it serves them ranks above one
-whose eligibility is not known. Reporting lines and police are shown only when the person asks to report
+whose eligibility is not known, and one only for a gender the person did not name goes after those open to all.
+Reporting lines and police are shown only when the person asks to report
 (`report`, or report words in their own message); the bot never sends someone to police who did not ask.
 Ties keep the order they came in (search's relevance), after "open now" (24/7 or open at this moment) and
 "hours not known" ahead of "closed now".
@@ -22,9 +23,19 @@ from bot.directory.hours import is_open
 from bot.directory.resources import Resource
 
 PERSON_FILTERS: tuple[str, ...] = (
-    "under_18", "youth", "women", "men", "trans", "with_children", "no_status", "no_id_required", "no_police",
+    "under_18",
+    "youth",
+    "peers",
+    "women",
+    "men",
+    "trans",
+    "with_children",
+    "no_status",
+    "no_id_required",
+    "no_police",
     "report",
 )
+ALL_GENDERS = ("women", "men", "trans_gender_diverse")
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 
 
@@ -40,15 +51,25 @@ class Person:
     no_id: bool = False
     no_police: bool = False
     report: bool = False
+    peers: bool = False  # asked for people who have been there (peer-led, or run by sex workers or survivors)
 
     @classmethod
     def from_filters(cls, filters: Iterable[str]) -> Person:
         wanted = set(filters)
-        gender = next((g for f, g in (("women", "women"), ("men", "men"), ("trans", "trans_gender_diverse"))
-                       if f in wanted), "")
-        return cls(under_18="under_18" in wanted, youth="youth" in wanted or "under_18" in wanted, gender=gender,
-                   children="with_children" in wanted, no_status="no_status" in wanted,
-                   no_id="no_id_required" in wanted, no_police="no_police" in wanted, report="report" in wanted)
+        gender = next(
+            (g for f, g in (("women", "women"), ("men", "men"), ("trans", "trans_gender_diverse")) if f in wanted), ""
+        )
+        return cls(
+            under_18="under_18" in wanted,
+            youth="youth" in wanted or "under_18" in wanted,
+            gender=gender,
+            children="with_children" in wanted,
+            no_status="no_status" in wanted,
+            no_id="no_id_required" in wanted,
+            no_police="no_police" in wanted,
+            report="report" in wanted,
+            peers="peers" in wanted,
+        )
 
 
 def asks_to_report(text: str, report_words: frozenset[str]) -> bool:
@@ -64,7 +85,7 @@ def fit(resource: Resource, person: Person) -> int | None:
         return None
     if resource.police and person.no_police:
         return None
-    score = 0
+    score = 2 if person.report and (resource.reporting_line or resource.police) else 0
     if person.youth:
         if rule.min_age is not None and rule.min_age > (17 if person.under_18 else 24):
             return None
@@ -82,10 +103,18 @@ def fit(resource: Resource, person: Person) -> int | None:
             score += 1
         if person.gender == "men" and "men" in resource.categories:
             score += 1
+    elif rule.genders and not rule.any_gender and not set(ALL_GENDERS) <= set(rule.genders):
+        score -= 1  # only for some genders, and the person did not say they are one: after those open to all
+    if not person.youth and rule.max_age is not None and rule.max_age < 25:
+        score -= 1  # only for young people, and the person did not say they are young
     if person.children:
         if rule.children == "no":
             return None
         score += 2 if rule.children == "welcome" else 0
+    if person.peers and (
+        "peer_support" in resource.categories or {"peers", "sex_workers", "survivors"} & set(resource.led_by)
+    ):
+        score += 2
     if person.no_status and "any_status" in rule.status:
         score += 1
     if person.no_id:
@@ -103,21 +132,39 @@ def _open_rank(resource: Resource, now: datetime | None) -> int:
     return 1 if state is None else 0 if state else 2
 
 
-def order(resources: Sequence[Resource], person: Person, now: datetime | None) -> list[Resource]:
-    """A door list: services that could serve the person, best fit first, then open now, else as given."""
-    scored = [(score, i, r) for i, r in enumerate(resources) if (score := fit(r, person)) is not None]
+def need_fit(resource: Resource, need: Sequence[str]) -> int:
+    """How closely a service is about the door's need: two per category of the door it has, one more when its
+    main (first) category is one of them (so a door for sex workers' peers puts peer support for sex workers
+    ahead of either alone)."""
+    wanted = set(need)
+    return 2 * len(wanted & set(resource.categories)) + (bool(resource.categories) and resource.categories[0] in wanted)
+
+
+def order(
+    resources: Sequence[Resource], person: Person, now: datetime | None, need: Sequence[str] = ()
+) -> list[Resource]:
+    """A door list: services that could serve the person, best fit (to the person, then to the door's `need`
+    categories) first, then open now, else as given."""
+    scored = [
+        (score + need_fit(r, need), i, r) for i, r in enumerate(resources) if (score := fit(r, person)) is not None
+    ]
     scored.sort(key=lambda item: (-item[0], _open_rank(item[2], now), item[1]))
     return [r for _, _, r in scored]
 
 
-def reorder_found(resources: Sequence[Resource], now: datetime | None, *, report: bool) -> list[Resource]:
-    """Free-text results keep search's relevance, with two nudges: reporting lines and police go last unless
-    the person asked to report, and a service closed now goes after those open now or with hours not known."""
+CLOSE_TO_BEST = 0.5  # free text: hits scoring at least this share of the best one count as equally relevant
+
+
+def reorder_found(found: Sequence[tuple[Resource, float]], now: datetime | None, *, report: bool) -> list[Resource]:
+    """Free-text results (resource, search score), best first, re-ranked by fit: reporting lines and police go
+    last unless the person asked to report; among the hits close to the best score, open now comes first, then
+    hours not known, then closed now; the rest keep search's order after them."""
     person = Person(report=report)
+    best = max((score for _, score in found), default=0.0)
 
-    def key(item: tuple[int, Resource]) -> tuple[int, int, int]:
-        i, resource = item
-        unasked = fit(resource, person) is None
-        return (unasked, _open_rank(resource, now) == 2, i)
+    def key(item: tuple[int, tuple[Resource, float]]) -> tuple[bool, bool, int, int]:
+        i, (resource, score) = item
+        close = score >= best * CLOSE_TO_BEST
+        return (fit(resource, person) is None, not close, _open_rank(resource, now) if close else 1, i)
 
-    return [r for _, r in sorted(enumerate(resources), key=key)]
+    return [resource for _, (resource, _) in sorted(enumerate(found), key=key)]

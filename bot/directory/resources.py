@@ -399,7 +399,7 @@ def _build(
             (*at, "verified"),
             rid,
             f"verified {raw['verified']} is more than {STALE_AFTER_MONTHS} months "
-            "old; re-check the source and update 'verified'",
+            f"old; re-check the source and record it with `python -m bot verify --done {rid}`",
             "warning",
         )
     eligibility = raw.get("eligibility", {})

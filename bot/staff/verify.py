@@ -31,8 +31,10 @@ class Due:
 
     def lines(self) -> list[str]:
         when = "never with a date" if self.verified == "undated" else self.verified
-        return [f"{self.path}:{self.line}: {self.id} ({self.name}), last checked {when}",
-                *(f"    {url}" for url in self.sources)]
+        return [
+            f"{self.path}:{self.line}: {self.id} ({self.name}), last checked {when}",
+            *(f"    {url}" for url in self.sources),
+        ]
 
 
 def due(directory: Directory, today: date, *, everything: bool = False) -> list[Due]:
@@ -60,4 +62,4 @@ def record_check(text: str, resource_id: str, checked: date) -> str:
     line = _VERIFIED.search(text, start.end(), end)
     if line is None:
         raise NotFound(f"service '{resource_id}' has no verified: line; add one (verified: YYYY-MM-DD)")
-    return f"{text[:line.start()]}  verified: {checked.isoformat()}{text[line.end():]}"
+    return f"{text[: line.start()]}  verified: {checked.isoformat()}{text[line.end() :]}"
