@@ -1,5 +1,6 @@
-"""bot.channels.telegram.erase end to end: the real python-telegram-bot Application (bot.channels.telegram.edge.serve) against the stand-in
-Bot API server, with a real SQLite store; afterwards the database file and its -wal are read as bytes."""
+"""bot.channels.telegram.erase end to end: the real python-telegram-bot Application (bot.channels.telegram.edge.serve)
+against the stand-in Bot API server, with a real SQLite store; afterwards the database file and its -wal are read
+as bytes."""
 
 from __future__ import annotations
 

@@ -29,7 +29,8 @@ class Content:
     directory: Directory
     version: str
     privacy: PrivacyWords | None = None   # flows/privacy-text.yaml: /privacy, quiet erase, "can't talk now"
-    warmline: WarmlineText | None = None  # flows/warmline.yaml: the warm line's hours and words (bot.channels.telegram.warmline)
+    # flows/warmline.yaml: the warm line's hours and words (bot.channels.telegram.warmline)
+    warmline: WarmlineText | None = None
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -66,7 +67,8 @@ def load_content(
     if not has_errors(problems):
         problems += check_flows(flows)
     privacy = None
-    if (flows_dir / WORDS_FILE).is_file():  # /privacy's words (bot/conversation/privacy.py); a test's own flows may lack it
+    # /privacy's words (bot/conversation/privacy.py); a test's own flows may lack it
+    if (flows_dir / WORDS_FILE).is_file():
         privacy, found = load_privacy_words(flows_dir)
         problems += found
     warmline, warmline_path = None, flows_dir / WARMLINE_FILE

@@ -3,7 +3,8 @@
 `reload_content` is what /reload (warm-line group admins) and `run --watch` call; `watch` notices file changes by
 polling modification times, so it needs no new dependency and works on every filesystem (bind mounts included).
 People mid-conversation need nothing from here: a session names its node, and the engine moves a person whose
-node vanished to the menu with the `moved` words (bot.conversation.engine.advance); old buttons answer with `stale_button`.
+node vanished to the menu with the `moved` words (bot.conversation.engine.advance); old buttons answer with
+`stale_button`.
 """
 
 from __future__ import annotations

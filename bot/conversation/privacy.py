@@ -167,9 +167,8 @@ def quiet_choice(data: str) -> int | None:
     """The hours a /privacy button stands for (0: off), or None if `data` is not one of ours."""
     parts = data.split("|")
     hours = whole_number(parts[2]) if len(parts) == 3 and parts[0] == DATA_PREFIX and parts[1] == "q" else None
-    if hours is not None:
-        if hours == 0 or hours in QUIET_CHOICES:
-            return hours
+    if hours is not None and (hours == 0 or hours in QUIET_CHOICES):
+        return hours
     return None
 
 

@@ -61,7 +61,8 @@ class WarmlineText:
     refresh_seconds: int = 60
     silence_minutes: int = 10
     idle_minutes: int = 60
-    give_up_minutes: int = 20     # nobody took a waiting person this long: say so, offer choices (bot.channels.telegram.warmline)
+    # nobody took a waiting person this long: say so, offer choices (bot.channels.telegram.warmline)
+    give_up_minutes: int = 20
     person: Mapping[str, Mapping[str, str]] = field(default_factory=_empty)
     staff: Mapping[str, Mapping[str, str]] = field(default_factory=_empty)
     schedule: Any = field(default=None, compare=False, repr=False)   # opening_hours.OpeningHours

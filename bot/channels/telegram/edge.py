@@ -316,7 +316,8 @@ class Edge:
         elif update.effective_message is not None:
             remember = (update.effective_message.message_id, now)
         session = Session.from_dict(await self.store.load_session(person, remember=remember) or {})
-        # on the warm line a burst is a person talking to a person: bot/channels/telegram/warmline.py paces it, losing nothing
+        # on the warm line a burst is a person talking to a person: bot/channels/telegram/warmline.py paces it,
+        # losing nothing
         lang = session.language or language_for(self.content, event.language_hint)
         verdict = "pass" if session.mode == "handoff" else self.flood.check(person, time.monotonic())
         if verdict != "pass" and never_held_back(self.content, event, lang):  # the danger check runs only in a burst
@@ -327,7 +328,8 @@ class Edge:
             await self.delivery.send_now(person, chat.id, self.content.text("slow_down", lang))
             return "flood_warned"
         incoming = Incoming(update, person, chat.id, event, session, now)
-        warm_button = event.kind == "option" and event.data.startswith("w|")  # bot/channels/telegram/warmline.py's buttons
+        # bot/channels/telegram/warmline.py's buttons
+        warm_button = event.kind == "option" and event.data.startswith("w|")
         turn = None
         if session.mode == "handoff" or warm_button:
             # The relay acts before the turn is saved, so a redelivered update must be caught first; elsewhere
@@ -363,8 +365,9 @@ class Edge:
             await self.erase(incoming, str(action.get("say", "")))
 
     async def erase(self, incoming: Incoming, say: str) -> None:
-        """/forget: bot.channels.telegram.erase deletes the chat's messages Telegram still allows and every row about the person,
-        then leaves the flow's goodbye for a minute (not remembered: nothing about the person is left)."""
+        """/forget: bot.channels.telegram.erase deletes the chat's messages Telegram still allows and every row
+        about the person, then leaves the flow's goodbye for a minute (not remembered: nothing about the person is
+        left)."""
         await self.privacy.erase_chat(self.delivery.bot, self.store, incoming.person, incoming.chat_id, say,
                                       incoming.now)
 
@@ -483,7 +486,8 @@ async def _pause(stop: asyncio.Event, seconds: float) -> None:
 
 
 async def watch_content(edge: Edge, stop: asyncio.Event, every: float = 1.0) -> None:
-    """`run --watch`: bot.content.reload.watch notices a saved file, then Edge.reload; a broken edit is reported only."""
+    """`run --watch`: bot.content.reload.watch notices a saved file, then Edge.reload; a broken edit is only
+    reported."""
     settings = edge.settings
 
     async def reload() -> None:

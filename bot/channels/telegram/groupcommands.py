@@ -1,12 +1,14 @@
 """Staff commands in a warm-line group: /stats and /reload (group admins only), /mute and /unmute (in a topic).
 
     /stats           ─► bot.staff.stats: the last 7 days as text, and the chart as a photo, where it was asked
-    /reload          ─► Edge.reload (bot.content.reload.reload_content): swapped only when sound; bot.content.reload.report back
+    /reload          ─► Edge.reload (bot.content.reload.reload_content): swapped only when sound;
+                        bot.content.reload.report back
     /mute [minutes]  ─► the person's messages are held back (default 30 min); they are told once, calmly
     /unmute          ─► their messages reach the topic again
 
 Who is an admin is asked of Telegram (getChatMember) and remembered for a minute. Every word a supporter sees
-is in flows/warmline.yaml, except the /stats and /reload reports, which bot.staff.stats and bot.content.reload write. Logs
+is in flows/warmline.yaml, except the /stats and /reload reports, which bot.staff.stats and bot.content.reload
+write. Logs
 name outcomes only, never a Telegram id.
 """
 
