@@ -127,6 +127,35 @@ async def test_no_statement_runs_on_the_event_loop_thread(store: Store) -> None:
     assert threading.get_ident() not in threads
 
 
+async def test_calls_sharing_a_trip_succeed_or_fail_alone_and_in_order(store: Store) -> None:
+    """Calls made at once ride one trip to aiosqlite's thread, yet each is its own transaction: a failing one
+    raises only to its caller, and the others land, in the order they were made."""
+    people = [store.person_key(i) for i in range(5)]
+    broken = store._db.run(lambda db: db.execute("SELECT * FROM no_such_table"))
+    results = await asyncio.gather(
+        *(store.save_turn(p, a_session(node=f"n.{i}"), update_id=i, now=NOW) for i, p in enumerate(people)),
+        broken,
+        store.save_turn(people[0], a_session(node="n.last"), update_id=99, now=NOW),
+        return_exceptions=True,
+    )
+    assert results[:5] == [True] * 5
+    assert isinstance(results[5], sqlite3.OperationalError)
+    assert results[6] is True
+    assert (await store.load_session(people[0]) or {})["node"] == "n.last"
+
+
+async def test_closing_lets_the_calls_already_made_finish(tmp_path: Path) -> None:
+    """close() while calls are waiting for their trip runs them first; only calls after it are refused."""
+    store = await Store.open(tmp_path)
+    person = store.person_key(USER_ID)
+    saving = [asyncio.ensure_future(store.save_turn(person, a_session(), update_id=i, now=NOW)) for i in range(20)]
+    await asyncio.sleep(0)
+    await store.close()
+    assert all(await asyncio.gather(*saving))
+    with pytest.raises(StoreError, match="closed"):
+        await store.load_session(person)
+
+
 async def test_a_write_waits_for_another_process_lock_without_blocking_the_loop(store: Store, tmp_path: Path
                                                                                 ) -> None:
     """While another connection holds the write lock, a turn waits for it off the event loop, then is saved."""
