@@ -97,7 +97,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
 
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends a preview quietly
         chat(content, sys.stdin, sys.stdout, language=args.lang, echo=not interactive,
-             clock=lambda: clock().astimezone(zone), prompt=prompt)
+             clock=lambda: clock().astimezone(zone), prompt=prompt, settings=settings)
     return 0
 
 
@@ -360,19 +360,25 @@ def cmd_review(args: argparse.Namespace, settings: Settings, clock: Clock) -> in
     """
     from pathlib import Path
 
-    from bot.content.flows import read_flows
+    from bot.content.flows import display_path, read_flows
     from bot.content.wording import load_avoid_list
+    from bot.conversation.dangerwords import FILE, load_danger_words
+    from bot.conversation.safety import EMPTY
     from bot.core.problems import has_errors
     from bot.staff.review import notes_of, review_markdown
 
     flows, problems = read_flows(settings.flows_dir)
+    danger, danger_path = EMPTY, settings.flows_dir / FILE
+    if danger_path.is_file():
+        danger, found = load_danger_words(danger_path, display_path(danger_path), flows.config.languages)
+        problems += found
     if has_errors(problems):
         _print_problems(problems, sys.stdout)
         return 1
     avoid, _ = load_avoid_list(settings.flows_dir)
     out = Path(args.out) if args.out else None
     notes = notes_of(out.read_text()) if out is not None and out.is_file() else "# Translation review\n"
-    text = review_markdown(flows, avoid, notes)
+    text = review_markdown(flows, avoid, notes, danger)
     if out is None:
         print(text)
         return 0

@@ -14,10 +14,12 @@ FILES = conversation_files(default_paths(ROOT / "flows"))
 
 
 def test_every_door_is_tested_in_every_language() -> None:
-    """Each language has its welcome, work, doors and typed-words conversations."""
+    """Each language has its welcome, work, doors, typed-words, small-talk, police, answer-first and talk
+    conversations."""
     names = {path.name for path in FILES}
+    kinds = ("welcome", "work", "doors", "typed", "smalltalk", "police", "answer", "talk", "talk-night")
     for lang in ("en", "fr", "es", "tl"):
-        assert {f"{lang}-welcome.yaml", f"{lang}-work.yaml", f"{lang}-doors.yaml", f"{lang}-typed.yaml"} <= names
+        assert {f"{lang}-{kind}.yaml" for kind in kinds} <= names
 
 
 @pytest.mark.parametrize("path", FILES, ids=[path.name for path in FILES])

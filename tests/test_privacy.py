@@ -85,7 +85,7 @@ def test_a_missing_translation_is_named_with_file_line_and_language(tmp_path: Pa
 
 def test_a_wrong_blank_is_an_error_naming_the_blanks_allowed(tmp_path: Path) -> None:
     """A {blank} the code does not fill would show raw to a person, so it is refused with what is allowed."""
-    shipped_with(tmp_path, "deleted after {days} without", "deleted after {weeks} without")
+    shipped_with(tmp_path, "delete them after {days} with no", "delete them after {weeks} with no")
     loaded, problems = load_privacy_words(tmp_path)
     assert loaded is None
     assert [p.message for p in problems] == ["uses {weeks}, but this text may use only {days}"]
@@ -125,10 +125,10 @@ def test_what_is_kept_comes_from_the_real_settings(words: PrivacyWords, lang: st
 def test_one_day_is_singular_and_handoffs_are_mentioned_only_with_a_warm_line(words: PrivacyWords) -> None:
     """"1 day", not "1 days"; without WARMLINE_CHAT_ID nothing is said about handoff records."""
     without = kept_text(words, Settings(session_days=1), "en")
-    assert "after 1 day without" in without
+    assert "after 1 day with no" in without
     assert "peer supporter" not in without
     with_line = kept_text(words, Settings(session_days=1, handoff_days=1, warmline_chat_ids=(-1,)), "en")
-    assert "deleted 1 day after the talk ends" in with_line
+    assert "delete them 1 day after the talk ends" in with_line
 
 
 def test_the_privacy_screen_offers_the_other_choices_and_a_way_off(words: PrivacyWords) -> None:

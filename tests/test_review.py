@@ -8,6 +8,7 @@ import pytest
 
 from bot.cli import main
 from bot.content.flows import read_flows
+from bot.content.loader import load_content
 from bot.content.wording import load_avoid_list
 from bot.staff.review import MARKER, notes_of, review_markdown
 
@@ -19,8 +20,10 @@ def test_docs_translation_review_is_up_to_date() -> None:
     """docs/translation-review.md lists exactly what the flows say now (run `python -m bot review --out ...`)."""
     flows, _ = read_flows(ROOT / "flows")
     avoid, _ = load_avoid_list(ROOT / "flows")
+    content, _ = load_content(ROOT / "flows", ROOT / "resources")
+    assert content is not None
     current = DOC.read_text()
-    expected = review_markdown(flows, avoid, notes_of(current))
+    expected = review_markdown(flows, avoid, notes_of(current), content.danger)
     assert current == expected, "run: python -m bot review --out docs/translation-review.md"
 
 

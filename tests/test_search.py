@@ -150,3 +150,36 @@ def test_cli_search_json(capsys: pytest.CaptureFixture[str]) -> None:
     rows = json.loads(capsys.readouterr().out)
     assert 1 <= len(rows) <= 2
     assert all({"id", "name", "categories", "score"} <= set(row) for row in rows)
+
+
+def test_search_words_file_problems_name_file_and_line(tmp_path: Path) -> None:
+    """A wrong language, category, section or word list in search.yaml is reported at its line, with the fix."""
+    folder = tmp_path / "resources"
+    folder.mkdir()
+    (folder / "labels.yaml").write_text((ROOT / "resources" / "labels.yaml").read_text("utf-8"), "utf-8")
+    (folder / "search.yaml").write_text(
+        "stopwords:\n  en: [i, me]\n  de: [ich]\ncategories:\n  sheltr:\n    en: [bed]\n  shelter:\n    en: bed\n"
+        "synonyms:\n  en:\n    paycheque: []\nextra: 1\n",
+        "utf-8",
+    )
+    _, problems = load_directory(folder, today=date(2026, 11, 28))
+    said = sorted(str(p) for p in problems if p.is_error)
+    assert any(s.startswith("resources/search.yaml:3:3: language 'de'") for s in said), said
+    assert any("search.yaml:5:3" in s and "did you mean 'shelter'" in s for s in said), said
+    assert any("search.yaml:8:" in s and "non-empty list of words" in s for s in said), said
+    assert any("search.yaml:11:" in s and "'paycheque'" in s for s in said), said
+    assert any("search.yaml:12:1" in s and "extra" in s for s in said), said
+
+
+def test_synonyms_teach_everyday_words() -> None:
+    """Words staff list under `synonyms` find what they mean: "paycheque" finds labour, "chamba" finds labour."""
+    assert any("labour" in h.resource.categories for h in search(DIRECTORY, "paycheque", now=FRIDAY_2PM))
+    assert any("labour" in h.resource.categories for h in search(DIRECTORY, "chamba", lang="es", now=FRIDAY_2PM))
+
+
+def test_word_forms_find_their_lemma() -> None:
+    """Another form of a word finds it in each language ("obligan" -> obligar, "dors" -> dormir, "nagugutom")."""
+    for query, lang, category in (("me obligan a trabajar", "es", "trafficking"), ("je dors dehors", "fr", "shelter"),
+                                  ("nagugutom", "tl", "basic_needs"), ("sleeping outside", "en", "shelter")):
+        hits = search(DIRECTORY, query, lang=lang, now=FRIDAY_2PM)
+        assert any(category in h.resource.categories for h in hits), query

@@ -393,7 +393,7 @@ async def test_danger_words_mark_the_topic_urgent_and_reach_the_engine(bot: Bot,
     await on_duty(server, SAM)
     alice = person(server, 1001)
     await ask(server, alice, words)
-    phrase = next(iter(content.flows.danger_words["en"]))
+    phrase = content.danger.of("danger", "en")[0]
     before = len(server.messages(alice.id))
     alice.send(f"please help {phrase}")
     await server.wait_for_call("editForumTopic")
@@ -582,7 +582,7 @@ async def test_a_supporter_mutes_a_flooding_person_for_a_while(bot: Bot, words: 
     await asyncio.sleep(0.5)
     assert not copies_to(server, GROUP)
     assert texts(server, alice.id).count(words.say("muted", "es")) == 1
-    phrase = next(iter(content.flows.danger_words["es"]))
+    phrase = content.danger.of("danger", "es")[0]
     alice.send(f"ayuda {phrase}")
     await server.wait_for(lambda: len(copies_to(server, GROUP)) == 1)
     await server.wait_for_call("editForumTopic")

@@ -12,8 +12,10 @@ from typing import TextIO
 
 from bot.content.loader import Content
 from bot.conversation.engine import advance
+from bot.conversation.privacy import privacy_screen, quiet_choice, quiet_confirmation
 from bot.core.numbers import whole_number
 from bot.core.types import Button, Event, Session, Turn
+from bot.settings import Settings
 
 QUIT = ("/quit", "/exit", "/q")
 
@@ -48,8 +50,18 @@ def event_for(line: str, buttons: list[Button]) -> Event:
     return Event("text", text=line)
 
 
+def privacy(content: Content, settings: Settings, session: Session, out: TextIO) -> list[Button] | None:
+    """/privacy as Telegram shows it (what is kept, from the real settings, and the quiet-erase choices); None when
+    the flows have no /privacy words."""
+    if content.privacy is None:
+        return None
+    lang = session.language or content.default_language
+    return show(Turn((privacy_screen(content.privacy, settings, lang, None),), session), content, out)
+
+
 def chat(content: Content, lines: Iterable[str], out: TextIO, *, language: str = "", echo: bool = False,
-         clock: Callable[[], datetime] = datetime.now, prompt: Callable[[], None] | None = None) -> Session:
+         clock: Callable[[], datetime] = datetime.now, prompt: Callable[[], None] | None = None,
+         settings: Settings | None = None) -> Session:
     """Run a conversation over `lines` (stdin, or a list in tests) until they end or /quit; return the session."""
     session = Session(language=language)
     turn = advance(content, session, Event("start", language_hint=language or None), clock())
@@ -63,8 +75,15 @@ def chat(content: Content, lines: Iterable[str], out: TextIO, *, language: str =
             out.write(f"> {line}\n")
         if line in QUIT:
             break
-        if line:
-            turn = advance(content, session, event_for(line, buttons), clock())
+        event = event_for(line, buttons) if line else None
+        if event is not None and event.kind == "command" and event.text == "privacy" and content.privacy:
+            buttons = privacy(content, settings or Settings(), session, out) or buttons
+        elif event is not None and event.kind == "option" and quiet_choice(event.data) is not None:
+            hours = quiet_choice(event.data) or 0
+            lang = session.language or content.default_language
+            out.write(f"\n{quiet_confirmation(content.privacy, lang, hours)}\n" if content.privacy else "")
+        elif event is not None:
+            turn = advance(content, session, event, clock())
             buttons = show(turn, content, out)
             session = turn.session
         if prompt:

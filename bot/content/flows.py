@@ -27,8 +27,10 @@ CONFIG_FILE = "bot.yaml"
 DANGER_FILE = "danger-words.yaml"
 SPECIAL_FILES = frozenset({CONFIG_FILE, DANGER_FILE, "privacy-text.yaml",  # privacy-text: bot/conversation/privacy.py
                            "warmline.yaml",  # warmline: bot/warmline/rules.py
+                           "smalltalk.yaml",  # small talk and the police question: bot/conversation/smalltalk.py
+                           "other-languages.yaml",  # the door for other languages: bot/conversation/otherlang.py
                            "words-to-avoid.yaml"})  # words-to-avoid: bot/content/wording.py
-ENTRY_POINTS = ("start", "menu", "talk", "help", "forget", "danger", "brief")
+ENTRY_POINTS = ("start", "menu", "talk", "help", "forget", "danger", "suicide", "suicide_now", "brief")
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
@@ -120,11 +122,10 @@ class Config:
 
 @dataclass(frozen=True, slots=True)
 class Flows:
-    """Every node of every flow, the config and the danger words, as loaded."""
+    """Every node of every flow and the config, as loaded (the danger words: bot.conversation.safety)."""
 
     nodes: Mapping[str, Node]
     config: Config
-    danger_words: Mapping[str, tuple[str, ...]] = field(default_factory=_empty)
     flow_names: tuple[str, ...] = ()
     positions: Mapping[str, Positions] = field(default_factory=_empty, compare=False, repr=False)
 
@@ -289,14 +290,6 @@ def read_flows(folder: Path) -> tuple[Flows, list[Problem]]:
         problems.append(Problem(display_path(config_path), 1, 1, "", "is missing: every flows folder needs a "
                                 "bot.yaml naming its languages and the start and menu nodes", subject="file"))
         config = Config()
-    danger: dict[str, tuple[str, ...]] = {}
-    danger_path = folder / DANGER_FILE
-    if danger_path.is_file():
-        data, pos, found = read_yaml(danger_path, display_path(danger_path))
-        problems += found or (schema_problems(data, pos, "danger-words.schema.json") if data is not None else [])
-        if isinstance(data, Mapping) and isinstance(data.get("words"), Mapping):
-            danger = {str(k): tuple(str(w).casefold() for w in v or ()) for k, v in data["words"].items()}
-        positions[DANGER_FILE] = pos
     nodes: dict[str, Node] = {}
     names: list[str] = []
     for path in sorted(folder.glob("*.yaml")):
@@ -321,7 +314,7 @@ def read_flows(folder: Path) -> tuple[Flows, list[Problem]]:
             elif isinstance(raw, Mapping):  # keep a shape-broken node as a placeholder so targets resolve
                 nodes[f"{flow}.{name}"] = Node(id=f"{flow}.{name}", kind="end", path=pos.path,
                                                line=pos.key_at("nodes", name)[0], col=pos.key_at("nodes", name)[1])
-    flows = Flows(MappingProxyType(nodes), config, MappingProxyType(danger), tuple(names),
+    flows = Flows(MappingProxyType(nodes), config, tuple(names),
                   MappingProxyType(positions))
     return _resolved(flows), problems
 

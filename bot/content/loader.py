@@ -12,9 +12,18 @@ from datetime import date
 from pathlib import Path
 
 from bot.content.flows import Flows, display_path, read_flows
-from bot.content.validation import check_flows
+from bot.content.validation import check_flows, reachable
 from bot.content.wording import check_resource_wording, load_avoid_list
+from bot.conversation.dangerwords import FILE as DANGER_FILE
+from bot.conversation.dangerwords import load_danger_words
+from bot.conversation.otherlang import FILE as OTHER_LANGUAGES_FILE
+from bot.conversation.otherlang import OtherLanguages, load_other_languages
 from bot.conversation.privacy import WORDS_FILE, PrivacyWords, load_privacy_words
+from bot.conversation.safety import EMPTY as NO_DANGER_WORDS
+from bot.conversation.safety import DangerWords
+from bot.conversation.smalltalk import FILE as SMALLTALK_FILE
+from bot.conversation.smalltalk import SmallTalk, check_smalltalk, load_smalltalk
+from bot.conversation.smalltalk import targets as smalltalk_targets
 from bot.core.problems import Problem, has_errors, sort_problems
 from bot.directory.resources import Directory, load_directory
 from bot.warmline.rules import FILE as WARMLINE_FILE
@@ -31,6 +40,9 @@ class Content:
     privacy: PrivacyWords | None = None   # flows/privacy-text.yaml: /privacy, quiet erase, "can't talk now"
     # flows/warmline.yaml: the warm line's hours and words (bot.channels.telegram.warmline)
     warmline: WarmlineText | None = None
+    smalltalk: SmallTalk | None = None    # flows/smalltalk.yaml: small talk and the police question
+    other_languages: OtherLanguages | None = None  # flows/other-languages.yaml: the door for other languages
+    danger: DangerWords = NO_DANGER_WORDS  # flows/danger-words.yaml: crisis phrases (bot.conversation.safety)
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -75,9 +87,28 @@ def load_content(
     if warmline_path.is_file():  # the warm line's hours and words (bot/warmline/rules.py); the bot refuses a broken one
         warmline, found = load_warmline(warmline_path, display_path(warmline_path))
         problems += found
+    danger, danger_path = NO_DANGER_WORDS, flows_dir / DANGER_FILE
+    if danger_path.is_file():  # crisis phrases in every language (bot/conversation/safety.py), indexed once here
+        danger, found = load_danger_words(danger_path, display_path(danger_path), flows.config.languages)
+        problems += found
     directory, resource_problems = load_directory(resources_dir, today=today)
     resource_problems += check_resource_wording(directory, load_avoid_list(flows_dir)[0])
+    smalltalk, other = None, None
+    if (flows_dir / SMALLTALK_FILE).is_file():  # a test's own flows may lack it: then no small talk is heard
+        smalltalk, found = load_smalltalk(flows_dir)
+        problems += found
+        if smalltalk is not None:
+            problems += check_smalltalk(smalltalk, flows, display_path(flows_dir / SMALLTALK_FILE))
+            # small talk's screens are reached from typed words, as the commands' are from /commands
+            heard = reachable(flows, smalltalk_targets(smalltalk, flows)) - reachable(flows)
+            shown = {(flows.nodes[n].path, flows.nodes[n].name) for n in heard}
+            problems = [p for p in problems if not (p.severity == "warning" and (p.path, p.node) in shown
+                                                    and "cannot be reached" in p.message)]
+    if (flows_dir / OTHER_LANGUAGES_FILE).is_file():
+        other, found = load_other_languages(flows_dir, directory)
+        problems += found
     problems = sort_problems([*problems, *resource_problems])
     if has_errors(problems):
         return None, problems
-    return Content(flows, directory, version_of(flows_dir, resources_dir), privacy, warmline), problems
+    return Content(flows, directory, version_of(flows_dir, resources_dir), privacy, warmline, smalltalk,
+                   other, danger), problems

@@ -107,9 +107,9 @@ def check_loops(flows: Flows) -> Iterator[Problem]:
                            "person: give one node in the loop `options`", on_key=True)
 
 
-def reachable(flows: Flows) -> set[str]:
-    """Node ids a person can reach from the entry points in bot.yaml."""
-    todo = [flows.entry(e) for e in ENTRY_POINTS if flows.entry(e)]
+def reachable(flows: Flows, roots: tuple[str, ...] = ()) -> set[str]:
+    """Node ids a person can reach from the entry points in bot.yaml (and `roots`, e.g. small talk's targets)."""
+    todo = [flows.entry(e) for e in ENTRY_POINTS if flows.entry(e)] + list(roots)
     seen: set[str] = set()
     while todo:
         here = todo.pop()
@@ -215,9 +215,12 @@ def check_search(flows: Flows) -> Iterator[Problem]:
 _FIELD = re.compile(r"\{([^{}]*)\}")
 
 
+BOT_BLANKS = frozenset({"line_now"})   # filled by bot/conversation/engine.py: whether supporters are on the line
+
+
 def check_variables(flows: Flows) -> Iterator[Problem]:
-    """A `{name}` in a text names an answer some question saves."""
-    saved = {n.save for n in flows.nodes.values() if n.save}
+    """A `{name}` in a text names an answer some question saves, or a blank the bot fills (BOT_BLANKS)."""
+    saved = {n.save for n in flows.nodes.values() if n.save} | BOT_BLANKS
     for node in flows.nodes.values():
         for keys, text in _texts(node):
             reported: set[str] = set()

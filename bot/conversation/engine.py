@@ -10,20 +10,20 @@ from __future__ import annotations
 
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from rapidfuzz import fuzz
-
 from bot.content.flows import Node, Option, Text
 from bot.content.loader import Content
+from bot.conversation import otherlang, smalltalk
 from bot.conversation.privacy import brief_reply, wants_brief
-from bot.conversation.safety import fold, is_danger
+from bot.conversation.safety import Heard, fold, hear
 from bot.core.numbers import whole_number
 from bot.core.types import Action, Button, Event, Reply, Session, Turn
 from bot.directory import cards, fit
-from bot.directory.search import search
+from bot.directory.search import search, word_match
+from bot.warmline.rules import is_open
 
 MAX_STEPS = 25            # nodes entered in one turn; validation rejects silent loops, this is the backstop
 MAX_PATH = 12             # doors remembered for the supporter's view
@@ -32,6 +32,7 @@ RESULTS = 12              # results kept for "more"
 FIT_POOL = 60             # a door list's candidates, before rank by fit keeps RESULTS
 MENU, TALK, LANGUAGE = "m", "t", "l"
 KEYWORD_SCORE = 88
+CRISIS_SCREENS = ("danger", "suicide", "suicide_now")   # bot.yaml entries whose lines are never cut short
 LANGUAGE_ALIASES = {"fil": "tl"}  # Telegram may report Filipino (fil) for people who read our Tagalog
 
 
@@ -57,6 +58,7 @@ class _Turn:
     replies: list[Reply] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)
     results: set[int] = field(default_factory=set)   # replies with service cards or crisis lines: never shortened
+    line: str = ""                                     # Event.line: the warm line's state, when the edge knows it
 
     @property
     def lang(self) -> str:
@@ -78,10 +80,28 @@ class _Turn:
     def local(self, text: Text) -> str:
         raw = text.get(self.lang, self.content.default_language)
         values = _Blank(dict(self.session.vars))
+        if "{line_now}" in raw:
+            values["line_now"] = self.line_now()
         try:
             return string.Formatter().vformat(raw, (), values)
         except (ValueError, IndexError, KeyError):
             return raw
+
+
+    def line_now(self) -> str:
+        """Whether peer supporters are on the line now and until when, or when they are next, in the person's
+        words (flows/warmline.yaml's hours, the service cards' labels); "" when the flows have no warm line."""
+        warm = self.content.warmline
+        if warm is None or warm.schedule is None:
+            return ""
+        hours = cards.schedule_line(self.content.directory.labels, warm.schedule, self.lang, self.now)
+        hours = hours.replace("🕐", "").strip()
+        key = "line_open" if is_open(warm, self.now) else "line_closed"
+        if self.line == "off":            # no supporters' group is set up: say so, and the 24/7 lines
+            key = "line_off"
+        elif self.line == "nobody" and key == "line_open":   # open hours, but nobody on duty right now
+            key = "line_nobody"
+        return self.words(key).format_map(_Blank(hours=hours))
 
 
 class _Blank(dict[str, str]):
@@ -94,7 +114,7 @@ def advance(content: Content, session: Session, event: Event, now: datetime) -> 
     lang = session.language if session.language in content.languages else language_for(content,
                                                                                         event.language_hint)
     turn = _Turn(content, now, session.with_(language=lang, mode="flow" if session.mode == "inactive"
-                                             else session.mode))
+                                             else session.mode), line=event.line)
     moved = bool(session.node) and session.node not in content.flows.nodes
     turn.session = turn.session.with_(version=content.version)
     if not session.node or event.kind == "start":
@@ -183,28 +203,108 @@ def _choose(turn: _Turn, node: Node, option: Option) -> None:
 def _text(turn: _Turn, text: str) -> None:
     flows = turn.content.flows
     node = flows.node(turn.session.node)
-    if is_danger(flows.danger_words, text, turn.lang):
-        turn.count("danger_words")
-        turn.act("danger")
-        _enter(turn, flows.entry("danger") or flows.entry("menu"))
+    crisis = hear(turn.content.danger, text)
+    if crisis is not None:
+        _crisis(turn, crisis)
         return
     words = turn.content.privacy
     if words is not None and flows.entry("brief") and wants_brief(words, text, turn.lang):
         _enter(turn, flows.entry("brief"))
         return
+    heard = smalltalk.hear(turn.content.smalltalk, text) if turn.content.smalltalk else None
+    if heard is not None and (heard.no_police or heard.wants_police):
+        # lists put police and reporting lines last from now on, until the person asks for police themselves
+        turn.session = turn.session.with_(no_police=heard.no_police)
     if node is not None and node.kind == "question" and node.save and node.next:
+        if heard is not None and heard.kind in NAVIGATION:   # "menu", "back", "stop", "help" still move the person
+            _heard(turn, heard)
+            return
         saved = dict(turn.session.vars) | {node.save: text.strip()[:500]}
         turn.session = turn.session.with_(vars=tuple(saved.items()))
         _enter(turn, node.next)
         return
+    if heard is not None and heard.go and heard.kind not in ANSWERS:  # "hi", "help", "is this the police?"
+        _heard(turn, heard)
+        return
     menu = flows.node(flows.entry("menu"))
     screens = [s for s in (node, menu) if s is not None and s.options and s.kind not in ("end", "handoff", "do")]
-    for screen in {s.id: s for s in screens}.values():  # this screen's options first, then the menu's doors
-        option = match_option(screen.options, text, turn.lang)
+    if screens and screens[0] is node:  # this screen's own options next: "yes" answers its question
+        option = match_option(node.options, text, turn.lang)
         if option is not None:
-            _choose_deep(turn, screen, option, text)
+            _choose_deep(turn, node, option, text)
+            return
+    if heard is not None and heard.go:  # "yes", "no", "ok" outside a question
+        _heard(turn, heard)
+        return
+    if _other_language(turn, text):
+        return
+    if menu is not None and menu in screens:  # then the menu's doors
+        option = match_option(menu.options, text, turn.lang)
+        if option is not None:
+            _choose_deep(turn, menu, option, text)
             return
     _free_search(turn, text)
+
+
+NAVIGATION = ("menu", "back", "stop", "help")   # heard even while a question waits for the person's own words
+ANSWERS = ("yes", "no", "ok")                    # heard only when the screen's own options don't take them
+
+
+def _heard(turn: _Turn, heard: smalltalk.Heard) -> None:
+    """Small talk or the police question: go where flows/smalltalk.yaml says, or back, or show this screen again."""
+    flows = turn.content.flows
+    turn.count(f"heard:{heard.kind}")
+    if heard.go == "again":
+        node = flows.node(turn.session.node)
+        again = node.id if node is not None and node.kind in ("message", "search", "question", "end") else ""
+        _enter(turn, again or flows.entry("menu"))
+        return
+    if heard.go == "back":
+        _enter(turn, _back(turn.content, turn.session.node))
+        return
+    _enter(turn, smalltalk.go_target(flows, heard) or flows.entry("menu"))
+
+
+def _back(content: Content, node_id: str) -> str:
+    """The screen before this one: the menu for a door it opens, else a screen earlier in the same flow with a
+    button leading here, else the menu."""
+    flows = content.flows
+    menu = flows.entry("menu")
+    node = flows.node(node_id)
+    if node is None or node.id == menu:
+        return menu
+    parents = [n for n in flows.nodes.values() if any(o.go == node.id for o in n.options)
+               and n.kind in ("message", "search") and n.id != node.id]
+    if any(n.id == menu for n in parents):
+        return menu
+    earlier = [n for n in parents if n.flow == node.flow and n.line < node.line]
+    return earlier[0].id if earlier else menu
+
+
+def _other_language(turn: _Turn, text: str) -> bool:
+    """A message in a language the flows don't have: one short screen in that language, and the language buttons."""
+    door = turn.content.other_languages
+    if door is None:
+        return False
+    langs = otherlang.detect(text, turn.content.languages)
+    if langs is None:
+        return False
+    turn.count(f"other_language:{langs[0] if langs != ('*',) else 'other'}")
+    names = turn.content.flows.config.language_names
+    rows = tuple((Button(names.get(lang, lang), f"{LANGUAGE}|{lang}"),) for lang in turn.content.languages)
+    turn.results.add(len(turn.replies))  # the numbers are never cut short, even on brief screens
+    turn.say(door.screen(langs), (*rows, _footer(turn, None)))
+    return True
+
+
+def _crisis(turn: _Turn, heard: Heard) -> None:
+    """Crisis heard, from any screen: its own answer (suicide, suicide happening now, or danger), counted by
+    kind; the `danger` action marks a live warm-line request urgent."""
+    screen = "danger" if heard.kind == "danger" else "suicide_now" if heard.now else "suicide"
+    turn.count(f"danger_words:{screen}")
+    turn.act("danger", kind=heard.kind, now=heard.now)
+    flows = turn.content.flows
+    _enter(turn, flows.entry(screen) or flows.entry("danger") or flows.entry("menu"))
 
 
 def _choose_deep(turn: _Turn, screen: Node, option: Option, text: str) -> None:
@@ -219,11 +319,60 @@ def _choose_deep(turn: _Turn, screen: Node, option: Option, text: str) -> None:
             deeper = None
     if deeper is None or target is None:
         _choose(turn, screen, option)
+    else:
+        turn.session = turn.session.with_(path=(*turn.session.path, option.id)[-MAX_PATH:])
+        if screen.id == turn.content.flows.entry("menu"):
+            turn.count(f"door:{option.id}")
+        _choose(turn, target, deeper)
+    _answer_first(turn, text)
+
+
+def _answer_first(turn: _Turn, text: str) -> None:
+    """Typed words that land on a narrowing question ("Who is the bed for?") get one fitting service with its
+    number first: the question comes after the answer, never instead of it."""
+    flows = turn.content.flows
+    landing = flows.node(turn.session.node)
+    if turn.results or not turn.replies or landing is None or landing.kind != "message" or not landing.options:
         return
-    turn.session = turn.session.with_(path=(*turn.session.path, option.id)[-MAX_PATH:])
-    if screen.id == turn.content.flows.entry("menu"):
-        turn.count(f"door:{option.id}")
-    _choose(turn, target, deeper)
+    categories = _reachable_categories(turn.content, landing)
+    if not categories:
+        return
+    hits = search(turn.content.directory, text, lang=turn.lang, categories=categories, now=turn.now, limit=RESULTS)
+    hits = hits or search(turn.content.directory, "", lang=turn.lang, categories=categories, now=turn.now,
+                          limit=RESULTS)
+    ids = [h.resource.id for h in hits]
+    if turn.session.no_police:
+        ids = smalltalk.police_last(ids, lambda i: _is_police(turn.content, i))
+    found = [r for r in (turn.content.directory.get(i) for i in ids) if r is not None]
+    found.sort(key=lambda r: categories[0] not in r.categories)  # the first door's kind first (a bed: shelter)
+    first = next((r for r in found if any(c.kind == "phone" for c in r.contacts)), None)  # one with a number
+    if first is None:
+        return
+    turn.count("answer_first")
+    body = cards.card(turn.content.directory, first, turn.lang, turn.now)
+    at = len(turn.replies) - 1   # just before the narrowing question, which keeps its buttons
+    turn.replies.insert(at, Reply(f"{turn.words('answer_first')}\n\n{body}"))
+    turn.results.add(at)
+
+
+def _reachable_categories(content: Content, node: Node, depth: int = 2) -> tuple[str, ...]:
+    """The categories of the searches a narrowing screen's buttons lead to (in its own flow, `depth` steps)."""
+    found: dict[str, None] = {}
+    seen = {node.id}
+    frontier = [node]
+    for _ in range(depth):
+        following = []
+        for current in frontier:
+            for option in current.options:
+                target = content.flows.node(option.go)
+                if target is None or target.id in seen or target.flow != node.flow:
+                    continue
+                seen.add(target.id)
+                if target.kind == "search" and target.search is not None:
+                    found.update(dict.fromkeys(target.search.categories))
+                following.append(target)
+        frontier = following
+    return tuple(found)
 
 
 def match_option(options: tuple[Option, ...], text: str, lang: str) -> Option | None:
@@ -234,8 +383,7 @@ def match_option(options: tuple[Option, ...], text: str, lang: str) -> Option | 
     number = whole_number(wanted)
     if number is not None:
         return options[number - 1] if 1 <= number <= len(options) else None
-    best, best_score = None, 0.0
-    tokens = wanted.split()
+    best, best_score, best_length = None, 0.0, 0
     for option in options:
         if fold(option.label.get(lang)) == wanted:
             return option
@@ -243,12 +391,10 @@ def match_option(options: tuple[Option, ...], text: str, lang: str) -> Option | 
             word = fold(keyword)
             if not word:
                 continue
-            if len(word) < 5 and " " not in word:
-                score = 100.0 if word in tokens else 0.0
-            else:
-                score = fuzz.partial_ratio(word, wanted) if len(wanted) >= len(word) - 1 else 0.0
-            if score >= KEYWORD_SCORE and score > best_score:
-                best, best_score = option, score
+            score = word_match(wanted, word, lang)  # whole words only: "horas extras" is not "trans"
+            longer = score == best_score and len(word) > best_length  # "sex work" over "work"
+            if score >= KEYWORD_SCORE and (score > best_score or longer):
+                best, best_score, best_length = option, score, len(word)
     return best
 
 
@@ -300,7 +446,7 @@ def _show(turn: _Turn, node: Node) -> str | None:
         return None
     if node.kind == "do":
         return _do(turn, node)
-    if node.id == turn.content.flows.entry("danger"):
+    if node.id in {turn.content.flows.entry(e) for e in CRISIS_SCREENS}:
         turn.results.add(len(turn.replies))  # the crisis lines are never cut short, even on brief screens
     if node.kind == "message" and node.next and not node.options:
         turn.say(turn.local(node.say))
@@ -348,7 +494,8 @@ def _buttons(turn: _Turn, node: Node, extra: tuple[Button, ...] = ()) -> tuple[t
 def _footer(turn: _Turn, node: Node | None) -> tuple[Button, ...]:
     flows = turn.content.flows
     row = []
-    if node is None or node.id != flows.entry("menu"):
+    menu = flows.entry("menu")
+    if node is None or (node.id != menu and not any(o.go == menu for o in node.options)):  # one way to the menu
         row.append(Button(turn.words("menu_button"), MENU))
     talk = flows.entry("talk")
     offers_talk = node is not None and (node.kind == "handoff" or node.id == talk or
@@ -358,14 +505,22 @@ def _footer(turn: _Turn, node: Node | None) -> tuple[Button, ...]:
     return tuple(row)
 
 
+def _is_police(content: Content, resource_id: str) -> bool:
+    """A police service or a reporting line (resources/ marks them), which a person who said no police sees last."""
+    resource = content.directory.get(resource_id)
+    return resource is not None and (resource.police or resource.reporting_line)
+
+
 def _node_search(turn: _Turn, node: Node) -> None:
     spec = node.search
     assert spec is not None
     query = turn.local(spec.query) if spec.query else ""
     hits = search(turn.content.directory, query, lang=turn.lang, categories=spec.categories,
                   filters=spec.filters, now=turn.now, limit=FIT_POOL)
-    ranked = fit.order([h.resource for h in hits], fit.Person.from_filters(spec.filters), turn.now,
-                       spec.categories)[:RESULTS]
+    person = fit.Person.from_filters(spec.filters)
+    if turn.session.no_police:   # the person said so (flows/smalltalk.yaml): door lists leave police out
+        person = replace(person, no_police=True)
+    ranked = fit.order([h.resource for h in hits], person, turn.now, spec.categories)[:RESULTS]
     if not ranked:
         turn.count(f"search_no_match:{(spec.categories or ('any',))[0]}")
     _results(turn, node, turn.local(node.say), [r.id for r in ranked], 0,
@@ -379,9 +534,16 @@ def _free_search(turn: _Turn, text: str) -> None:
     if not hits:
         turn.count("search_no_match:words")
         turn.say(turn.words("search_none"), _buttons(turn, node) if node.kind in ("message", "search")
-                 else (_footer(turn, node),))
+                 else (_footer(turn, None),))
         return
     turn.count("search_words")
+    if turn.session.no_police and all(_is_police(turn.content, h.resource.id) for h in hits):
+        # The person said no police, and their words found only police and reporting lines: the services of
+        # the same kinds that are neither come first (_results still lists the police ones after them).
+        kinds = tuple(dict.fromkeys(c for h in hits for c in h.resource.categories))
+        wider = search(turn.content.directory, "", lang=turn.lang, categories=kinds, now=turn.now, limit=RESULTS)
+        seen = {h.resource.id for h in hits}
+        hits = [*(h for h in wider if h.resource.id not in seen), *hits]
     report = fit.asks_to_report(text, turn.content.directory.report_words)
     ranked = fit.reorder_found([(h.resource, h.score) for h in hits], turn.now, report=report)
     _results(turn, node, turn.words("search_found"), [r.id for r in ranked], 0, wait=True, free=True)
@@ -390,6 +552,8 @@ def _free_search(turn: _Turn, text: str) -> None:
 def _results(turn: _Turn, node: Node, intro: str, ids: list[str], offset: int, *, wait: bool,
              free: bool = False) -> None:
     """Show up to PAGE cards from `ids` at `offset`, remembering the ids (never the words) for "more"."""
+    if turn.session.no_police and offset == 0:
+        ids = smalltalk.police_last(ids, lambda i: _is_police(turn.content, i))
     turn.session = turn.session.with_(search=(("ids", ids), ("offset", offset + PAGE), ("free", free)))
     page = [r for r in (turn.content.directory.get(i) for i in ids[offset:offset + PAGE]) if r is not None]
     if not page and not intro:
@@ -404,7 +568,9 @@ def _results(turn: _Turn, node: Node, intro: str, ids: list[str], offset: int, *
     if not wait and not more:
         turn.say(text)
         return
-    if free or node.kind != "search":
+    if free:  # words typed anywhere, the menu too: a way on (more, a person) and a way back (the menu)
+        turn.say(text, (*((more,) if more else ()), _footer(turn, None)))
+    elif node.kind != "search":
         turn.say(text, (*((more,) if more else ()), _footer(turn, node)))
     else:
         turn.say(text, _buttons(turn, node, more))

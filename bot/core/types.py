@@ -21,6 +21,7 @@ class Event:
     text: str = ""                 # free text, or the command name without '/' for kind == "command"
     data: str = ""                 # callback data of a tapped option (kind == "option")
     language_hint: str | None = None  # e.g. Telegram's language_code ("fr-CA" -> the edge passes "fr-CA")
+    line: str = ""                 # the warm line now, when the edge knows: "on" (someone on duty), "nobody", "off"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,7 @@ class Session:
     search: tuple[tuple[str, Any], ...] = ()   # the last search, for "more" (query, categories, filters, offset)
     mode: str = "flow"                          # "flow", "handoff" (the relay has the person), "inactive"
     brief: bool = False                         # "can't talk now": short yes/no screens
+    no_police: bool = False                     # the person said they don't want police: those lines go last
 
     def with_(self, **changes: Any) -> Session:
         return replace(self, **changes)
@@ -79,6 +81,7 @@ class Session:
             "version": self.version, "node": self.node, "language": self.language,
             "vars": [list(kv) for kv in self.vars], "path": list(self.path),
             "search": [list(kv) for kv in self.search], "mode": self.mode, "brief": self.brief,
+            "no_police": self.no_police,
         }
 
     @classmethod
@@ -90,6 +93,7 @@ class Session:
             path=tuple(str(p) for p in data.get("path", [])),
             search=tuple((str(k), v) for k, v in data.get("search", [])),
             mode=str(data.get("mode", "flow")), brief=bool(data.get("brief", False)),
+            no_police=bool(data.get("no_police", False)),
         )
 
 

@@ -25,6 +25,7 @@ from phonenumbers import shortnumberinfo
 from bot.core.problems import Problem, Severity
 from bot.core.vocabulary import CATEGORIES
 from bot.core.yamlfile import read_yaml
+from bot.directory.lexicon import Lexicon, load_lexicon  # search.yaml is search's (bot/directory/lexicon.py)
 
 LANGUAGES: tuple[str, ...] = ("en", "fr", "es", "tl")
 NOT_DIRECTORY_FILES = frozenset({"labels.yaml", "search.yaml", "report-words.yaml"})  # other data in the same folder
@@ -113,17 +114,6 @@ class Resource:
         return checked is None or _months_between(checked, today) > STALE_AFTER_MONTHS
 
 
-@dataclass(frozen=True, slots=True)
-class Lexicon:
-    """Search words that belong to no single resource: per-language stopwords and category words."""
-
-    stopwords: frozenset[str] = frozenset()
-    category_words: tuple[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]], ...] = ()
-
-    def words_for(self, category: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
-        return dict(self.category_words).get(category, ())
-
-
 @dataclass(frozen=True)
 class Labels:
     """The card words from resources/labels.yaml: language -> key -> text (or a list/mapping of texts)."""
@@ -141,7 +131,7 @@ class Directory:
     """All accepted resources, in file order. `cache` holds the search index built once per directory."""
 
     resources: tuple[Resource, ...]
-    lexicon: Lexicon = Lexicon()
+    lexicon: Lexicon = field(default_factory=Lexicon)
     labels: Labels = Labels()
     report_words: frozenset[str] = frozenset()  # resources/report-words.yaml: "the person asks to report"
     cache: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
@@ -496,33 +486,6 @@ def _contact(raw: dict[str, Any], at: tuple[str | int, ...], rid: str, check: _F
     elif kind == "email" and not _EMAIL.match(value):
         check.add((*at, "value"), rid, f"'{value}' is not an email address")
     return Contact(kind, value, display, dial, raw.get("keyword", ""), raw.get("note", ""))
-
-
-def load_lexicon(file: Path, base: Path) -> tuple[Lexicon, list[Problem]]:
-    """resources/search.yaml: `stopwords: {lang: [...]}` and `categories: {category: {lang: [...]}}`."""
-    if not file.exists():
-        return Lexicon(), []
-    shown = str(file.relative_to(base)) if file.is_relative_to(base) else str(file)
-    data, marks, problems = _compose(file, shown)
-    if data is None:
-        return Lexicon(), problems
-    stop = frozenset(str(w) for words in (data.get("stopwords") or {}).values() for w in words)
-    category_words = []
-    for category, per_lang in (data.get("categories") or {}).items():
-        if category not in CATEGORIES:
-            line, col = _pos(marks, ("categories", category))
-            problems.append(
-                Problem(
-                    shown,
-                    line,
-                    col,
-                    "",
-                    f"category '{category}' is not in the vocabulary" + _did_you_mean(category, list(CATEGORIES)),
-                )
-            )
-            continue
-        category_words.append((category, tuple((lang, tuple(map(str, ws))) for lang, ws in per_lang.items())))
-    return Lexicon(stop, tuple(category_words)), problems
 
 
 def load_report_words(file: Path, base: Path) -> tuple[frozenset[str], list[Problem]]:

@@ -10,6 +10,10 @@ from collections.abc import Iterator
 
 from bot.content.flows import Flows, Text
 from bot.content.wording import AvoidList
+from bot.conversation.safety import EMPTY, DangerWords
+
+DANGER_LISTS = (("suicide", "suicide and self-harm"), ("suicide_now", "happening now"), ("now", "now words"),
+                ("danger", "immediate danger"), ("calm", "idioms that must not alarm"))
 
 MARKER = "<!-- Everything below is written by `python -m bot review` from flows/: edit the flows, then run it. -->"
 
@@ -34,7 +38,7 @@ def _texts(flows: Flows, flow: str) -> Iterator[tuple[str, Text]]:
             yield f"{node.name} · button {i + 1}", option.label
 
 
-def review_markdown(flows: Flows, avoid: AvoidList, notes: str) -> str:
+def review_markdown(flows: Flows, avoid: AvoidList, notes: str, danger: DangerWords = EMPTY) -> str:
     """The whole review file: the people's `notes`, the marker, then one section per language."""
     default = flows.config.default_language
     names = flows.config.language_names
@@ -49,11 +53,14 @@ def review_markdown(flows: Flows, avoid: AvoidList, notes: str) -> str:
                 shown = flow if flow.endswith(".yaml") else f"{flow}.yaml"
                 out += [f"### flows/{shown}", "", f"| where | {names.get(default, default)} | {name} |",
                         "|---|---|---|", *rows, ""]
-        words = flows.danger_words.get(lang, ())
         out += [f"### flows/danger-words.yaml ({name})", "",
-                "Words that open the danger screen at once. Add the ways people really write them (spellings, "
-                "slang, short forms); avoid common words that would interrupt ordinary questions.", "",
-                ", ".join(words) or "**MISSING**", ""]
+                "Phrases that open a crisis screen at once, in any chat. Add the ways people really write them "
+                "(spellings, slang, short forms); put idioms that must not alarm under calm.", "",
+                "| list | phrases |", "|---|---|",
+                *(f"| {label} | {_cell(', '.join(danger.of(group, lang)) or '**MISSING**')} |"
+                  for group, label in DANGER_LISTS if group in ("suicide", "danger") or danger.of(group, lang)),
+                *(f"| combined ({c.kind}) | {_cell(', '.join(c.first))} → {_cell(', '.join(c.then))} |"
+                  for c in danger.combos if c.lang == lang), ""]
         out += [f"### flows/words-to-avoid.yaml ({name})", "", "| avoid | say instead |", "|---|---|",
                 *(f"| {_cell(a.word)} | {_cell(a.instead)} |" for a in avoid.get(lang, ())), ""]
     return "\n".join(out)

@@ -182,7 +182,7 @@ def never_held_back(content: Content, event: Event, lang: str) -> bool:
     words that may mean danger, however fast they come."""
     if event.kind == "option" or (event.kind == "command" and event.text == "forget"):
         return True
-    return event.kind == "text" and is_danger(content.flows.danger_words, event.text, lang)
+    return event.kind == "text" and is_danger(content.danger, event.text)
 
 
 class Edge:

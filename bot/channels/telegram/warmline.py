@@ -150,7 +150,7 @@ class Warmline:
         if message is None:      # an edit: the supporter already has the first version
             return Turn((), session)
         lang = session.language or row["language"]
-        danger = event.kind == "text" and is_danger(edge.content.flows.danger_words, event.text, lang)
+        danger = event.kind == "text" and is_danger(edge.content.danger, event.text)
         if not danger and (row["muted_until"] or 0) > incoming.now.timestamp():
             # a supporter's /mute: held back, not relayed; one calm note (danger words still go through)
             told = await self.store.handoff_mute_tell_once(row["id"])
