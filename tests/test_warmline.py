@@ -1,5 +1,6 @@
-"""The warm line end to end: the real python-telegram-bot Application (bot.channels.telegram.edge.serve with bot.channels.telegram.warmline as its
-handoff) against the stand-in Bot API server, with people in private chats and supporters in a forum group.
+"""The warm line end to end: the real python-telegram-bot Application (bot.channels.telegram.edge.serve with
+bot.channels.telegram.warmline as its handoff) against the stand-in Bot API server, with people in private chats
+and supporters in a forum group.
 
 Every test also checks anonymity over every call the bot made (see `assert_anonymous`).
 """

@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
@@ -143,8 +144,9 @@ class Flows:
 
 @cache
 def schema(name: str) -> dict[str, Any]:
-    """A JSON Schema shipped in flows/ (the same file editors use), read once."""
-    loaded: dict[str, Any] = json.loads((Path(__file__).resolve().parents[2] / "flows" / name).read_text())
+    """A JSON Schema of the package (bot/content/schemas/: links to the flows/ files editors use, copied into a
+    wheel), read once."""
+    loaded: dict[str, Any] = json.loads(files("bot.content").joinpath("schemas", name).read_text(encoding="utf-8"))
     return loaded
 
 

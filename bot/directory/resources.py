@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
 
@@ -225,7 +226,8 @@ class _FileCheck:
 
 
 def _schema() -> dict[str, Any]:
-    schema: dict[str, Any] = json.loads((Path(__file__).resolve().parents[2] / "resources" / "schema.json").read_text())
+    # the package's copy (bot/directory/schemas/schema.json links to resources/schema.json; a wheel holds the file)
+    schema: dict[str, Any] = json.loads(files("bot.directory").joinpath("schemas", "schema.json").read_text("utf-8"))
     return schema
 
 

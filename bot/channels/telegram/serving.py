@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import signal
 import sys
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from functools import partial
 from typing import Any
 from urllib.parse import urlparse
@@ -23,8 +22,10 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application
 
+from bot.channels.telegram import webhook
 from bot.channels.telegram.delivery import retry_after_seconds, with_retries
 from bot.channels.telegram.edge import Edge, Handoff
+from bot.channels.telegram.updates import fetch_updates
 from bot.content.loader import Content, load_content
 from bot.content.reload import watch
 from bot.core import logsafe
@@ -93,8 +94,9 @@ async def poll(application: Application[Any, Any, Any, Any, Any, Any], stop: asy
     offset: int | None = None
     failures = 0
     while not stop.is_set():
-        fetch = asyncio.ensure_future(application.bot.get_updates(
-            offset=offset, timeout=wait, allowed_updates=ALLOWED_UPDATES))
+        # one by one, so an update the library cannot parse is skipped by id (bot.channels.telegram.updates)
+        fetch = asyncio.ensure_future(fetch_updates(
+            application.bot, offset=offset, wait=wait, allowed_updates=ALLOWED_UPDATES))
         stopping = asyncio.ensure_future(stop.wait())
         await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
         stopping.cancel()
@@ -102,7 +104,7 @@ async def poll(application: Application[Any, Any, Any, Any, Any, Any], stop: asy
             fetch.cancel()
             break
         try:
-            updates = fetch.result()
+            batch = fetch.result()
         except RetryAfter as exc:
             await _pause(stop, retry_after_seconds(exc))
             continue
@@ -112,9 +114,10 @@ async def poll(application: Application[Any, Any, Any, Any, Any, Any], stop: asy
             await _pause(stop, min(30.0, 0.5 * 2 ** min(failures, 6)))
             continue
         failures = 0
-        if updates:
-            await process_batch(application, updates)
-            offset = updates[-1].update_id + 1
+        if batch.updates:
+            await process_batch(application, batch.updates)
+        if batch.last_id is not None:
+            offset = batch.last_id + 1
     if offset is not None:
         # confirm the last batch, so a restart is not offered it again (it would be skipped anyway)
         with contextlib.suppress(TelegramError):
@@ -197,19 +200,67 @@ async def serve(settings: Settings, *, handoff: Handoff | None = None, stop: asy
             await application.stop()
 
 
-def run_webhook(settings: Settings, *, handoff: Handoff | None = None) -> None:
-    """Run the bot behind a webhook (WEBHOOK_URL, listening on PORT) with python-telegram-bot's server."""
-    edge = Edge(settings, load_or_explain(settings), handoff)
+def handled_before_ack(application: Application[Any, Any, Any, Any, Any, Any]
+                       ) -> Callable[[Update], Awaitable[None]]:
+    """What the webhook receiver does with an update before it answers Telegram: handle it, one person's
+    updates in order (a lock per person), so Telegram has its 200 only once the turn is saved and its replies
+    are queued. An update in hand when the process dies is sent again by Telegram, and counted once."""
+    locks: dict[object, tuple[asyncio.Lock, int]] = {}
+
+    async def handle(update: Update) -> None:
+        user = update.effective_user
+        key: object = user.id if user is not None else update.update_id
+        lock, users = locks.get(key) or (asyncio.Lock(), 0)
+        locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                await application.process_update(update)
+        finally:
+            lock, users = locks[key]
+            if users == 1:
+                del locks[key]
+            else:
+                locks[key] = (lock, users - 1)
+
+    return handle
+
+
+async def serve_webhook(settings: Settings, *, handoff: Handoff | None = None, stop: asyncio.Event | None = None,
+                        host: str = "0.0.0.0", edge: Edge | None = None) -> None:
+    """Run the bot behind a webhook (WEBHOOK_URL, listening on host:PORT) until `stop` (or SIGINT/SIGTERM), with
+    our own receiver (bot.channels.telegram.webhook: the secret checked before any body is read), which answers
+    Telegram only after the update is handled (handled_before_ack)."""
+    edge = edge or Edge(settings, load_or_explain(settings), handoff)
+    secret = webhook.webhook_secret(settings.data_dir)
     application = build_application(settings, polling=False)
     edge.install(application)
-    application.post_init = edge.open
-    application.post_shutdown = lambda _: edge.close()
-    # Telegram sends this secret with every update; derived from the token so operators set nothing more.
-    secret = hashlib.sha256(b"webhook:" + settings.token.encode()).hexdigest()[:48]
-    application.run_webhook(listen="0.0.0.0", port=settings.port,  # a webhook must be reachable from outside
-                            url_path=urlparse(settings.webhook_url).path.lstrip("/"),
-                            webhook_url=settings.webhook_url, secret_token=secret,
-                            allowed_updates=ALLOWED_UPDATES)
+    if stop is None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+    receiver = webhook.application(urlparse(settings.webhook_url).path, secret, application.bot,
+                                   handled_before_ack(application))
+    async with application:  # initialize (getMe) ... shutdown
+        await application.start()
+        server = None
+        try:
+            await edge.open(application)
+            server = webhook.listen(receiver, settings.port, host)  # a webhook must be reachable from outside
+            await with_retries(partial(application.bot.set_webhook, url=settings.webhook_url, secret_token=secret,
+                                       allowed_updates=ALLOWED_UPDATES), edge.policy)
+            log.info("bot running (webhook)")
+            await stop.wait()
+        finally:
+            if server is not None:
+                await webhook.stop(server)
+            await edge.close()
+            await application.stop()
+
+
+def run_webhook(settings: Settings, *, handoff: Handoff | None = None) -> None:
+    """`run` with WEBHOOK_URL set: serve_webhook until SIGINT/SIGTERM."""
+    asyncio.run(serve_webhook(settings, handoff=handoff))
 
 
 def configure_logging() -> None:
@@ -233,7 +284,7 @@ def run(settings: Settings, *, watch: bool = False, handoff: Handoff | None = No
         print("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): the bot has stopped. Check the token "
               "with @BotFather (it may have been revoked) and start again.", file=sys.stderr)
         return 1
-    except (EdgeError, StoreError, SecretKeyError) as exc:
+    except (EdgeError, StoreError, SecretKeyError, webhook.WebhookSecretError) as exc:
         print(f"The bot cannot start: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -59,7 +59,8 @@ def markup(rows: Rows) -> InlineKeyboardMarkup | None:
 
 
 class Warmline:
-    """The warm line: construct with the loaded flows/warmline.yaml, pass to bot.channels.telegram.edge.serve(handoff=...).
+    """The warm line: construct with the loaded flows/warmline.yaml, pass to
+    bot.channels.telegram.edge.serve(handoff=...).
 
     `per_minute`/`burst` pace each group (Telegram allows about 20 messages a minute in one group; 0 turns
     pacing off, for benchmarks). `tick` is how often, in seconds, places in line are refreshed and silence and
