@@ -199,7 +199,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
 
     Example: TELEGRAM_BOT_TOKEN=123:abc python -m bot run
     """
-    from bot.channels.telegram import edge as telegram
+    from bot.channels.telegram import serving as telegram
     from bot.channels.telegram import warmline
 
     settings.require_token()
@@ -296,7 +296,8 @@ def cmd_stats(args: argparse.Namespace, settings: Settings, clock: Clock) -> int
     from pathlib import Path
 
     from bot.staff import stats
-    from bot.store.database import DB_FILE, Store
+    from bot.store.database import DB_FILE, Store, StoreError
+    from bot.store.keys import SecretKeyError
 
     if args.days < 1:
         print("--days must be 1 or more", file=sys.stderr)
@@ -307,7 +308,11 @@ def cmd_stats(args: argparse.Namespace, settings: Settings, clock: Clock) -> int
         async def read() -> list[tuple[str, str, int]]:
             async with await Store.open(settings.data_dir) as store:
                 return await store.counts(since=today - timedelta(days=args.days - 1))
-        counts = asyncio.run(read())
+        try:
+            counts = asyncio.run(read())
+        except (StoreError, SecretKeyError) as exc:
+            print(f"cannot read the counts: {exc}", file=sys.stderr)
+            return 1
     else:
         print(f"no database at {settings.data_dir / DB_FILE} yet (set BOT_DATA_DIR to the bot's data folder)",
               file=sys.stderr)

@@ -10,9 +10,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dotenv import dotenv_values
+
 from bot.core.vocabulary import TIMEZONE_DEFAULT
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def content_root() -> Path:
+    """Where flows/ and resources/ are when BOT_FLOWS_DIR / BOT_RESOURCES_DIR are unset: the checkout the code
+    runs from, or else (an installed wheel) the working directory, the folder staff keep their copy in."""
+    if (ROOT / "pyproject.toml").is_file() and (ROOT / "flows").is_dir():
+        return ROOT
+    return Path.cwd()
 
 
 class SettingsError(ValueError):
@@ -20,20 +30,14 @@ class SettingsError(ValueError):
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
-    """Parse KEY=VALUE lines (comments, blank lines, `export ` and quotes allowed) from a .env file."""
-    values: dict[str, str] = {}
+    """KEY=VALUE pairs from a .env file, by python-dotenv's rules (comments, `export`, quotes, `PORT=8443 # note`).
+
+    ${VAR} is kept as written, not expanded: settings come from the mapping they are given, never from the
+    process environment behind a test's back. A name without `=` is ignored.
+    """
     if not path.is_file():
-        return values
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.removeprefix("export ").partition("=")
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        values[key.strip()] = value
-    return values
+        return {}
+    return {key: value for key, value in dotenv_values(path, interpolate=False).items() if value is not None}
 
 
 def bot_api_url(raw: str) -> str:
@@ -86,7 +90,7 @@ def _chat_ids(raw: str) -> tuple[int, ...]:
 class Settings:
     """Everything the bot reads from its environment, with DESIGN.md's defaults."""
 
-    token: str = ""
+    token: str = field(default="", repr=False)  # never in a repr, a log line or a traceback's locals
     base_url: str = ""
     warmline_chat_ids: tuple[int, ...] = ()
     data_dir: Path = Path("data")
@@ -94,11 +98,11 @@ class Settings:
     port: int = 8443
     timezone: str = TIMEZONE_DEFAULT
     rate_limit: float = 30.0
-    flows_dir: Path = ROOT / "flows"
-    resources_dir: Path = ROOT / "resources"
+    flows_dir: Path = field(default_factory=lambda: content_root() / "flows")
+    resources_dir: Path = field(default_factory=lambda: content_root() / "resources")
     session_days: int = 30
     handoff_days: int = 7
-    extra: Mapping[str, str] = field(default_factory=dict)
+    extra: Mapping[str, str] = field(default_factory=dict, repr=False)  # the whole environment: secrets too
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None, *, dotenv: Path | None = None) -> Settings:
@@ -114,8 +118,8 @@ class Settings:
             port=_int(merged, "PORT", 8443),
             timezone=merged.get("BOT_TIMEZONE", "").strip() or TIMEZONE_DEFAULT,
             rate_limit=_float(merged, "TELEGRAM_RATE_LIMIT", 30.0),
-            flows_dir=Path(merged.get("BOT_FLOWS_DIR", "").strip() or ROOT / "flows"),
-            resources_dir=Path(merged.get("BOT_RESOURCES_DIR", "").strip() or ROOT / "resources"),
+            flows_dir=Path(merged.get("BOT_FLOWS_DIR", "").strip() or content_root() / "flows"),
+            resources_dir=Path(merged.get("BOT_RESOURCES_DIR", "").strip() or content_root() / "resources"),
             session_days=_int(merged, "SESSION_RETENTION_DAYS", 30),
             handoff_days=_int(merged, "HANDOFF_RETENTION_DAYS", 7),
             extra=merged,

@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 from botapi import BotApiServer, Chat
 
 from bot.channels.telegram.delivery import RetryPolicy
-from bot.channels.telegram.edge import Edge, serve
+from bot.channels.telegram.edge import Edge
+from bot.channels.telegram.serving import serve
 from bot.content.loader import Content
 from bot.core.clock import Clock
 from bot.core.types import Session

@@ -1,5 +1,6 @@
-"""bot.channels.telegram.erase end to end: the real python-telegram-bot Application (bot.channels.telegram.edge.serve) against the stand-in
-Bot API server, with a real SQLite store; afterwards the database file and its -wal are read as bytes."""
+"""Erasing end to end (bot.runtime.forget through the Telegram edge): the real python-telegram-bot Application
+(bot.channels.telegram.serving.serve) against the stand-in Bot API server, with a real SQLite store; afterwards
+the database file and its -wal are read as bytes."""
 
 from __future__ import annotations
 
@@ -106,7 +107,7 @@ async def test_forget_deletes_the_conversation_and_leaves_no_trace_on_disk(bot: 
     """/forget then "yes": deleteMessages gets every message id of the conversation, a neutral line appears
     then vanishes, and neither the database nor its -wal holds the person's id, key, name or words."""
     data_dir = tmp_path / "data"
-    bot.edge.privacy.line_seconds = 0.5
+    bot.edge.runtime.forgetting.line_seconds = 0.5
     alice, every_id = await converse(bot, content)
     person = bot.edge.store.person_key(USER_ID)
     assert traces(data_dir, person) == ["person key"]  # before: the person is known (by key only)
@@ -128,7 +129,7 @@ async def test_forget_deletes_the_conversation_and_leaves_no_trace_on_disk(bot: 
 async def test_the_goodbye_line_is_deleted_after_a_restart(bot: Running, botapi: BotApiServer, content: Content,
                                                            tmp_path: Path) -> None:
     """If the bot stops before the neutral line is due, the next start deletes it from a stored record."""
-    bot.edge.privacy.line_seconds = 1.0
+    bot.edge.runtime.forgetting.line_seconds = 1.0
     alice, _ = await converse(bot, content)
     alice.tap(erase_data(content))
     await bot.server.wait_for(lambda: [m["text"] for m in bot.server.messages(alice.id)] == [goodbye(content)])
@@ -179,12 +180,12 @@ async def test_privacy_shows_what_is_kept_and_quiet_erase_deletes_old_messages(b
     assert await store.quiet_erase(person) == [(person, 1)]
     on_phone = sorted(m["message_id"] for m in bot.server.messages(alice.id))
     later = bot.edge.clock() + timedelta(hours=2)
-    deleted = await bot.edge.privacy.quiet_erase(bot.edge.delivery.bot, store, later)
+    deleted = await bot.edge.runtime.forgetting.quiet_erase(later)
     assert deleted >= len(on_phone)
     assert set(on_phone) <= set(deleted_ids(bot.server, alice.id))
     assert bot.server.messages(alice.id) == []
     assert await store.sent_messages(person, later - timedelta(hours=48)) == []
-    assert await bot.edge.privacy.quiet_erase(bot.edge.delivery.bot, store, later) == 0  # nothing twice
+    assert await bot.edge.runtime.forgetting.quiet_erase(later) == 0  # nothing twice
 
 
 async def test_a_new_store_after_erase_knows_nothing(bot: Running, content: Content, tmp_path: Path) -> None:

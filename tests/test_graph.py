@@ -1,4 +1,5 @@
-"""bot.staff.graph over the real flows: every node and transition drawn, valid Mermaid and DOT, docs/flows.md current."""
+"""bot.staff.graph over the real flows: every node and transition drawn, valid Mermaid and DOT, docs/flows.md
+current."""
 
 from __future__ import annotations
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.warmline import rules as h
 from bot.settings import Settings
+from bot.warmline import rules as h
 
 FILE = Settings().flows_dir / h.FILE
 

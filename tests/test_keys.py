@@ -51,11 +51,14 @@ def test_damaged_secret_is_refused(tmp_path: Path) -> None:
         load_or_create_secret(tmp_path)
 
 
-def test_person_key_is_hmac_sha256_of_the_decimal_user_id(tmp_path: Path) -> None:
-    """The person key is HMAC-SHA256(secret, str(user_id)) in hex, different for every person."""
+def test_person_key_is_hmac_sha256_of_the_channel_and_user_id(tmp_path: Path) -> None:
+    """The person key is HMAC-SHA256(secret, "telegram:<user id>") in hex, different for every person; the key
+    from before keys carried their channel is HMAC-SHA256(secret, str(user_id)), kept for the migration."""
     keys = Keys.load(tmp_path)
-    expected = hmac.new(keys.secret, b"7012345678", hashlib.sha256).hexdigest()
-    assert keys.person_key(7012345678) == expected
+    expected = hmac.new(keys.secret, b"telegram:7012345678", hashlib.sha256).hexdigest()
+    assert keys.person_key(7012345678) == expected == keys.channel_key("telegram", "7012345678")
+    assert keys.legacy_key(7012345678) == hmac.new(keys.secret, b"7012345678", hashlib.sha256).hexdigest()
+    assert keys.channel_key("web", "7012345678") not in (expected, keys.legacy_key(7012345678))
     assert keys.person_key(7012345679) != expected
     assert "7012345678" not in keys.person_key(7012345678)
 

@@ -12,7 +12,8 @@ import pytest
 from botapi import BotApiServer
 
 from bot.channels.telegram.delivery import RetryPolicy
-from bot.channels.telegram.edge import Edge, serve
+from bot.channels.telegram.edge import Edge
+from bot.channels.telegram.serving import serve
 from bot.content.loader import Content
 from bot.conversation.engine import option_data
 from bot.conversation.privacy import quiet_data
@@ -51,7 +52,7 @@ async def test_a_whole_conversation_logs_nothing_that_identifies_anyone(
     task = asyncio.create_task(serve(settings, stop=edge_stop, poll_timeout=1, read_timeout=1.0, edge=edge))
     try:
         await botapi.wait_for_call("setMyCommands", 1 + len(content.languages))
-        edge.privacy.line_seconds = 0.2
+        edge.runtime.forgetting.line_seconds = 0.2
         alice = botapi.person(USER_ID, first_name=FIRST_NAME)
         assert alice.user is not None
         alice.user["username"] = USERNAME

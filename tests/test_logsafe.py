@@ -61,7 +61,7 @@ async def test_a_number_from_another_keyboard_is_answered_and_never_logged(
         await botapi.wait_for_messages(alice.id, 1)
         before = len(botapi.messages(alice.id))
         alice.send(typed)
-        await botapi.wait_for(lambda: len(botapi.messages(alice.id)) > before)
+        await botapi.wait_for(lambda: len(botapi.messages(alice.id)) > before, within=15)
         await asyncio.sleep(0.2)
     finally:
         await running.halt()

@@ -10,31 +10,28 @@ from pathlib import Path
 
 import pytest
 
+from bot.content.privacywords import TEXT_KEYS, WORDS_FILE, PrivacyWords, load_privacy_words
 from bot.conversation.privacy import (
-    LANGUAGES,
     MESSAGE_ID_HOURS,
     QUIET_CHOICES,
-    TEXT_KEYS,
-    WORDS_FILE,
-    PrivacyWords,
-    WarmLineHooks,
     brief_reply,
     delete_topics,
     duration,
     kept_text,
-    load_privacy_words,
     privacy_screen,
-    purge_expired,
     quiet_choice,
     quiet_confirmation,
     quiet_data,
     wants_brief,
 )
+from bot.core.languages import read_languages
 from bot.core.types import Button, Reply
+from bot.runtime.forget import WarmLineHooks, purge_expired
 from bot.settings import Settings
 from bot.store.database import DB_FILE, Store
 
 FLOWS = Settings().flows_dir
+LANGUAGES = read_languages(FLOWS)
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 USER_ID = 7012345678
 
@@ -234,7 +231,7 @@ def disk_bytes(folder: Path) -> bytes:
 async def test_pending_deletes_keep_the_chat_id_encrypted(store: Store, tmp_path: Path) -> None:
     """A vanishing line's record holds its chat id encrypted, reads back whole, and goes when dropped."""
     row = await store.add_pending_delete(USER_ID, 42, NOW + timedelta(seconds=60))
-    assert await store.pending_deletes() == [(row, USER_ID, 42, NOW + timedelta(seconds=60))]
+    assert await store.pending_deletes() == [(row, str(USER_ID), 42, NOW + timedelta(seconds=60))]
     on_disk = disk_bytes(tmp_path)
     assert str(USER_ID).encode() not in on_disk
     assert USER_ID.to_bytes(8, "big") not in on_disk

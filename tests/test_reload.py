@@ -1,4 +1,5 @@
-"""bot.content.reload on copies of the real flows and resources: broken edits keep the old content, good ones swap in."""
+"""bot.content.reload on copies of the real flows and resources: broken edits keep the old content, good ones
+swap in."""
 
 from __future__ import annotations
 

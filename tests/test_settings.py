@@ -61,3 +61,44 @@ def test_missing_token_names_the_setting_and_the_console() -> None:
     """Without a token, `run` is refused with one line naming TELEGRAM_BOT_TOKEN and `python -m bot chat`."""
     with pytest.raises(SettingsError, match=r"TELEGRAM_BOT_TOKEN.*python -m bot chat"):
         Settings.from_environ({}, dotenv=NO_DOTENV).require_token()
+
+
+def test_repr_never_shows_the_token_or_the_environment() -> None:
+    """repr and str of Settings (as a log line or a traceback would print them) hold no token and none of the
+    environment's other values."""
+    token = "7012345678:AAH-secret-token-value"
+    settings = Settings.from_environ(
+        {"TELEGRAM_BOT_TOKEN": token, "DATABASE_PASSWORD": "hunter2", "WARMLINE_CHAT_ID": "-1001"}, dotenv=NO_DOTENV
+    )
+    for shown in (repr(settings), str(settings), f"{settings}"):
+        assert token not in shown
+        assert "AAH-secret" not in shown
+        assert "hunter2" not in shown
+        assert "DATABASE_PASSWORD" not in shown
+    assert "-1001" in repr(settings)  # the rest is still there to debug with
+
+
+@pytest.mark.parametrize(
+    ("line", "value"),
+    [
+        ("PORT=8443 # the webhook's port", 8443),
+        ("PORT=8443", 8443),
+        ('PORT="8443"  # quoted', 8443),
+        ("export PORT=8443", 8443),
+        ("PORT = 8443", 8443),
+    ],
+)
+def test_dotenv_follows_python_dotenv_rules(tmp_path: Path, line: str, value: int) -> None:
+    """A comment after a value, quotes, `export` and spaces around `=` read as python-dotenv reads them."""
+    dotenv = tmp_path / ".env"
+    dotenv.write_text(f"# settings\n{line}\n")
+    assert Settings.from_environ({}, dotenv=dotenv).port == value
+
+
+def test_dotenv_keeps_hashes_inside_quotes_and_dollars_as_written(tmp_path: Path) -> None:
+    """A `#` inside quotes is part of the value, and ${VAR} is not expanded from the process environment."""
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("TELEGRAM_BOT_TOKEN='123:ab#cd'\nBOT_DATA_DIR=${HOME}/nav\nNAME_ONLY\n")
+    settings = Settings.from_environ({}, dotenv=dotenv)
+    assert settings.token == "123:ab#cd"
+    assert settings.data_dir == Path("${HOME}/nav")

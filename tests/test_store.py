@@ -20,6 +20,7 @@ import pytest
 
 from bot.core.types import Session
 from bot.store.database import DB_FILE, MIGRATIONS, PERSON_TABLES, Store, StoreError, migrate
+from bot.store.keys import SECRET_FILE, SecretKeyError
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 USER_ID = 7012345678
@@ -39,7 +40,10 @@ def a_session(**changes: Any) -> dict[str, Any]:
 
 
 def raw(data_dir: Path) -> sqlite3.Connection:
-    """A plain sqlite3 connection to the store's file, to look at what is really on disk."""
+    """A plain sqlite3 connection to the store's file, to look at what is really on disk (a file it creates
+    gets the store's own mode, 0600, so the store accepts it)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(data_dir / DB_FILE, os.O_WRONLY | os.O_CREAT, 0o600))
     return sqlite3.connect(data_dir / DB_FILE)
 
 
@@ -123,6 +127,35 @@ async def test_no_statement_runs_on_the_event_loop_thread(store: Store) -> None:
     assert threading.get_ident() not in threads
 
 
+async def test_calls_sharing_a_trip_succeed_or_fail_alone_and_in_order(store: Store) -> None:
+    """Calls made at once ride one trip to aiosqlite's thread, yet each is its own transaction: a failing one
+    raises only to its caller, and the others land, in the order they were made."""
+    people = [store.person_key(i) for i in range(5)]
+    broken = store._db.run(lambda db: db.execute("SELECT * FROM no_such_table"))
+    results = await asyncio.gather(
+        *(store.save_turn(p, a_session(node=f"n.{i}"), update_id=i, now=NOW) for i, p in enumerate(people)),
+        broken,
+        store.save_turn(people[0], a_session(node="n.last"), update_id=99, now=NOW),
+        return_exceptions=True,
+    )
+    assert results[:5] == [True] * 5
+    assert isinstance(results[5], sqlite3.OperationalError)
+    assert results[6] is True
+    assert (await store.load_session(people[0]) or {})["node"] == "n.last"
+
+
+async def test_closing_lets_the_calls_already_made_finish(tmp_path: Path) -> None:
+    """close() while calls are waiting for their trip runs them first; only calls after it are refused."""
+    store = await Store.open(tmp_path)
+    person = store.person_key(USER_ID)
+    saving = [asyncio.ensure_future(store.save_turn(person, a_session(), update_id=i, now=NOW)) for i in range(20)]
+    await asyncio.sleep(0)
+    await store.close()
+    assert all(await asyncio.gather(*saving))
+    with pytest.raises(StoreError, match="closed"):
+        await store.load_session(person)
+
+
 async def test_a_write_waits_for_another_process_lock_without_blocking_the_loop(store: Store, tmp_path: Path
                                                                                 ) -> None:
     """While another connection holds the write lock, a turn waits for it off the event loop, then is saved."""
@@ -147,6 +180,43 @@ async def test_a_database_newer_than_the_code_is_refused(tmp_path: Path) -> None
         await Store.open(tmp_path)
     assert str(tmp_path / DB_FILE) in str(caught.value)
     assert "restore a backup" in str(caught.value)
+
+
+@pytest.mark.parametrize("suffix", ["", "-wal", "-shm"])
+async def test_a_database_file_others_can_read_is_refused(tmp_path: Path, suffix: str) -> None:
+    """A database, -wal or -shm file at 0644 stops the start, naming the file and `chmod 600`, as secret.key
+    does; the file is left as it was."""
+    async with await Store.open(tmp_path) as store:
+        await store.save_turn(store.person_key(USER_ID), a_session(), update_id=1, now=NOW)
+        exposed = tmp_path / f"{DB_FILE}{suffix}"
+        assert exposed.exists()
+        exposed.chmod(0o644)
+    if not exposed.exists():  # a clean close removes -wal and -shm: leave one behind as a crash would
+        exposed.write_bytes(b"")
+        exposed.chmod(0o644)
+    with pytest.raises(StoreError, match=rf"{DB_FILE}{suffix} is 0644.*chmod 600 {exposed}"):
+        await Store.open(tmp_path)
+    assert stat.S_IMODE(exposed.stat().st_mode) == 0o644
+
+
+async def test_a_deleted_secret_key_beside_a_database_stops_the_start(tmp_path: Path) -> None:
+    """With the database still there, a missing secret.key is an error naming the file and what to do; no new
+    secret is made (it would orphan every row, out of /forget's reach)."""
+    async with await Store.open(tmp_path) as store:
+        person = store.person_key(USER_ID)
+        await store.save_turn(person, a_session(), update_id=1, now=NOW)
+    (tmp_path / SECRET_FILE).unlink()
+    with pytest.raises(SecretKeyError, match=r"secret\.key is missing.*Restore secret\.key from your backup") as caught:
+        await Store.open(tmp_path)
+    assert str(tmp_path / DB_FILE) in str(caught.value)
+    assert not (tmp_path / SECRET_FILE).exists()
+
+
+async def test_a_first_start_makes_the_secret(tmp_path: Path) -> None:
+    """An empty data dir (no database yet) gets its secret.key: the refusal above is only for a lost one."""
+    async with await Store.open(tmp_path / "new") as store:
+        assert store.person_key(USER_ID)
+    assert (tmp_path / "new" / SECRET_FILE).is_file()
 
 
 async def test_every_table_about_a_person_is_forgotten(store: Store, tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""bot.store.database's warm-line tables: the claim, relayed messages (once, encrypted, gone when sent), supporters, forget."""
+"""bot.store's warm-line tables (bot/store/warmline.py): the claim, relayed messages (once, encrypted, gone when
+sent), supporters, forget."""
 
 from __future__ import annotations
 

@@ -15,7 +15,8 @@ from botapi import BotApiServer
 from running import FAST, FRIDAY_AFTERNOON, Running, start_bot
 from telegram.error import InvalidToken
 
-from bot.channels.telegram.edge import build_application, configure_logging, event_from_update
+from bot.channels.telegram.edge import event_from_update
+from bot.channels.telegram.serving import build_application, configure_logging
 from bot.content.loader import Content
 from bot.conversation.engine import advance
 from bot.core.clock import Clock

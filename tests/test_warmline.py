@@ -1,5 +1,6 @@
-"""The warm line end to end: the real python-telegram-bot Application (bot.channels.telegram.edge.serve with bot.channels.telegram.warmline as its
-handoff) against the stand-in Bot API server, with people in private chats and supporters in a forum group.
+"""The warm line end to end: the real python-telegram-bot Application (bot.channels.telegram.edge.serve with
+bot.channels.telegram.warmline as its handoff) against the stand-in Bot API server, with people in private chats
+and supporters in a forum group.
 
 Every test also checks anonymity over every call the bot made (see `assert_anonymous`).
 """
@@ -22,7 +23,8 @@ import pytest
 from botapi import BotApiServer, Chat
 
 from bot.channels.telegram.delivery import RetryPolicy
-from bot.channels.telegram.edge import Edge, serve
+from bot.channels.telegram.edge import Edge
+from bot.channels.telegram.serving import serve
 from bot.channels.telegram.warmline import Warmline
 from bot.content.loader import Content
 from bot.core.types import Session

@@ -42,7 +42,7 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-WAIT = 10.0
+WAIT = 20.0  # generous: the suite may run on a loaded 2-core machine
 
 
 class _Neutral(BaseHTTPRequestHandler):

@@ -7,12 +7,12 @@ with stdin piped (each input line is echoed after `> ` so a piped run reads as a
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
 from typing import TextIO
 
 from bot.content.loader import Content
 from bot.conversation.engine import advance
 from bot.conversation.privacy import privacy_screen, quiet_choice, quiet_confirmation
+from bot.core.clock import Clock, system_clock
 from bot.core.numbers import whole_number
 from bot.core.types import Button, Event, Session, Turn
 from bot.settings import Settings
@@ -60,7 +60,7 @@ def privacy(content: Content, settings: Settings, session: Session, out: TextIO)
 
 
 def chat(content: Content, lines: Iterable[str], out: TextIO, *, language: str = "", echo: bool = False,
-         clock: Callable[[], datetime] = datetime.now, prompt: Callable[[], None] | None = None,
+         clock: Clock = system_clock, prompt: Callable[[], None] | None = None,
          settings: Settings | None = None) -> Session:
     """Run a conversation over `lines` (stdin, or a list in tests) until they end or /quit; return the session."""
     session = Session(language=language)

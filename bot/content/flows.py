@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
@@ -18,7 +19,9 @@ from typing import Any, Literal
 import fastjsonschema
 import jsonschema
 
+from bot.core.languages import languages_of
 from bot.core.problems import Problem
+from bot.core.text import did_you_mean
 from bot.core.yamlfile import Positions, read_yaml
 
 NodeKind = Literal["message", "question", "search", "handoff", "goto", "end", "do"]
@@ -141,8 +144,9 @@ class Flows:
 
 @cache
 def schema(name: str) -> dict[str, Any]:
-    """A JSON Schema shipped in flows/ (the same file editors use), read once."""
-    loaded: dict[str, Any] = json.loads((Path(__file__).resolve().parents[2] / "flows" / name).read_text())
+    """A JSON Schema of the package (bot/content/schemas/: links to the flows/ files editors use, copied into a
+    wheel), read once."""
+    loaded: dict[str, Any] = json.loads(files("bot.content").joinpath("schemas", name).read_text(encoding="utf-8"))
     return loaded
 
 
@@ -168,8 +172,6 @@ _SUGGEST_KEYS = ("say", "options", "next", "ask", "save", "search", "handoff", "
 
 def schema_problems(data: Any, positions: Positions, schema_name: str) -> list[Problem]:
     """Shape errors from the JSON Schema, each reworded for staff and placed at its line."""
-    from bot.content.validation import did_you_mean
-
     if _fast(schema_name)(data):
         return []
     validator = jsonschema.Draft202012Validator(schema(schema_name))
@@ -254,7 +256,7 @@ def _node(flow: str, name: str, raw: Mapping[str, Any], positions: Positions) ->
 
 def _config(data: Any, path: str) -> Config:
     data = data if isinstance(data, Mapping) else {}
-    languages = tuple(str(x) for x in data.get("languages") or ("en",))
+    languages = languages_of(data)
     return Config(
         languages=languages,
         default_language=str(data.get("default_language") or languages[0]),

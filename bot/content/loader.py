@@ -12,13 +12,15 @@ from datetime import date
 from pathlib import Path
 
 from bot.content.flows import Flows, display_path, read_flows
+from bot.content.privacywords import WORDS_FILE, PrivacyWords, load_privacy_words
 from bot.content.validation import check_flows, reachable
+from bot.content.warmlinetext import FILE as WARMLINE_FILE
+from bot.content.warmlinetext import WarmlineText, load_warmline
 from bot.content.wording import check_resource_wording, load_avoid_list
-from bot.conversation.otherlang import FILE as OTHER_LANGUAGES_FILE
-from bot.conversation.otherlang import OtherLanguages, load_other_languages
 from bot.conversation.dangerwords import FILE as DANGER_FILE
 from bot.conversation.dangerwords import load_danger_words
-from bot.conversation.privacy import WORDS_FILE, PrivacyWords, load_privacy_words
+from bot.conversation.otherlang import FILE as OTHER_LANGUAGES_FILE
+from bot.conversation.otherlang import OtherLanguages, load_other_languages
 from bot.conversation.safety import EMPTY as NO_DANGER_WORDS
 from bot.conversation.safety import DangerWords
 from bot.conversation.smalltalk import FILE as SMALLTALK_FILE
@@ -26,8 +28,7 @@ from bot.conversation.smalltalk import SmallTalk, check_smalltalk, load_smalltal
 from bot.conversation.smalltalk import targets as smalltalk_targets
 from bot.core.problems import Problem, has_errors, sort_problems
 from bot.directory.resources import Directory, load_directory
-from bot.warmline.rules import FILE as WARMLINE_FILE
-from bot.warmline.rules import WarmlineText, load_warmline
+from bot.directory.search import prepare
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +39,7 @@ class Content:
     directory: Directory
     version: str
     privacy: PrivacyWords | None = None   # flows/privacy-text.yaml: /privacy, quiet erase, "can't talk now"
-    warmline: WarmlineText | None = None  # flows/warmline.yaml: the warm line's hours and words (bot.channels.telegram.warmline)
+    warmline: WarmlineText | None = None  # flows/warmline.yaml: the warm line's hours and words
     smalltalk: SmallTalk | None = None    # flows/smalltalk.yaml: small talk and the police question
     other_languages: OtherLanguages | None = None  # flows/other-languages.yaml: the door for other languages
     danger: DangerWords = NO_DANGER_WORDS  # flows/danger-words.yaml: crisis phrases (bot.conversation.safety)
@@ -78,18 +79,19 @@ def load_content(
     if not has_errors(problems):
         problems += check_flows(flows)
     privacy = None
-    if (flows_dir / WORDS_FILE).is_file():  # /privacy's words (bot/conversation/privacy.py); a test's own flows may lack it
-        privacy, found = load_privacy_words(flows_dir)
+    if (flows_dir / WORDS_FILE).is_file():  # /privacy's words; a test's own flows may lack the file
+        privacy, found = load_privacy_words(flows_dir, flows.config.languages)
         problems += found
     warmline, warmline_path = None, flows_dir / WARMLINE_FILE
-    if warmline_path.is_file():  # the warm line's hours and words (bot/warmline/rules.py); the bot refuses a broken one
-        warmline, found = load_warmline(warmline_path, display_path(warmline_path))
+    if warmline_path.is_file():  # the warm line's hours and words; the bot refuses a broken file
+        warmline, found = load_warmline(warmline_path, display_path(warmline_path), flows.config.languages)
         problems += found
     danger, danger_path = NO_DANGER_WORDS, flows_dir / DANGER_FILE
     if danger_path.is_file():  # crisis phrases in every language (bot/conversation/safety.py), indexed once here
         danger, found = load_danger_words(danger_path, display_path(danger_path), flows.config.languages)
         problems += found
     directory, resource_problems = load_directory(resources_dir, today=today)
+    prepare(directory)  # the search index, built once here rather than on the first person's search
     resource_problems += check_resource_wording(directory, load_avoid_list(flows_dir)[0])
     smalltalk, other = None, None
     if (flows_dir / SMALLTALK_FILE).is_file():  # a test's own flows may lack it: then no small talk is heard

@@ -3,7 +3,8 @@
 `reload_content` is what /reload (warm-line group admins) and `run --watch` call; `watch` notices file changes by
 polling modification times, so it needs no new dependency and works on every filesystem (bind mounts included).
 People mid-conversation need nothing from here: a session names its node, and the engine moves a person whose
-node vanished to the menu with the `moved` words (bot.conversation.engine.advance); old buttons answer with `stale_button`.
+node vanished to the menu with the `moved` words (bot.conversation.engine.advance); old buttons answer with
+`stale_button`.
 """
 
 from __future__ import annotations
@@ -13,19 +14,30 @@ import inspect
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Protocol
 
 from bot.content.loader import Content, load_content
+from bot.core.channels import TELEGRAM
 from bot.core.problems import Problem
-from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
 WATCHED = ("*.yaml", "*.json")  # flows, resources and the schemas beside them
-TELEGRAM_TEXT_LIMIT = 4096
+TELEGRAM_TEXT_LIMIT = TELEGRAM.text_chars  # the report is posted in the warm-line group
 Snapshot = dict[str, tuple[int, int]]
 
 
-def reload_content(current: Content, settings: Settings) -> tuple[Content, list[Problem], bool]:
+class Folders(Protocol):
+    """Where the content lives (bot.settings.Settings has both)."""
+
+    @property
+    def flows_dir(self) -> Path: ...
+
+    @property
+    def resources_dir(self) -> Path: ...
+
+
+def reload_content(current: Content, settings: Folders) -> tuple[Content, list[Problem], bool]:
     """Validate the files as they are now: (content to use, problems found, whether it changed).
 
     On errors the current content is returned unchanged with the problems (each prints as `file:line:col:

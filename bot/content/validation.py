@@ -8,27 +8,23 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Callable, Iterable, Iterator
-from difflib import get_close_matches
+from collections.abc import Callable, Iterator
 
 from bot.content.flows import ENTRY_POINTS, Flows, Node, Text
 from bot.content.wording import check_avoided_words
+from bot.core.channels import tightest_callback, tightest_text
 from bot.core.problems import Problem
+from bot.core.text import did_you_mean
 from bot.core.vocabulary import CATEGORIES, FILTERS
 
-MAX_TEXT = 4096          # Telegram's limit for one message's text
-MAX_CALLBACK = 64        # bytes of callback data Telegram keeps on a button
+MAX_TEXT = tightest_text().text_chars                # the shortest message any channel shows (Telegram's)
+MAX_CALLBACK = tightest_callback().callback_bytes    # the least button data any channel keeps (Telegram's)
 VERSION_WIDTH = 6        # the flows version carried in every button (see engine.option_data)
 KIND_KEYS = ("ask", "search", "handoff", "goto", "end", "do")
 REQUIRED_STRINGS = ("menu_button", "person_button", "stale_button", "unsupported", "moved", "search_none",
                     "search_more", "choose_language", "language_set", "slow_down", "error", "unknown_command")
 Check = Callable[[Flows], Iterator[Problem]]
 
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """` (did you mean 'x'?)` for the closest choice, or ''."""
-    close = get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _problem(flows: Flows, node: Node, keys: tuple[str | int, ...], message: str, *, warning: bool = False,
@@ -143,7 +139,7 @@ def _texts(node: Node) -> Iterator[tuple[tuple[str | int, ...], Text]]:
 
 
 def check_translations(flows: Flows) -> Iterator[Problem]:
-    """Every text exists in every declared language and no undeclared one; none is over Telegram's limit."""
+    """Every text exists in every declared language and no undeclared one; none is over any channel's limit."""
     languages = flows.config.languages
     for node in flows.nodes.values():
         for keys, text in _texts(node):
@@ -159,7 +155,8 @@ def check_translations(flows: Flows) -> Iterator[Problem]:
             for lang, value in text.by_lang.items():
                 if len(value) > MAX_TEXT:
                     yield _problem(flows, node, (*keys, lang), f"{where} ({lang}) is {len(value)} characters; "
-                                   f"Telegram shows at most {MAX_TEXT}: split it into two nodes joined by `next`")
+                                   f"{tightest_text().name} shows at most {MAX_TEXT}: split it into two nodes "
+                                   "joined by `next`")
 
 
 def check_config_strings(flows: Flows) -> Iterator[Problem]:
@@ -184,13 +181,14 @@ def check_config_strings(flows: Flows) -> Iterator[Problem]:
 
 
 def check_buttons(flows: Flows) -> Iterator[Problem]:
-    """Each option's callback data (version, node id, option number) fits Telegram's 64 bytes."""
+    """Each option's callback data (version, node id, option number) fits every channel's button data."""
     for node_id, node in flows.nodes.items():
         for i, _ in enumerate(node.options):
             size = len(f"{'0' * VERSION_WIDTH}|{node_id}|{i}".encode())
             if size > MAX_CALLBACK:
                 yield _problem(flows, node, ("options", i), f"option {i + 1}'s button data is {size} bytes "
-                               f"(Telegram keeps {MAX_CALLBACK}): shorten the flow or node id", on_key=True)
+                               f"({tightest_callback().name} keeps {MAX_CALLBACK}): shorten the flow or node id",
+                               on_key=True)
         if node.kind in ("message", "search") and len(node.options) > 12:
             yield _problem(flows, node, ("options",), f"has {len(node.options)} options; more than 12 buttons "
                            "are hard to read on a phone: split them over two screens", warning=True, on_key=True)

@@ -10,8 +10,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from bot.conversation.safety import CRISIS, EMPTY, LISTS, Combo, DangerWords, build, fold, split_words
+from bot.conversation.safety import CRISIS, EMPTY, LISTS, Combo, DangerWords, build, split_words
 from bot.core.problems import Problem
+from bot.core.text import fold
 from bot.core.yamlfile import Positions, read_yaml
 
 FILE = "danger-words.yaml"

@@ -16,14 +16,15 @@ from typing import Any
 
 from bot.content.flows import Node, Option, Text
 from bot.content.loader import Content
+from bot.content.warmlinetext import is_open
 from bot.conversation import otherlang, smalltalk
 from bot.conversation.privacy import brief_reply, wants_brief
-from bot.conversation.safety import Heard, fold, hear
+from bot.conversation.safety import Heard, hear
 from bot.core.numbers import whole_number
+from bot.core.text import fold
 from bot.core.types import Action, Button, Event, Reply, Session, Turn
 from bot.directory import cards, fit
 from bot.directory.search import search, word_match
-from bot.warmline.rules import is_open
 
 MAX_STEPS = 25            # nodes entered in one turn; validation rejects silent loops, this is the backstop
 MAX_PATH = 12             # doors remembered for the supporter's view

@@ -1,34 +1,20 @@
-"""Privacy, the pure part: what /privacy says (generated from the real settings), quiet erase choices,
-retention, and "can't talk now" (brief mode).
+"""Privacy, the pure part: what /privacy says (generated from the real settings), quiet erase choices, and
+"can't talk now" (brief mode).
 
-The words live in flows/privacy-text.yaml; `load_privacy_words` reads and checks them (file:line problems,
-as `check` prints them). Nothing here does I/O except reading that file and calling the store in
-`purge_expired`; the Telegram side (deleting messages, jobs, the /privacy handler) is bot/channels/telegram/erase.py.
+The words are flows/privacy-text.yaml, loaded by bot.content.privacywords. Nothing here does I/O: erasing,
+quiet erase and retention are bot.runtime.forget; the /privacy handler is bot.channels.telegram.privacy.
 """
 
 from __future__ import annotations
 
-import string
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
-from pathlib import Path
-from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Protocol
 
-from bot.content.flows import Text, display_path
-from bot.conversation.safety import fold
+from bot.content.privacywords import PrivacyWords
 from bot.core.numbers import whole_number
-from bot.core.problems import Problem
+from bot.core.text import fold
 from bot.core.types import Button, Reply
-from bot.core.yamlfile import Positions, read_yaml
-from bot.settings import Settings
 
-if TYPE_CHECKING:  # the store is only called, in purge_expired; the pure helpers never need it
-    from bot.store.database import Store
-
-WORDS_FILE = "privacy-text.yaml"
-LANGUAGES = ("en", "fr", "es", "tl")
 MESSAGE_ID_HOURS = 48          # Telegram lets a bot delete messages in a private chat for 48 hours
 QUIET_CHOICES = (1, 6, 24)     # hours a person may pick for quiet erase; all under MESSAGE_ID_HOURS
 DATA_PREFIX = "pv"             # callback data of the /privacy buttons: "pv|q|6", "pv|q|0" (off)
@@ -36,98 +22,20 @@ BRIEF_TEXT_CHARS = 90          # a brief screen's text is its first sentence, cu
 BRIEF_LABEL_WORDS = 3
 BRIEF_EXTRA_WORDS = 3          # "can't talk" still counts with this many other words around it
 
-# Each text, and the {blanks} it may use.
-TEXT_KEYS: Mapping[str, frozenset[str]] = MappingProxyType({
-    "title": frozenset(), "identity": frozenset(), "session": frozenset({"days"}),
-    "handoff": frozenset({"days"}), "message_ids": frozenset({"hours"}), "words": frozenset(),
-    "counts": frozenset(), "forget": frozenset(),
-    "quiet_off": frozenset(), "quiet_on": frozenset({"hours"}), "quiet_set": frozenset({"hours"}),
-    "quiet_cleared": frozenset(), "quiet_off_button": frozenset(),
-    "hour": frozenset(), "hours": frozenset({"n"}), "day": frozenset(), "days": frozenset({"n"}),
-    "yes_button": frozenset(), "no_button": frozenset(),
-    "brief_supporter": frozenset(), "brief_supporter_off": frozenset(),
-})
+class Kept(Protocol):
+    """The settings what is kept depends on (bot.settings.Settings has them)."""
 
+    @property
+    def session_days(self) -> int: ...
 
-@dataclass(frozen=True, slots=True)
-class PrivacyWords:
-    """flows/privacy-text.yaml, loaded: each text in every language, and the "can't talk now" words."""
+    @property
+    def handoff_days(self) -> int: ...
 
-    texts: Mapping[str, Text]
-    brief_words: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    @property
+    def warmline_chat_ids(self) -> tuple[int, ...]: ...
 
-    def text(self, key: str, lang: str, **values: object) -> str:
-        """The text `key` in `lang` (English if missing there), with its {blanks} filled."""
-        raw = self.texts[key].get(lang, "en")
-        return raw.format(**values) if values else raw
-
-
-def load_privacy_words(folder: Path) -> tuple[PrivacyWords | None, list[Problem]]:
-    """Read and check folder/privacy-text.yaml; None (and the problems) when it cannot be used."""
-    path = folder / WORDS_FILE
-    shown = display_path(path)
-    if not path.is_file():
-        return None, [Problem(shown, 0, 0, "", "is missing: restore it from git (the /privacy words live "
-                              "there)", subject="file")]
-    data, pos, problems = read_yaml(path, shown)
-    if not isinstance(data, dict) or not isinstance(data.get("texts"), dict):
-        problems.append(pos.problem((), "", "needs a `texts:` mapping of text names to languages",
-                                    subject="file"))
-        return None, problems
-    texts: dict[str, Text] = {}
-    for key, blanks in TEXT_KEYS.items():
-        raw = data["texts"].get(key)
-        if not isinstance(raw, dict):
-            problems.append(pos.problem(("texts",), key, "is missing: add it with en, fr, es and tl",
-                                        subject="text", on_key=True))
-            continue
-        by_lang = {str(lang): str(value) for lang, value in raw.items() if isinstance(value, str) and value}
-        for lang in LANGUAGES:
-            if lang not in by_lang:
-                problems.append(pos.problem(("texts", key), key, f"has no '{lang}' text: add `{lang}: ...`",
-                                            subject="text", on_key=True))
-        for lang, value in by_lang.items():
-            here = pos.problem(("texts", key, lang), key, "", subject="text")
-            problems += _blank_problems(value, blanks, here)
-        texts[key] = Text(MappingProxyType(by_lang))
-    for key in data["texts"]:
-        if key not in TEXT_KEYS:
-            problems.append(pos.problem(("texts", key), str(key), "is not a text bot/conversation/privacy.py uses: "
-                                        f"use one of {', '.join(TEXT_KEYS)}", subject="text", on_key=True,
-                                        warning=True))
-    brief = _brief_words(data.get("brief_words"), pos, problems)
-    if any(p.is_error for p in problems):
-        return None, problems
-    return PrivacyWords(MappingProxyType(texts), brief), problems
-
-
-def _blank_problems(value: str, allowed: frozenset[str], at: Problem) -> list[Problem]:
-    try:
-        used = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
-    except ValueError:
-        return [Problem(at.path, at.line, at.col, at.node,
-                        "has an unmatched { or }: write {{ or }} for a brace", subject="text")]
-    wrong = sorted(used - allowed)
-    if not wrong:
-        return []
-    may = ", ".join(f"{{{b}}}" for b in sorted(allowed)) or "no blanks"
-    return [Problem(at.path, at.line, at.col, at.node,
-                    f"uses {{{wrong[0]}}}, but this text may use only {may}", subject="text")]
-
-
-def _brief_words(raw: Any, pos: Positions, problems: list[Problem]) -> Mapping[str, tuple[str, ...]]:
-    if not isinstance(raw, dict):
-        problems.append(pos.problem((), "brief_words", "is missing: add a list of \"can't talk now\" phrases "
-                                    "per language", subject="key"))
-        return MappingProxyType({})
-    found: dict[str, tuple[str, ...]] = {}
-    for lang, words in raw.items():
-        if not isinstance(words, list) or not all(isinstance(w, str) and fold(w) for w in words):
-            problems.append(pos.problem(("brief_words", lang), str(lang), "should be a list of phrases",
-                                        subject="brief_words"))
-            continue
-        found[str(lang)] = tuple(dict.fromkeys(fold(w) for w in words))
-    return MappingProxyType(found)
+    @property
+    def extra(self) -> Mapping[str, str]: ...
 
 
 # -- what is kept, in plain words --------------------------------------------------------------------------
@@ -141,7 +49,7 @@ def duration(words: PrivacyWords, lang: str, *, days: int | None = None, hours: 
     return words.text("hour", lang) if hours == 1 else words.text("hours", lang, n=hours)
 
 
-def kept_text(words: PrivacyWords, settings: Settings, lang: str) -> str:
+def kept_text(words: PrivacyWords, settings: Kept, lang: str) -> str:
     """Exactly what is kept and for how long, from the settings the bot runs with."""
     lines = [
         words.text("title", lang),
@@ -167,13 +75,10 @@ def quiet_choice(data: str) -> int | None:
     """The hours a /privacy button stands for (0: off), or None if `data` is not one of ours."""
     parts = data.split("|")
     hours = whole_number(parts[2]) if len(parts) == 3 and parts[0] == DATA_PREFIX and parts[1] == "q" else None
-    if hours is not None:
-        if hours == 0 or hours in QUIET_CHOICES:
-            return hours
-    return None
+    return hours if hours is not None and (hours == 0 or hours in QUIET_CHOICES) else None
 
 
-def privacy_screen(words: PrivacyWords, settings: Settings, lang: str, quiet_hours: int | None) -> Reply:
+def privacy_screen(words: PrivacyWords, settings: Kept, lang: str, quiet_hours: int | None) -> Reply:
     """The /privacy screen: what is kept, the quiet-erase state, its choices, and how to erase now."""
     if quiet_hours:
         state = words.text("quiet_on", lang, hours=duration(words, lang, hours=quiet_hours))
@@ -195,42 +100,10 @@ def quiet_confirmation(words: PrivacyWords, lang: str, hours: int) -> str:
     return words.text("quiet_set", lang, hours=duration(words, lang, hours=hours))
 
 
-# -- retention ----------------------------------------------------------------------------------------------
-
-# The warm line's purge of closed handoffs past `days`: (now, days) -> rows deleted.
-HandoffPurge = Callable[[datetime, int], Awaitable[int]]
+# -- the warm line's setting -------------------------------------------------------------------------------
 
 
-@dataclass
-class WarmLineHooks:
-    """What the warm line registers so erase, retention and "can't talk now" reach its topics and tables.
-
-    close_topic(person, delete): close (or delete) the person's open topic, before their rows are forgotten.
-    purge_closed(now, days): delete handoff records closed more than `days` ago; returns rows deleted.
-    note_brief(person, note): post `note` in the person's live topic; False if no handoff is live.
-    """
-
-    close_topic: Callable[[str, bool], Awaitable[None]] | None = None
-    purge_closed: HandoffPurge | None = None
-    note_brief: Callable[[str, str], Awaitable[bool]] | None = None
-
-
-async def purge_expired(store: Store, settings: Settings, now: datetime,
-                        hooks: WarmLineHooks | None = None) -> int:
-    """Delete what is past its time: sessions idle past session_days, message ids past 48 hours, relayed update
-    ids past 2 days, closed handoffs past handoff_days (through the warm line's hook, when it sets one), and
-    quiet-erase choices of expired sessions.
-    Only anonymous daily counts remain. Returns how many rows went.
-    """
-    gone = await store.purge(now, session_days=settings.session_days, sent_hours=MESSAGE_ID_HOURS)
-    gone += await store.purge_quiet_erase()
-    gone += await store.purge_relayed(now)
-    if hooks is not None and hooks.purge_closed is not None:
-        gone += await hooks.purge_closed(now, settings.handoff_days)
-    return gone
-
-
-def delete_topics(settings: Settings) -> bool:
+def delete_topics(settings: Kept) -> bool:
     """WARMLINE_DELETE_TOPICS=1: on /forget the warm line deletes the person's topic instead of closing it."""
     return settings.extra.get("WARMLINE_DELETE_TOPICS", "").strip().lower() in ("1", "true", "yes")
 

@@ -12,7 +12,6 @@ hambre") silences a crisis phrase it covers, so idioms do not alarm.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -23,6 +22,8 @@ import simplemma
 import snowballstemmer
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
+
+from bot.core.text import fold
 
 Kind = Literal["suicide", "danger"]
 CRISIS = ("suicide", "suicide_now", "danger")  # lists that raise the alarm
@@ -37,13 +38,6 @@ FUZZY_TWO_FROM = 8  # ...and two from this long
 CACHE = 50_000  # words remembered per language (their ids), then forgotten at once
 WINDOW = 3  # words allowed between the two parts of a combination
 _WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def fold(text: str) -> str:
-    """Lower case, accents off, one space between words: 'Enfermée!' -> 'enfermee'."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(_WORD.findall(plain.replace("'", "").replace("’", "")))
 
 
 def split_words(text: str) -> list[str]:

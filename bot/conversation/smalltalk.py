@@ -18,9 +18,8 @@ from typing import Any
 from rapidfuzz.distance import OSA
 
 from bot.content.flows import Flows, display_path, resolve
-from bot.content.validation import did_you_mean
-from bot.conversation.safety import fold
 from bot.core.problems import Problem
+from bot.core.text import did_you_mean, fold
 from bot.core.yamlfile import Positions, read_yaml
 
 FILE = "smalltalk.yaml"

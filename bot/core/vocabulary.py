@@ -12,7 +12,8 @@ CATEGORIES: tuple[str, ...] = (
 # what the person told us, and door lists rank by fit to it (bot/directory/fit.py); `report` lets reporting
 # lines and police into the list.
 FILTERS: tuple[str, ...] = ("open_now", "no_id_required", "free", "walk_in", "anonymous", "youth",
-                            "under_18", "women", "men", "trans", "with_children", "no_status", "no_police", "report", "peers")
+                            "under_18", "women", "men", "trans", "with_children", "no_status", "no_police", "report",
+                            "peers")
 
 # Commands a person can send from any node.
 PERSON_COMMANDS: tuple[str, ...] = ("start", "menu", "talk", "language", "forget", "help")

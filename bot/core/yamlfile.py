@@ -65,24 +65,74 @@ _SCALARS: dict[str, Any] = {
 }
 
 
-def _walk(node: yaml.Node, here: KeyPath, marks: dict[KeyPath, tuple[int, int]],
-          duplicates: list[tuple[KeyPath, int, int]], loader: Any) -> Any:
+# A staff file holds ~1,500 values at most today. Aliases (*name) repeat an anchored value (&name) without
+# copying it in the text, so nested ones multiply: nine levels of nine make 387 million values (gigabytes) from a
+# few hundred bytes. Reading stops, with an error at the anchor, once a file would hold more than this.
+MAX_VALUES = 100_000
+
+
+class _TooManyValues(Exception):
+    """Raised by _walk when a file would hold more than MAX_VALUES values; names the node it stopped at."""
+
+    def __init__(self, node: yaml.Node, repeated: bool) -> None:
+        super().__init__()
+        self.node, self.repeated = node, repeated
+
+
+@dataclass
+class _Walk:
+    """What one read has walked so far: the values counted, and the collections seen (to tell aliases)."""
+
+    marks: dict[KeyPath, tuple[int, int]]
+    duplicates: list[tuple[KeyPath, int, int]]
+    loader: Any
+    values: int = 0
+    seen: set[int] = field(default_factory=set)
+
+    expanding: list[yaml.Node] = field(default_factory=list)  # collections being walked again (aliases)
+
+    def count(self, node: yaml.Node) -> bool:
+        """One more value; True when node is a collection walked before (an alias repeating it). Past
+        MAX_VALUES, stop at the outermost alias being expanded (or at this node)."""
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise _TooManyValues(self.expanding[0] if self.expanding else node, bool(self.expanding))
+        if not isinstance(node, yaml.CollectionNode):
+            return False
+        repeated = id(node) in self.seen
+        self.seen.add(id(node))
+        return repeated
+
+
+def _walk(node: yaml.Node, here: KeyPath, walk: _Walk, marks: dict[KeyPath, tuple[int, int]] | None = None) -> Any:
     """The node's value, recording where every value and key starts; one pass instead of PyYAML's constructor
     plus a second walk for positions (loading a large flow twice as fast)."""
+    if walk.count(node):
+        walk.expanding.append(node)
+        try:
+            return _walk_node(node, here, walk, marks)
+        finally:
+            walk.expanding.pop()
+    return _walk_node(node, here, walk, marks)
+
+
+def _walk_node(node: yaml.Node, here: KeyPath, walk: _Walk, marks: dict[KeyPath, tuple[int, int]] | None) -> Any:
+    marks = walk.marks if marks is None else marks
     marks[here] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = _walk(key_node, ("key?", *here), {}, duplicates, loader) if not isinstance(
+            key = _walk(key_node, ("key?", *here), walk, {}) if not isinstance(
                 key_node, yaml.ScalarNode) else key_node.value
             key = str(key)
             if key in out:
-                duplicates.append(((*here, key), key_node.start_mark.line + 1, key_node.start_mark.column + 1))
+                walk.duplicates.append(((*here, key), key_node.start_mark.line + 1, key_node.start_mark.column + 1))
             marks[("key", *here, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            out[key] = _walk(value_node, (*here, key), marks, duplicates, loader)
+            out[key] = _walk(value_node, (*here, key), walk, marks)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_walk(item, (*here, index), marks, duplicates, loader) for index, item in enumerate(node.value)]
+        return [_walk(item, (*here, index), walk, marks) for index, item in enumerate(node.value)]
+    loader = walk.loader
     convert = _SCALARS.get(node.tag)
     return convert(node.value) if convert else loader.construct_object(node, deep=True)
 
@@ -113,9 +163,16 @@ def read_yaml(path: Path, display: str | None = None) -> tuple[Any, Positions, l
         node = loader.get_single_node()
         if node is None:
             return None, Positions(shown), []
-        marks: dict[KeyPath, tuple[int, int]] = {}
-        duplicates: list[tuple[KeyPath, int, int]] = []
-        data = _walk(node, (), marks, duplicates, loader)
+        walk = _Walk({}, [], loader)
+        data = _walk(node, (), walk)
+        marks, duplicates = walk.marks, walk.duplicates
+    except _TooManyValues as exc:
+        line, col = exc.node.start_mark.line + 1, exc.node.start_mark.column + 1
+        why = ("the value anchored here (&) is repeated through aliases (*) so often, nested inside each other, "
+               "that the file would hold" if exc.repeated else "the file holds")
+        message = (f"{why} more than {MAX_VALUES:,} values, more than any flow or service list needs: write the "
+                   "repeated part out once where it is needed, or split the file")
+        return None, Positions(shown), [Problem(shown, line, col, "", message, subject="file")]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)

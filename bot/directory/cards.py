@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from bot.core.types import Button, Reply
-from bot.directory.hours import ZONE, schedule_status
+from bot.directory.hours import local_time, schedule_status
 from bot.directory.resources import Contact, Directory, Labels, Resource
 
 PER_SCREEN = 3
@@ -52,7 +52,7 @@ def schedule_line(labels: Labels, schedule: Any, lang: str, now: datetime) -> st
         return _fill(labels, lang, "open_always")
     if state.state == "unknown":
         return ""
-    local = now.astimezone(ZONE).replace(tzinfo=None) if now.tzinfo else now
+    local = local_time(now)
     change = state.change
     if state.state == "open":
         if change is None or change - local > timedelta(hours=24):
@@ -188,8 +188,7 @@ def card(directory: Directory, resource: Resource, lang: str, now: datetime) -> 
     lines += [hours_line(labels, resource, lang, now), access_line(labels, resource, lang),
               who_line(labels, resource, lang), languages_line(labels, resource, lang),
               not_known_line(labels, resource, lang)]
-    local = now.astimezone(ZONE) if now.tzinfo else now
-    lines.append(checked_line(labels, resource, lang, local.date()))
+    lines.append(checked_line(labels, resource, lang, local_time(now).date()))
     return "\n".join(line for line in lines if line)
 
 

@@ -27,23 +27,36 @@ class Status:
     change: datetime | None = None
 
 
-def _local(now: datetime, zone: ZoneInfo) -> datetime:
-    return now.astimezone(zone).replace(tzinfo=None) if now.tzinfo else now
+_CLOCK_ZONES = frozenset({"UTC", "Etc/UTC", "Etc/GMT", "GMT", "Zulu"})  # a clock's zone, never a place's
 
 
-def is_open(resource: Resource, now: datetime, zone: ZoneInfo = ZONE) -> bool | None:
+def local_time(now: datetime, zone: ZoneInfo | None = None) -> datetime:
+    """`now` as a wall-clock time (naive) in `zone`; without one, in now's own zone when it names a place (the
+    runtime passes now in BOT_TIMEZONE), else (UTC, the clock's zone) in Calgary's. Naive: taken as local."""
+    if now.tzinfo is None:
+        return now
+    if zone is None:
+        own = now.tzinfo
+        zone = own if isinstance(own, ZoneInfo) and own.key not in _CLOCK_ZONES else ZONE
+    return now.astimezone(zone).replace(tzinfo=None)
+
+
+_local = local_time
+
+
+def is_open(resource: Resource, now: datetime, zone: ZoneInfo | None = None) -> bool | None:
     """True or False when the service has sourced hours, None when we do not know them."""
     if resource.schedule is None:
         return None
     return bool(resource.schedule.is_open(_local(now, zone)))
 
 
-def status(resource: Resource, now: datetime, zone: ZoneInfo = ZONE) -> Status:
+def status(resource: Resource, now: datetime, zone: ZoneInfo | None = None) -> Status:
     """Where the service stands at `now`: always open (24/7), open until, closed until, or unknown."""
     return schedule_status(resource.schedule, now, zone)
 
 
-def schedule_status(schedule: Any, now: datetime, zone: ZoneInfo = ZONE) -> Status:
+def schedule_status(schedule: Any, now: datetime, zone: ZoneInfo | None = None) -> Status:
     """The same for any parsed opening_hours schedule (a service's, the warm line's); None is unknown."""
     if schedule is None:
         return Status("unknown")

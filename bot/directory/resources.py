@@ -7,12 +7,12 @@ numbers), and returns only the resources that passed, plus the problems with fil
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,12 +21,15 @@ import opening_hours
 import phonenumbers
 from phonenumbers import shortnumberinfo
 
+from bot.core.clock import system_clock
+from bot.core.languages import read_languages
 from bot.core.problems import Problem, Severity
+from bot.core.text import did_you_mean
 from bot.core.vocabulary import CATEGORIES
 from bot.core.yamlfile import read_yaml
 from bot.directory.lexicon import Lexicon, load_lexicon  # search.yaml is search's (bot/directory/lexicon.py)
 
-LANGUAGES: tuple[str, ...] = ("en", "fr", "es", "tl")
+LANGUAGES: tuple[str, ...] = read_languages()  # flows/bot.yaml's, the one list
 NOT_DIRECTORY_FILES = frozenset({"labels.yaml", "search.yaml", "report-words.yaml"})  # other data in the same folder
 STALE_AFTER_MONTHS = 12
 UNDATED = "undated"  # `verified` when the source shows no date: the card says "last checked: not known"
@@ -223,7 +226,8 @@ class _FileCheck:
 
 
 def _schema() -> dict[str, Any]:
-    schema: dict[str, Any] = json.loads((Path(__file__).resolve().parents[2] / "resources" / "schema.json").read_text())
+    # the package's copy (bot/directory/schemas/schema.json links to resources/schema.json; a wheel holds the file)
+    schema: dict[str, Any] = json.loads(files("bot.directory").joinpath("schemas", "schema.json").read_text("utf-8"))
     return schema
 
 
@@ -239,7 +243,7 @@ def _describe(error: jsonschema.ValidationError) -> list[tuple[tuple[str | int, 
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = sorted(error.schema.get("properties", {}))
         extra = sorted(set(error.instance) - set(allowed))
-        return [((*at, x), f"'{x}' is not a known field" + _did_you_mean(x, allowed)) for x in extra]
+        return [((*at, x), f"'{x}' is not a known field" + did_you_mean(x, allowed)) for x in extra]
     return [(at, _message(error, where))]
 
 
@@ -249,15 +253,10 @@ def _message(error: jsonschema.ValidationError, where: str) -> str:
         return (f"{where}: " if where else "") + f"missing required field {', '.join(repr(m) for m in missing)}"
     if error.validator == "enum":
         choices = [str(c) for c in error.validator_value]
-        return f"{where}: {error.instance!r} is not one of {', '.join(choices)}" + _did_you_mean(
+        return f"{where}: {error.instance!r} is not one of {', '.join(choices)}" + did_you_mean(
             str(error.instance), choices
         )
     return f"{where}: {error.message}" if where else error.message
-
-
-def _did_you_mean(word: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def load_directory(path: Path, *, today: date | None = None) -> tuple[Directory, list[Problem]]:
@@ -266,7 +265,7 @@ def load_directory(path: Path, *, today: date | None = None) -> tuple[Directory,
     Returns the resources that passed every check and all problems found; a resource with an error is left
     out, so the caller decides (by `any(p.is_error ...)`) whether to keep the last good directory.
     """
-    today = today or date.today()
+    today = today or system_clock().date()
     schema = _schema()
     problems: list[Problem] = []
     accepted: list[Resource] = []
@@ -283,11 +282,7 @@ def load_directory(path: Path, *, today: date | None = None) -> tuple[Directory,
     labels, label_problems = load_labels(path / "labels.yaml", base)
     report_words, word_problems = load_report_words(path / "report-words.yaml", base)
     problems.extend(lexicon_problems + label_problems + word_problems)
-    directory = Directory(tuple(accepted), lexicon, labels, report_words)
-    from bot.directory.search import prepare  # search depends on resources, not the other way round
-
-    prepare(directory)
-    return directory, problems
+    return Directory(tuple(accepted), lexicon, labels, report_words), problems
 
 
 def _load_file(
@@ -343,7 +338,7 @@ def _build(
             check.add(
                 (*at, "categories", i),
                 rid,
-                f"category '{category}' is not in the vocabulary" + _did_you_mean(category, list(CATEGORIES)),
+                f"category '{category}' is not in the vocabulary" + did_you_mean(category, list(CATEGORIES)),
             )
     contacts = tuple(_contact(c, (*at, "contacts", i), rid, check) for i, c in enumerate(raw.get("contacts", [])))
     staff_numbers = {re.sub(r"\D", "", n)[-10:] for n in _NUMBER_IN_TEXT.findall(raw.get("notes_for_staff", ""))}

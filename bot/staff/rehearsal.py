@@ -18,11 +18,9 @@ I/O beyond reading the file, no clock (the time is fixed, or set with `time:` in
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,6 +29,7 @@ from bot.content.flows import display_path
 from bot.content.loader import Content
 from bot.conversation.engine import advance
 from bot.core.numbers import whole_number
+from bot.core.text import did_you_mean, strip_marks
 from bot.core.types import Button, Event, Session, Turn
 from bot.core.yamlfile import read_yaml
 
@@ -80,12 +79,6 @@ class Failure:
         return f"{self.path}:{self.line}: {self.message}"
 
 
-def fold(text: str) -> str:
-    """Capitals and accents off, so 'Enfant' matches 'enfant' and 'víctima' matches 'victima'."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def _words(value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -103,7 +96,7 @@ def read_conversation(path: Path, shown: str | None = None) -> tuple[Conversatio
     if not isinstance(data, Mapping) or not isinstance(data.get("steps"), list):
         return None, [Failure(shown, 1, "needs `language:` and `steps:` (a list of steps, each starting with "
                               "`- send:` or `- tap:`)")]
-    failures = [Failure(shown, pos.key_at(str(k))[0], f"has an unknown key '{k}'{_hint(str(k), FILE_KEYS)}: "
+    failures = [Failure(shown, pos.key_at(str(k))[0], f"has an unknown key '{k}'{did_you_mean(str(k), FILE_KEYS)}: "
                         f"use {', '.join(FILE_KEYS)}") for k in data if k not in FILE_KEYS]
     now = DEFAULT_TIME
     if data.get("time"):
@@ -123,7 +116,7 @@ def read_conversation(path: Path, shown: str | None = None) -> tuple[Conversatio
         unknown = [k for k in raw if k not in ACTIONS and k not in EXPECTATIONS]
         for key in unknown:
             failures.append(Failure(shown, pos.key_at("steps", i, str(key))[0], f"step {i + 1} has an unknown "
-                                    f"key '{key}'{_hint(str(key), (*ACTIONS, *EXPECTATIONS))}"))
+                                    f"key '{key}'{did_you_mean(str(key), (*ACTIONS, *EXPECTATIONS))}"))
         if len(actions) != 1:
             failures.append(Failure(shown, line, f"step {i + 1} needs exactly one of `send:` or `tap:`"))
             continue
@@ -136,11 +129,6 @@ def read_conversation(path: Path, shown: str | None = None) -> tuple[Conversatio
     if failures:
         return None, failures
     return Conversation(shown, language, tuple(steps), str(data.get("name") or ""), now), []
-
-
-def _hint(word: str, choices: Iterable[str]) -> str:
-    close = get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _event(step: Step, buttons: Sequence[Button], language: str) -> Event | str:
@@ -157,9 +145,9 @@ def _event(step: Step, buttons: Sequence[Button], language: str) -> Event | str:
         if 0 <= index < len(buttons):
             return Event("option", data=buttons[index].data)
         return f"there is no button number {step.value}; the buttons were:\n{_listed(buttons)}"
-    wanted = fold(step.value.strip())
-    exact = [b for b in buttons if fold(b.label) == wanted]
-    partial = [b for b in buttons if wanted in fold(b.label)]
+    wanted = strip_marks(step.value.strip())
+    exact = [b for b in buttons if strip_marks(b.label) == wanted]
+    partial = [b for b in buttons if wanted in strip_marks(b.label)]
     chosen = exact or partial
     if not chosen:
         return f'there is no button containing "{step.value}"; the buttons were:\n{_listed(buttons)}'
@@ -187,16 +175,16 @@ def _indented(text: str) -> str:
 def check_turn(step: Step, turn: Turn) -> list[str]:
     """What in this turn differs from what the step expects, one sentence each."""
     said, buttons = _said(turn), _buttons(turn)
-    folded_said, labels = fold(said), [fold(b.label) for b in buttons]
+    folded_said, labels = strip_marks(said), [strip_marks(b.label) for b in buttons]
     wrong: list[str] = []
     for word in step.expect:
-        if fold(word) not in folded_said:
+        if strip_marks(word) not in folded_said:
             wrong.append(f'expected the reply to contain "{word}"')
     for word in step.expect_not:
-        if fold(word) in folded_said or any(fold(word) in label for label in labels):
+        if strip_marks(word) in folded_said or any(strip_marks(word) in label for label in labels):
             wrong.append(f'expected the reply and buttons NOT to contain "{word}"')
     for word in step.expect_button:
-        if not any(fold(word) in label for label in labels):
+        if not any(strip_marks(word) in label for label in labels):
             wrong.append(f'expected a button containing "{word}"')
     done = {action.name for action in turn.actions}
     for name in step.expect_action:

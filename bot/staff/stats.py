@@ -21,6 +21,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from bot.core.clock import system_clock
+
 Count = tuple[str, str, int]   # (day, name, n), as Store.counts() returns them
 
 STARTED = "conversation_started"
@@ -61,7 +63,7 @@ class Window:
 def window(counts: Iterable[Count], today: date | None = None, days: int | None = None) -> Window:
     """The last `days` days up to `today` (both default to what the counts cover)."""
     rows = [(date.fromisoformat(day), name, n) for day, name, n in counts]
-    last = today or max((d for d, _, _ in rows), default=date.today())
+    last = today or max((d for d, _, _ in rows), default=system_clock().date())
     first = last - timedelta(days=days - 1) if days else min((d for d, _, _ in rows), default=last)
     by_day: dict[date, dict[str, int]] = defaultdict(dict)
     totals: dict[str, int] = defaultdict(int)

@@ -2,8 +2,9 @@
 
 A 32-byte secret is generated into DATA_DIR/secret.key on first run (mode 0600). From it:
 
-- a person key, HMAC-SHA256(secret, str(telegram_user_id)) as hex: how the store knows a person without
-  keeping their Telegram id;
+- a person key, HMAC-SHA256(secret, "channel:id") as hex ("telegram:7012345678"): how the store knows a
+  person without keeping their id, and the same number on two channels is two people (before keys carried
+  their channel, a Telegram person was HMAC-SHA256(secret, str(user_id)): `legacy_key`, for the migration);
 - a Fernet key, derived with HKDF, that encrypts values kept at rest (chat ids, session blobs).
 
 Losing secret.key makes every stored session unreadable and every person a stranger; leaking it lets whoever
@@ -111,7 +112,11 @@ class Keys:
         return cls(load_or_create_secret(data_dir))
 
     def person_key(self, user_id: int) -> str:
-        """HMAC-SHA256(secret, str(user_id)) in hex: stable, and not reversible without the secret."""
+        """A Telegram user's key: channel_key("telegram", str(user_id))."""
+        return self.channel_key("telegram", str(user_id))
+
+    def legacy_key(self, user_id: int | str) -> str:
+        """How a Telegram user was keyed before keys carried their channel: HMAC-SHA256(secret, str(user_id))."""
         return hmac.new(self.secret, str(user_id).encode("ascii"), hashlib.sha256).hexdigest()
 
     def channel_key(self, channel: str, ident: str) -> str:

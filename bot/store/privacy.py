@@ -82,22 +82,22 @@ class Privacy(StoreBase):
         done = await self._db.execute("DELETE FROM quiet_erase WHERE person NOT IN (SELECT person FROM sessions)")
         return done.rowcount
 
-    async def add_pending_delete(self, chat_id: int, message_id: int, due: datetime) -> int:
+    async def add_pending_delete(self, chat_id: int | str, message_id: int, due: datetime) -> int:
         """Remember to delete one message at `due` (kept without a person key); returns the record's id."""
-        chat = self._keys.encrypt(str(chat_id).encode("ascii"))
+        chat = self._keys.encrypt(str(chat_id).encode())
         done = await self._db.execute(
             "INSERT INTO pending_deletes (chat, message_id, due) VALUES (?, ?, ?)", (chat, message_id, seconds(due))
         )
         return done.lastrowid
 
-    async def pending_deletes(self) -> list[tuple[int, int, int, datetime]]:
-        """(id, chat id, message id, due) of every message waiting to be deleted, soonest first."""
+    async def pending_deletes(self) -> list[tuple[int, str, int, datetime]]:
+        """(id, chat as saved, message id, due) of every message waiting to be deleted, soonest first."""
         rows = await self._db.fetchall("SELECT id, chat, message_id, due FROM pending_deletes ORDER BY due, id")
-        found: list[tuple[int, int, int, datetime]] = []
+        found: list[tuple[int, str, int, datetime]] = []
         for row_id, token, message_id, due in rows:
             plain = self._decrypt(token, "chat id")
             if plain is not None:
-                found.append((int(row_id), int(plain), int(message_id), datetime.fromtimestamp(due, UTC)))
+                found.append((int(row_id), plain.decode(), int(message_id), datetime.fromtimestamp(due, UTC)))
         return found
 
     async def drop_pending_delete(self, row_id: int) -> None:

@@ -139,13 +139,33 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE handoffs ADD COLUMN mute_told INTEGER NOT NULL DEFAULT 0;  -- the person had the one calm note
     ALTER TABLE handoffs ADD COLUMN offered_at INTEGER;           -- nobody took them: choices offered at
     """,
+    # 6: ids carry their channel (bot/runtime/ports.py). Handled update ids become "channel:id" text (every one
+    # so far was Telegram's); the people stored before person keys were HMAC("channel:id") are listed, so each
+    # one's rows move to the new key when they next write (Store.adopt): their old key cannot be recomputed.
+    """
+    CREATE TABLE handled_updates_by_channel (
+        update_id TEXT PRIMARY KEY,      -- "telegram:9001"
+        person TEXT NOT NULL,
+        handled_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    INSERT INTO handled_updates_by_channel SELECT 'telegram:' || update_id, person, handled_at FROM handled_updates;
+    DROP TABLE handled_updates;
+    ALTER TABLE handled_updates_by_channel RENAME TO handled_updates;
+    CREATE INDEX handled_updates_person ON handled_updates (person);
+    CREATE INDEX handled_updates_handled_at ON handled_updates (handled_at);
+
+    CREATE TABLE legacy_people (
+        person TEXT PRIMARY KEY          -- a Telegram person's key from before: HMAC(secret, str(user id))
+    ) WITHOUT ROWID;
+    INSERT INTO legacy_people SELECT person FROM sessions UNION SELECT person FROM handoffs;
+    """,
 )
 
 # Every table with a `person` column, in the order forget() deletes from it (children before parents, unless a
 # foreign key cascades). tests/test_store.py fails if a table with a `person` column is missing here.
 PERSON_TABLES: tuple[str, ...] = (
     "relay", "relayed_updates", "handoffs",
-    "outbox", "sent_messages", "handled_updates", "sessions", "quiet_erase",
+    "outbox", "sent_messages", "handled_updates", "sessions", "quiet_erase", "legacy_people",
 )
 
 

@@ -49,8 +49,8 @@ class Sessions(StoreBase):
         person: str,
         session: dict[str, Any],
         *,
-        update_id: int | None = None,
-        chat_id: int | None = None,
+        update_id: int | str | None = None,
+        chat_id: int | str | None = None,
         now: datetime,
         outbox: Sequence[dict[str, Any]] = (),
     ) -> bool:
@@ -62,7 +62,7 @@ class Sessions(StoreBase):
         """
         at = seconds(now)
         blob = self._seal(session)
-        chat = None if chat_id is None else self._keys.encrypt(str(chat_id).encode("ascii"))
+        chat = None if chat_id is None else self._keys.encrypt(str(chat_id).encode())
         queued = [(person, self._seal(message), at) for message in outbox]
 
         def turn(db: sqlite3.Connection) -> bool:
@@ -86,19 +86,28 @@ class Sessions(StoreBase):
 
         return bool(await self._db.transaction(turn))  # None: Rollback, the update was handled already
 
-    async def is_handled(self, update_id: int) -> bool:
+    async def is_handled(self, update_id: int | str) -> bool:
         """Whether save_turn already recorded this update."""
         rows = await self._db.fetchall("SELECT 1 FROM handled_updates WHERE update_id = ?", (update_id,))
         return bool(rows)
 
-    async def chat_id(self, person: str) -> int | None:
-        """The person's chat id (decrypted), or None if none was stored or it is unreadable."""
+    async def chat(self, person: str) -> str | None:
+        """Where the person is reached, as saved ("telegram:123", or a bare Telegram chat id from before ids
+        carried their channel), decrypted; None if none was stored or it is unreadable."""
         rows = await self._db.fetchall("SELECT chat FROM sessions WHERE person = ? AND chat IS NOT NULL", (person,))
         for (token,) in rows:
             plain = self._decrypt(token, "chat id")
             if plain is not None:
-                return int(plain)
+                return plain.decode()
         return None
+
+    async def chat_id(self, person: str) -> int | None:
+        """The person's Telegram chat id, or None if they are not reached on Telegram (or nothing is stored)."""
+        chat = await self.chat(person)
+        if chat is None:
+            return None
+        channel, _, own = chat.rpartition(":")
+        return int(own) if channel in ("", "telegram") else None
 
     async def remember_sent(self, person: str, message_id: int, sent_at: datetime) -> None:
         """Keep a message id of the person's private chat (ours or theirs), so /forget can delete it."""

@@ -1,6 +1,7 @@
 """The delay the bot adds to a relayed message, with 50 handoffs live at once.
 
-The real Application (bot.channels.telegram.edge.serve + bot.channels.telegram.warmline) runs against the stand-in Bot API server on 127.0.0.1.
+The real Application (bot.channels.telegram.edge.serve + bot.channels.telegram.warmline) runs against the stand-in
+Bot API server on 127.0.0.1.
 A message's delay is from the moment the server offers it to the bot (getUpdates) to the moment the bot's
 copyMessage for it reaches the server: polling, the edge, the store (relay row written, then deleted) and the
 copy. Group pacing is off here (it is Telegram's limit, not the bot's work); the figures are printed, not judged.
@@ -27,7 +28,8 @@ import opening_hours  # noqa: E402
 from botapi import BotApiServer  # noqa: E402
 
 from bot.channels.telegram.delivery import RetryPolicy  # noqa: E402
-from bot.channels.telegram.edge import Edge, serve  # noqa: E402
+from bot.channels.telegram.edge import Edge  # noqa: E402
+from bot.channels.telegram.serving import serve  # noqa: E402
 from bot.channels.telegram.warmline import Warmline  # noqa: E402
 from bot.content.loader import load_content  # noqa: E402
 from bot.settings import Settings  # noqa: E402

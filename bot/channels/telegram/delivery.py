@@ -1,10 +1,9 @@
-"""Sending to Telegram: replies as Bot API messages, retried through Telegram's errors, via the outbox.
+"""Sending to Telegram: the runtime's PersonSender (bot.runtime.ports), and retries through Telegram's errors.
 
-A turn's replies are queued in the outbox with the session (bot.store.database), then `Delivery.deliver(person)` sends
-whatever the person has queued, oldest first, deleting each row as Telegram accepts it. So a reply survives a
-429 (waited out for `retry_after`), a 5xx or a timeout (retried with backoff, then left queued for the next
-turn or restart), and a crash (sent first on restart). A 403 means the person blocked the bot: their queue is
-dropped and their session marked inactive. A 400 for one message drops that message only.
+The outbox (bot.runtime.outbox) decides what to send and when; `TelegramSender` turns one reply into a Bot API
+message and Telegram's answer into an outcome: a 429 is waited out for `retry_after`, a 5xx or a timeout is
+retried with backoff and then reported UNAVAILABLE (the reply stays queued), a 403 is BLOCKED (the person
+blocked the bot), a 400 is REFUSED (that message only is dropped).
 """
 
 from __future__ import annotations
@@ -16,20 +15,20 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache, partial
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.core.clock import Clock, system_clock
-from bot.core.types import Reply, Session
-from bot.store.database import Store
+from bot.core.channels import TELEGRAM
+from bot.core.types import Button, Reply
+from bot.runtime.ports import Deleted, Outgoing, SendOutcome, Sent, address
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
-Outcome = Literal["sent", "queued", "blocked"]
+DELETE_BATCH = 100  # deleteMessages takes up to 100 ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,12 +73,6 @@ async def with_retries(call: Callable[[], Awaitable[T]], policy: RetryPolicy = D
             await sleep(min(policy.max_delay, policy.first_delay * 2 ** (failures - 1)))
 
 
-def message_for(chat_id: int, reply: Reply) -> dict[str, Any]:
-    """One reply as an outbox payload: plain JSON, so it can wait in the store."""
-    buttons = [[{"label": b.label, "data": b.data, "url": b.url} for b in row] for row in reply.buttons]
-    return {"chat_id": chat_id, "text": reply.text, "buttons": buttons}
-
-
 def keyboard(buttons: list[list[dict[str, Any]]]) -> InlineKeyboardMarkup | None:
     """An inline keyboard from payload buttons: a URL button opens a link, the others send callback data."""
     if not buttons:
@@ -114,94 +107,74 @@ class _SerializedKeyboard(InlineKeyboardMarkup):
         return dict(self._serialized)
 
 
-class Delivery:
-    """Sends queued replies for a person, one person at a time, and applies what Telegram's errors mean."""
+TELEGRAM_LIMITS = TELEGRAM  # what check measures screens and buttons against (bot.core.channels)
 
-    def __init__(self, bot: Bot, store: Store, policy: RetryPolicy = DEFAULT_POLICY,
-                 sleep: Sleep = asyncio.sleep, clock: Clock = system_clock) -> None:
+
+def message_for(chat_id: int, reply: Reply) -> dict[str, Any]:
+    """One reply for a Telegram chat as an outbox payload (bot.runtime.ports.Outgoing), so it can wait in the store."""
+    return Outgoing(address(TELEGRAM.channel, str(chat_id)), reply).to_payload()
+
+
+class TelegramSender:
+    """The runtime's PersonSender for Telegram: sendMessage with an inline keyboard, deleteMessages in batches
+    of 100, each call retried through Telegram's errors as `policy` says."""
+
+    limits = TELEGRAM_LIMITS
+
+    def __init__(self, bot: Bot, policy: RetryPolicy = DEFAULT_POLICY, sleep: Sleep = asyncio.sleep) -> None:
         self.bot = bot
-        self.clock = clock
-        self.store = store
         self.policy = policy
         self.sleep = sleep
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # per person, with how many use it
-        self.backlog: set[str] = set()  # people with older messages still queued (an outage, a restart)
 
-    async def deliver(self, person: str, fresh: Sequence[dict[str, Any]] = ()) -> tuple[Outcome, list[int]]:
-        """Send the person's queued messages in order; returns the outcome and the message ids sent.
-
-        `fresh` are the messages just queued by save_turn: when nothing older waits for this person, they are
-        the whole queue, and are sent without reading it back.
-        """
-        lock, users = self._locks.get(person) or (asyncio.Lock(), 0)
-        self._locks[person] = (lock, users + 1)
+    async def send(self, chat: str, reply: Reply) -> Sent:
+        """Send one reply; Forbidden means blocked, BadRequest refused, the rest (after retries) unavailable."""
+        markup = reply_markup(reply.buttons)
         try:
-            async with lock:
-                if fresh and person not in self.backlog:
-                    rows: list[tuple[int | None, dict[str, Any]]] = [(None, m) for m in fresh]
-                else:
-                    rows = [(row_id, m) for row_id, _, m in await self.store.outbox(person)]
-                outcome, sent = await self._send(person, rows)
-                if outcome == "queued":
-                    self.backlog.add(person)
-                else:
-                    self.backlog.discard(person)
-                return outcome, sent
-        finally:
-            lock, users = self._locks[person]
-            if users == 1:
-                del self._locks[person]
-            else:
-                self._locks[person] = (lock, users - 1)
-
-    async def _send(self, person: str, rows: list[tuple[int | None, dict[str, Any]]]) -> tuple[Outcome, list[int]]:
-        sent: list[int] = []
-        for row_id, message in rows:
-            markup = keyboard(message.get("buttons") or [])
-            try:
-                chat_id, text = message["chat_id"], message["text"]
-                send = partial(self.bot.send_message, chat_id, text, reply_markup=markup)
-                result = await with_retries(send, self.policy, self.sleep)
-            except Forbidden:
-                await self.mark_inactive(person)
-                return "blocked", sent
-            except BadRequest as exc:
-                log.error("Telegram refused a queued message, which is dropped: %s", exc.message)
-                await self.store.outbox_drop(person, row_id, oldest=row_id is None)
-                continue
-            except (NetworkError, RetryAfter) as exc:
-                log.warning("Telegram is not taking messages (%s); reply kept queued", type(exc).__name__)
-                return "queued", sent
-            await self.store.outbox_delivered(row_id, person, result.message_id, self.clock())
-            sent.append(result.message_id)
-        return "sent", sent
-
-    async def deliver_all(self) -> int:
-        """Send everything queued (after a restart, or left by an outage); returns how many people had some."""
-        people = list(dict.fromkeys(who for _, who, _ in await self.store.outbox()))
-        self.backlog.update(people)
-        for person in people:
-            await self.deliver(person)
-        return len(people)
-
-    async def send_now(self, person: str, chat_id: int, text: str, *, remember: bool = True) -> bool:
-        """Send one transient message outside the outbox (e.g. "slow down"); False if it did not go out."""
-        try:
-            send = partial(self.bot.send_message, chat_id, text)
+            send = partial(self.bot.send_message, int(chat), reply.text, reply_markup=markup)
             result = await with_retries(send, self.policy, self.sleep)
         except Forbidden:
-            await self.mark_inactive(person)
-            return False
-        except (NetworkError, RetryAfter):
-            return False
-        if remember:
-            await self.store.remember_sent(person, result.message_id, self.clock())
-        return True
+            return Sent(SendOutcome.BLOCKED, reason="Forbidden")
+        except BadRequest as exc:
+            return Sent(SendOutcome.REFUSED, reason=exc.message)
+        except (NetworkError, RetryAfter) as exc:
+            return Sent(SendOutcome.UNAVAILABLE, reason=type(exc).__name__)
+        return Sent(SendOutcome.SENT, int(result.message_id))
 
-    async def mark_inactive(self, person: str) -> None:
-        """The person blocked the bot: keep their session (they may come back) but stop sending to them."""
-        await self.store.outbox_drop(person)
-        data = await self.store.load_session(person)
-        if data is not None:
-            session = Session.from_dict(data).with_(mode="inactive")
-            await self.store.save_turn(person, session.to_dict(), now=self.clock())
+    async def delete(self, chat: str, message_ids: Sequence[int]) -> Deleted:
+        """Delete ids from a private chat: one deleteMessage for a single id, deleteMessages in batches of 100
+        otherwise. Already-deleted ids are skipped by Telegram; a refused batch is logged (kind only) and skipped."""
+        ids = list(message_ids)
+        if len(ids) == 1:
+            return await self._delete_one(int(chat), ids[0])
+        accepted, retry = 0, False
+        for start in range(0, len(ids), DELETE_BATCH):
+            batch = ids[start:start + DELETE_BATCH]
+            try:
+                await with_retries(partial(self.bot.delete_messages, int(chat), batch), self.policy, self.sleep)
+            except Forbidden:
+                log.info("the person blocked the bot; their messages cannot be deleted")
+                break
+            except TelegramError as exc:
+                log.warning("Telegram refused to delete a batch of %d messages (%s)", len(batch),
+                            type(exc).__name__)
+                retry = retry or (isinstance(exc, NetworkError | RetryAfter) and not isinstance(exc, BadRequest))
+                continue
+            accepted += len(batch)
+        return Deleted(accepted, retry)
+
+    async def _delete_one(self, chat: int, message_id: int) -> Deleted:
+        try:
+            await with_retries(partial(self.bot.delete_message, chat, message_id), self.policy, self.sleep)
+        except (BadRequest, Forbidden):
+            return Deleted(0)  # already deleted by the person, too old, or the bot was blocked: nothing left to do
+        except TelegramError as exc:
+            log.warning("a message could not be deleted yet (%s)", type(exc).__name__)
+            return Deleted(0, retry=True)
+        return Deleted(1)
+
+
+def reply_markup(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
+    """An inline keyboard for a reply's buttons (built once per distinct keyboard)."""
+    if not rows:
+        return None
+    return _keyboard(tuple(tuple((b.label, b.data, b.url or "") for b in row) for row in rows))

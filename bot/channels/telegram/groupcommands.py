@@ -1,35 +1,37 @@
 """Staff commands in a warm-line group: /stats and /reload (group admins only), /mute and /unmute (in a topic).
 
     /stats           ─► bot.staff.stats: the last 7 days as text, and the chart as a photo, where it was asked
-    /reload          ─► Edge.reload (bot.content.reload.reload_content): swapped only when sound; bot.content.reload.report back
+    /reload          ─► Edge.reload (bot.content.reload): swapped only when sound; the report posted back
     /mute [minutes]  ─► the person's messages are held back (default 30 min); they are told once, calmly
     /unmute          ─► their messages reach the topic again
 
 Who is an admin is asked of Telegram (getChatMember) and remembered for a minute. Every word a supporter sees
-is in flows/warmline.yaml, except the /stats and /reload reports, which bot.staff.stats and bot.content.reload write. Logs
-name outcomes only, never a Telegram id.
+is in flows/warmline.yaml, except the /stats and /reload reports, which bot.staff.stats and bot.content.reload
+write. Logs name outcomes only, never a Telegram id.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, TypeVar
 
 from telegram.error import TelegramError
 
+from bot.channels.telegram.edge import Edge
+from bot.channels.telegram.relay import GroupQueues
 from bot.content.reload import report
+from bot.content.warmlinetext import WarmlineText
 from bot.core.numbers import whole_number
 from bot.staff.stats import chart_png, report_text
+from bot.store.database import Store
 from bot.warmline import rules as decide
 
-if TYPE_CHECKING:
-    from bot.channels.telegram.warmline import Warmline
-
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 COMMANDS = frozenset({"stats", "reload", "mute", "unmute"})
 ADMIN_ONLY = frozenset({"stats", "reload"})
@@ -47,6 +49,35 @@ def mute_minutes(argument: str) -> int:
     if minutes is not None and 1 <= minutes <= MUTE_MAX_MINUTES:
         return minutes
     return MUTE_MINUTES
+
+
+class Warmline(Protocol):
+    """What the staff commands use of the warm line (bot.channels.telegram.warmline.Warmline, which imports
+    this module: a Protocol here, not an import back, keeps the two free of a cycle)."""
+
+    admins: Admins
+
+    @property
+    def edge(self) -> Edge: ...
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def text(self) -> WarmlineText: ...
+
+    @property
+    def queues(self) -> GroupQueues: ...
+
+    @property
+    def bot(self) -> Any: ...
+
+    async def count(self, name: str) -> None: ...
+
+    async def _call(self, call: Callable[[], Awaitable[T]]) -> T: ...
+
+    async def _to_group(self, group: int | None, thread: int | None, text: str,
+                        buttons: tuple[tuple[tuple[str, str], ...], ...] = ()) -> int | None: ...
 
 
 class Admins:

@@ -59,7 +59,8 @@ def markup(rows: Rows) -> InlineKeyboardMarkup | None:
 
 
 class Warmline:
-    """The warm line: construct with the loaded flows/warmline.yaml, pass to bot.channels.telegram.edge.serve(handoff=...).
+    """The warm line: construct with the loaded flows/warmline.yaml, pass to
+    bot.channels.telegram.edge.serve(handoff=...).
 
     `per_minute`/`burst` pace each group (Telegram allows about 20 messages a minute in one group; 0 turns
     pacing off, for benchmarks). `tick` is how often, in seconds, places in line are refreshed and silence and
@@ -126,6 +127,11 @@ class Warmline:
         if self._queues is not None:
             await self._queues.close()
         await cancel_all(self._tasks)
+
+    def claims(self, edge: Edge, incoming: Incoming) -> bool:
+        """The person is on the warm line, or tapped one of its buttons (callback data "w|...")."""
+        event = incoming.event
+        return incoming.session.mode == "handoff" or (event.kind == "option" and event.data.startswith(PREFIX))
 
     async def intercept(self, edge: Edge, incoming: Incoming) -> Turn | None:
         """While the person is on the warm line: relay their messages; answer warm-line buttons. Commands in
@@ -465,7 +471,7 @@ class Warmline:
             lang = row["language"]
             await self._to_person(row["person"], chat, self.text.say("connected", lang, supporter=who),
                                   (((self.text.say("end_button", lang), f"{PREFIX}end|{row['id']}"),),))
-        await self.store.count("warmline_taken", now=now)
+        await self.store.count("warmline_taken", now=self.edge.now())
         await self.count("handoff_taken")
         await self.count(wait_counter(now.timestamp() - row["created_at"]))
         await self.refresh_waiting()
@@ -495,7 +501,7 @@ class Warmline:
         self._shown.pop(hid, None)
         guest, lang, person = decide.alias(row["token"]), row["language"], row["person"]
         group, thread = row["group_chat"], row["thread"]
-        await self.store.count(f"warmline_closed:{reason}", now=self.edge.clock())
+        await self.store.count(f"warmline_closed:{reason}", now=self.edge.now())
         if row["status"] == "queued" and row["offered_at"] is None and reason != "reconnect":
             await self.count("handoff_missed")      # nobody took it (a long wait counted it already)
         chat = await self.store.chat_id(person) if reason not in ("forgot", "blocked") else None
@@ -661,11 +667,11 @@ class Warmline:
 
     @property
     def bot(self) -> Any:
-        return self.edge.delivery.bot
+        return self.edge.bot
 
     async def count(self, name: str) -> None:
         """One more on today's anonymous counter `name` (a day in BOT_TIMEZONE, as bot.staff.stats reads them)."""
-        await self.store.count(name, now=self.edge.clock().astimezone(self.edge.zone))
+        await self.store.count(name, now=self.edge.now())
 
     async def _call(self, call: Callable[[], Awaitable[T]]) -> T:
         return await with_retries(call, self.edge.policy)

@@ -64,7 +64,8 @@ AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
 class EdgeLike(Protocol):
-    """What this module needs of the running edge (bot.channels.telegram.edge.Edge): its settings, and store and content."""
+    """What this module needs of the running edge (bot.channels.telegram.edge.Edge): its settings, and store and
+    content."""
 
     settings: Settings
     clock: Clock

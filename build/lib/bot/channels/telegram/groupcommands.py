@@ -1,0 +1,133 @@
+"""Staff commands in a warm-line group: /stats and /reload (group admins only), /mute and /unmute (in a topic).
+
+    /stats           ─► bot.staff.stats: the last 7 days as text, and the chart as a photo, where it was asked
+    /reload          ─► Edge.reload (bot.content.reload.reload_content): swapped only when sound;
+                        bot.content.reload.report back
+    /mute [minutes]  ─► the person's messages are held back (default 30 min); they are told once, calmly
+    /unmute          ─► their messages reach the topic again
+
+Who is an admin is asked of Telegram (getChatMember) and remembered for a minute. Every word a supporter sees
+is in flows/warmline.yaml, except the /stats and /reload reports, which bot.staff.stats and bot.content.reload
+write. Logs
+name outcomes only, never a Telegram id.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from telegram.error import TelegramError
+
+from bot.content.reload import report
+from bot.core.numbers import whole_number
+from bot.staff.stats import chart_png, report_text
+from bot.warmline import rules as decide
+
+if TYPE_CHECKING:
+    from bot.channels.telegram.warmline import Warmline
+
+log = logging.getLogger(__name__)
+
+COMMANDS = frozenset({"stats", "reload", "mute", "unmute"})
+ADMIN_ONLY = frozenset({"stats", "reload"})
+ADMIN_STATUSES = frozenset({"administrator", "creator"})
+ADMIN_SECONDS = 60.0          # how long an answer to "is this user an admin?" is trusted
+MUTE_MINUTES = 30             # /mute without a number
+MUTE_MAX_MINUTES = 24 * 60
+STATS_DAYS = 7
+
+
+def mute_minutes(argument: str) -> int:
+    """The minutes `/mute N` asks for: N when it is a whole number from 1 to a day, else the default."""
+    word = argument.strip().split(maxsplit=1)[0] if argument.strip() else ""
+    minutes = whole_number(word)
+    if minutes is not None and 1 <= minutes <= MUTE_MAX_MINUTES:
+        return minutes
+    return MUTE_MINUTES
+
+
+class Admins:
+    """Whether a user is an admin of a group, asked of Telegram and remembered for ADMIN_SECONDS."""
+
+    def __init__(self, seconds: float = ADMIN_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds, self.clock = seconds, clock
+        self._known: dict[tuple[int, int], tuple[float, bool]] = {}
+
+    async def check(self, warm: Warmline, group: int, user: int) -> bool:
+        known = self._known.get((group, user))
+        if known is not None and self.clock() - known[0] < self.seconds:
+            return known[1]
+        try:
+            member = await warm._call(partial(warm.bot.get_chat_member, group, user))
+        except TelegramError as exc:   # not remembered: the next command asks again
+            log.warning("could not ask Telegram who is an admin (%s)", type(exc).__name__)
+            return False
+        admin = str(member.status) in ADMIN_STATUSES
+        self._known[(group, user)] = (self.clock(), admin)
+        return admin
+
+
+async def run(warm: Warmline, name: str, argument: str, group: int, thread: int | None, user: int) -> None:
+    """Carry out one staff command from `user`, answering in the topic (or General) where it was sent."""
+    if name in ADMIN_ONLY and not await warm.admins.check(warm, group, user):
+        await warm._to_group(group, thread, warm.text.staff_say("admins_only", command=name))
+        return
+    if name == "stats":
+        await stats(warm, group, thread)
+    elif name == "reload":
+        await reload(warm, group, thread)
+    elif thread is not None:
+        await mute(warm, group, thread, None if name == "unmute" else mute_minutes(argument))
+    else:   # /mute in General: say where it works rather than nothing
+        await warm._to_group(group, thread, warm.text.staff_say("topic_only", command=name))
+
+
+async def stats(warm: Warmline, group: int, thread: int | None) -> None:
+    """The anonymous counts of the last STATS_DAYS days: the text report, then the chart as a photo."""
+    edge = warm.edge
+    await edge.flush_counts()      # the engine's counts wait in memory for a few seconds
+    today = edge.clock().astimezone(edge.zone).date()
+    counts = await warm.store.counts(since=today - timedelta(days=STATS_DAYS))
+    await warm._to_group(group, thread, report_text(counts, today, days=STATS_DAYS))
+    png = chart_png(counts, today=today, days=STATS_DAYS)
+    await warm.queues.slot(group)
+    try:
+        await warm._call(partial(warm.bot.send_photo, group, png, message_thread_id=thread))
+    except TelegramError as exc:
+        log.warning("the stats chart was not sent (%s)", type(exc).__name__)
+
+
+async def reload(warm: Warmline, group: int, thread: int | None) -> None:
+    """Load flows/ and resources/ again; the new content runs only when it has no errors. Post the outcome."""
+    edge = warm.edge
+    before = edge.content
+    problems = edge.reload()
+    changed = edge.content is not before
+    if changed:
+        log.info("flows and resources reloaded from the warm-line group (version %s)", edge.content.version)
+        await edge.register_commands()
+    await warm._to_group(group, thread, report(problems, changed, edge.content))
+
+
+async def mute(warm: Warmline, group: int, thread: int, minutes: int | None) -> None:
+    """/mute (minutes) or /unmute (None) for the topic's person; the supporter sees until when, never who."""
+    rows = [r for r in await warm.store.handoffs(thread=(group, thread)) if r["status"] in ("queued", "taken")]
+    if not rows:
+        await warm._to_group(group, thread, warm.text.staff_say("gone"))
+        return
+    row: dict[str, Any] = rows[0]
+    guest = decide.alias(row["token"])
+    if minutes is None:
+        await warm.store.handoff_mute(row["id"], None)
+        await warm._to_group(group, thread, warm.text.staff_say("unmuted", alias=guest))
+        return
+    until = warm.edge.clock().astimezone(warm.edge.zone) + timedelta(minutes=minutes)
+    await warm.store.handoff_mute(row["id"], until)
+    await warm.count("warmline_muted")
+    await warm._to_group(group, thread, warm.text.staff_say("muted_note", alias=guest, minutes=minutes,
+                                                            until=until.strftime("%H:%M")))

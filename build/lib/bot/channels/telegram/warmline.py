@@ -1,0 +1,739 @@
+"""The warm line on Telegram: a person's request becomes a forum topic with a card; a supporter takes it; messages
+are copied both ways (never forwarded); /end closes it warmly. The `Handoff` plug-in of bot.channels.telegram.edge.Edge.
+
+    person ─► Edge ─► intercept ─► store.relay_add (encrypted, once per update) ─► group worker (paced, merged)
+                                                                                   ─► copyMessage into the topic
+    supporter in topic ─► handler (group 1) ─► store.relay_add ─► copyMessage to the person's chat
+
+Decisions (who is next, the alias, the card, the wait, pacing) are in bot.warmline.rules; every word is in
+flows/warmline.yaml. Everything needed to carry on lives in the store, so a restart loses and doubles nothing:
+start() re-opens topics that were not yet created and sends what was still queued. Logs never hold text, names
+or Telegram ids.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+
+from bot.channels.telegram import groupcommands
+from bot.channels.telegram.delivery import retry_after_seconds, with_retries
+from bot.channels.telegram.relay import GroupQueues, cancel_all
+from bot.conversation.privacy import delete_topics, wants_brief
+from bot.conversation.safety import is_danger
+from bot.core.numbers import whole_number
+from bot.core.types import Action, Reply, Session, Turn
+from bot.directory import cards
+from bot.settings import Settings
+from bot.staff.stats import wait_counter
+from bot.store.database import Store
+from bot.warmline import rules as decide
+from bot.warmline.rules import Supporter, WarmlineText
+
+if TYPE_CHECKING:
+    from bot.channels.telegram.edge import Edge, Incoming
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+PREFIX = "w|"                    # callback data of warm-line buttons; the engine's never starts so
+LIVE = ("queued", "taken", "leaving")
+PASS_THROUGH = frozenset({"menu", "forget", "start", "help", "language"})   # commands the engine still answers
+Rows = tuple[tuple[tuple[str, str], ...], ...]   # buttons as (label, callback data) rows
+
+
+def markup(rows: Rows) -> InlineKeyboardMarkup | None:
+    if not rows:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data) for label, data in row]
+                                 for row in rows])
+
+
+class Warmline:
+    """The warm line: construct with the loaded flows/warmline.yaml, pass to
+    bot.channels.telegram.edge.serve(handoff=...).
+
+    `per_minute`/`burst` pace each group (Telegram allows about 20 messages a minute in one group; 0 turns
+    pacing off, for benchmarks). `tick` is how often, in seconds, places in line are refreshed and silence and
+    idleness checked (None: the file's refresh_seconds; 0: never, and tests call `tick()` themselves).
+    """
+
+    def __init__(self, text: WarmlineText, *, per_minute: int = 20, burst: int = 4,
+                 tick: float | None = None) -> None:
+        self._text, self._text_version = text, ""
+        self.per_minute, self.burst = per_minute, burst
+        self.every = float(text.refresh_seconds) if tick is None else tick
+        self._edge: Edge | None = None
+        self.groups: tuple[int, ...] = ()
+        self._queues: GroupQueues | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._flushing: set[asyncio.Task[None]] = set()             # copies to people under way
+        self._person_locks: dict[int, asyncio.Lock] = {}
+        self._shown: dict[int, str] = {}                           # handoff -> waiting text last shown
+        self.clock: Callable[[], float] = time.monotonic
+        self.admins = groupcommands.Admins()
+
+    @property
+    def text(self) -> WarmlineText:
+        """flows/warmline.yaml: as constructed, then as each reload of the content (/reload, run --watch) has it."""
+        edge = self._edge
+        if edge is not None and edge.content.version != self._text_version:
+            self._text_version = edge.content.version
+            if edge.content.warmline is not None:
+                self._text = edge.content.warmline
+        return self._text
+
+    # -- the Handoff protocol -------------------------------------------------------------------------------
+
+    def handlers(self) -> Sequence[BaseHandler[Any, Any, Any]]:
+        """Buttons on cards and every message in the warm-line groups (topics, /end, /alias, /onduty...)."""
+        return (CallbackQueryHandler(self.on_group_button, pattern=r"^w\|(take|release|close)\|"),
+                MessageHandler(filters.ChatType.SUPERGROUP & filters.UpdateType.MESSAGE, self.on_group_message))
+
+    async def start(self, edge: Edge) -> None:
+        """Open topics a crash left unopened, queue what was waiting to be relayed, start the workers."""
+        self._edge = edge
+        self._text_version = edge.content.version     # the words given to the constructor, until a reload
+        self.groups = edge.settings.warmline_chat_ids
+        self._queues = GroupQueues(self.bot, self.store, self._call, partial(self.close, reason="topic_gone"),
+                                   per_minute=self.per_minute, burst=self.burst, clock=self.clock)
+        self._queues.open(self.groups)
+        for row in await self.store.handoffs():
+            if row["status"] in ("queued", "left") and row["thread"] is None:
+                await self._open_topic(row, message=row["status"] == "left")
+        outgoing: set[int] = set()
+        for row_id, hid, direction, message in await self.store.relay_pending():
+            if direction == "in":
+                await self._queue_in(row_id, hid, message, None)
+            else:
+                outgoing.add(hid)
+        for hid in sorted(outgoing):
+            await self._flush_out(hid)
+        if self.every:
+            self._tasks.append(asyncio.create_task(self._ticker(self.every)))
+
+    async def stop(self) -> None:
+        if self._flushing:   # let copies under way finish: cut off, one might be sent again after a restart
+            await asyncio.wait(self._flushing, timeout=5)
+        if self._queues is not None:
+            await self._queues.close()
+        await cancel_all(self._tasks)
+
+    async def intercept(self, edge: Edge, incoming: Incoming) -> Turn | None:
+        """While the person is on the warm line: relay their messages; answer warm-line buttons. Commands in
+        PASS_THROUGH and danger words go on to the engine (danger words are relayed and mark the topic)."""
+        event, session = incoming.event, incoming.session
+        if event.kind == "option":
+            return await self._person_button(incoming) if event.data.startswith(PREFIX) else None
+        rows = [r for r in await self.store.handoffs(person=incoming.person) if r["status"] in LIVE]
+        if not rows:
+            return None
+        row = rows[-1]
+        message = incoming.update.message
+        if event.kind in ("command", "start"):
+            name = event.text or "start"
+            if name in PASS_THROUGH:
+                return None
+            if name in ("end", "stop"):
+                await self.close(row["id"], "person")
+                return Turn((), session.with_(mode="flow"))
+            return Turn((Reply(self.text.say("already", session.language or row["language"])),), session)
+        if message is None:      # an edit: the supporter already has the first version
+            return Turn((), session)
+        lang = session.language or row["language"]
+        danger = event.kind == "text" and is_danger(edge.content.danger, event.text)
+        if not danger and (row["muted_until"] or 0) > incoming.now.timestamp():
+            # a supporter's /mute: held back, not relayed; one calm note (danger words still go through)
+            told = await self.store.handoff_mute_tell_once(row["id"])
+            return Turn((Reply(self.text.say("muted", lang)),) if told else (), session)
+        brief = (not danger and event.kind == "text" and row["status"] != "leaving"
+                 and wants_brief(edge.privacy.words, event.text, lang))
+        await self.relay_in(row, message, incoming.update.update_id, incoming.now)
+        if row["status"] == "leaving":
+            return Turn((Reply(self.text.say("left", row["language"])),), session.with_(mode="flow"))
+        if danger:
+            await self.mark_urgent(row["id"])
+            return None
+        if brief:   # "can't talk now": the supporter is told, and the bot's own screens turn short
+            await self.note_brief(incoming.person, on=True)
+            return Turn((), session.with_(brief=True))
+        return Turn((), session)
+
+    async def on_action(self, edge: Edge, incoming: Incoming, action: Action) -> None:
+        """`handoff` starts a request; `danger` marks a live one urgent; `erase` closes it before forgetting."""
+        if action.name == "handoff":
+            await self.request(incoming.person, incoming.chat_id, str(action.get("language") or "en"),
+                               str(action.get("topic") or "talk"), tuple(action.get("path") or ()), incoming.now)
+        elif action.name == "danger":
+            for row in await self.store.handoffs(person=incoming.person):
+                if row["status"] in LIVE:
+                    await self.mark_urgent(row["id"])
+        elif action.name == "brief":
+            await self.note_brief(incoming.person, on=bool(action.get("on")))
+        elif action.name == "erase":
+            for row in await self.store.handoffs(person=incoming.person):
+                await self.close(row["id"], "forgot")
+
+    async def note_brief(self, person: str, *, on: bool) -> bool:
+        """"Can't talk now" (or talking again): a note in each live topic of the person, in the staff language,
+        from flows/privacy-text.yaml. False when the person has no live topic."""
+        key = "brief_supporter" if on else "brief_supporter_off"
+        note = self.edge.privacy.words.text(key, self.text.staff_language)
+        posted = False
+        for row in await self.store.handoffs(person=person):
+            if row["status"] in LIVE and row["thread"] is not None:
+                posted = await self._to_group(row["group_chat"], row["thread"], note) is not None or posted
+        return posted
+
+    # -- the person's side ----------------------------------------------------------------------------------
+
+    @property
+    def edge(self) -> Edge:
+        assert self._edge is not None, "Warmline.start() first"
+        return self._edge
+
+    @property
+    def store(self) -> Store:
+        return self.edge.store
+
+    @property
+    def queues(self) -> GroupQueues:
+        assert self._queues is not None, "Warmline.start() first"
+        return self._queues
+
+    def _hours(self, lang: str, now: datetime) -> str:
+        """When the warm line is next open, in the person's words ("opens today at 12:00 p.m."), from the
+        same labels as the service cards; the raw schedule only if it cannot be read that way."""
+        labels = self.edge.content.directory.labels
+        return cards.schedule_line(labels, self.text.schedule, lang, now) or self.text.hours
+
+    async def request(self, person: str, chat_id: int, lang: str, topic: str, path: tuple[str, ...],
+                      now: datetime) -> None:
+        """A person asked for a person: queue them (topic + card) or, out of hours, say so and offer a message."""
+        live = [r for r in await self.store.handoffs(person=person) if r["status"] in LIVE]
+        if live:
+            await self._to_person(person, chat_id, self.text.say("already", lang))
+            return
+        lines = self.text.say("lines", lang)
+        if not self.groups:
+            await self._to_person(person, chat_id, f"{self.text.say('not_set_up', lang)}\n\n{lines}")
+            return
+        supporters = await self.supporters()
+        if not decide.is_open(self.text, now) or not decide.on_duty(supporters):
+            why = "out_of_hours" if not decide.is_open(self.text, now) else "nobody"
+            await self.store.count(f"warmline_{why}", now=now)
+            said = self.text.say(why, lang, hours=self._hours(lang, now))
+            await self._to_person(person, chat_id, f"{said}\n\n{lines}",
+                                  (((self.text.say("leave_button", lang), f"{PREFIX}leave|{topic}"),),))
+            return
+        # What the supporter will and will not see was said on the consent screen (flows/talk.yaml) just before.
+        hid = await self.store.handoff_create(person, decide.new_token(), lang, topic, path, "queued", now)
+        await self._set_mode(person, "handoff")
+        await self.store.count("warmline_requested", now=now)
+        row = (await self.store.handoffs(handoff=hid))[0]
+        try:
+            await self._open_topic(row)
+        except TelegramError as exc:   # e.g. the bot is not an admin with "manage topics" in the group
+            log.error("could not open a warm-line topic (%s); the person was given the 24/7 lines", exc)
+            await self.close(hid, "failed", say=False)
+            await self._to_person(person, chat_id, f"{self.text.say('nobody', lang)}\n\n{lines}")
+            return
+        await self.refresh_waiting()
+
+    async def _open_topic(self, row: dict[str, Any], *, message: bool = False) -> None:
+        """Create the handoff's forum topic and post its card (Take button, or none for a message left)."""
+        supporters = await self.supporters()
+        queued: dict[int, int] = {}
+        for other in await self.store.handoffs():
+            if other["status"] == "queued" and other["group_chat"] is not None:
+                queued[other["group_chat"]] = queued.get(other["group_chat"], 0) + 1
+        group = decide.choose_group(self.groups, supporters, queued, self.text.capacity)
+        guest = decide.alias(row["token"])
+        await self.queues.slot(group)
+        topic = await self._call(partial(self.bot.create_forum_topic, group,
+                                         decide.topic_name(guest, row["language"], row["topic"])))
+        await self.store.handoff_update(row["id"], group_chat=group, thread=topic.message_thread_id)
+        row = {**row, "group_chat": group, "thread": topic.message_thread_id}
+        card = await self._to_group(group, topic.message_thread_id, self._card(row, message=message),
+                                    () if message else self._card_buttons(row))
+        if card is not None:
+            await self.store.handoff_update(row["id"], card=card)
+
+    async def _person_button(self, incoming: Incoming) -> Turn:
+        """Cancel, End, Leave a message, Keep waiting, Connect again, and the did-this-help answer."""
+        _, verb, arg = [*incoming.event.data.split("|", 2), "", ""][:3]
+        session, person = incoming.session, incoming.person
+        lang = session.language or "en"
+        rows = {r["id"]: r for r in await self.store.handoffs(person=person)}
+        number = whole_number(arg)
+        row = rows.get(number) if number is not None else None
+        if verb in ("yes", "no"):
+            query = incoming.update.callback_query
+            if query is not None and query.message is not None:   # one answer per conversation: buttons go
+                with contextlib.suppress(TelegramError):
+                    await self._call(partial(self.bot.edit_message_reply_markup, incoming.chat_id,
+                                             query.message.message_id, reply_markup=None))
+            await self.store.count(f"warmline_helped:{verb}", now=incoming.now)
+            return Turn((Reply(self.text.say("thanks", lang)),), session)
+        if verb in ("cancel", "end") and row is not None:
+            await self.close(row["id"], "person", say=verb == "end")
+            replies = (Reply(self.text.say("cancelled", lang)),) if verb == "cancel" else ()
+            return Turn(replies, session.with_(mode="flow"))
+        if verb == "lines":
+            return Turn((Reply(self.text.say("lines", lang)),), session)
+        if verb == "leave":   # from the long-wait offer: the request in line gives way to a message
+            for queued in [r for r in rows.values() if r["status"] == "queued"]:
+                await self.close(queued["id"], "person", say=False)
+                rows.pop(queued["id"])
+        if verb == "leave" and not any(r["status"] in LIVE for r in rows.values()):
+            await self.store.handoff_create(person, decide.new_token(), lang, arg or "talk", session.path,
+                                            "leaving", incoming.now)
+            return Turn((Reply(self.text.say("leave_prompt", lang)),), session.with_(mode="handoff"))
+        if verb == "reconnect":
+            if row is not None:
+                await self.close(row["id"], "reconnect")
+            await self.request(person, incoming.chat_id, lang, row["topic"] if row else "talk", session.path,
+                               incoming.now)
+            return Turn((), (await self._session(person)) or session)
+        if verb == "wait" and row is not None:
+            await self.store.handoff_update(row["id"], warned=0, last_person=incoming.now)
+            if row["status"] == "queued":   # after the long-wait offer: ask again only after another while
+                await self.store.handoff_offered(row["id"], incoming.now)
+        return Turn((), session)
+
+    async def relay_in(self, row: dict[str, Any], message: Message, update_id: int | None, now: datetime) -> None:
+        """Queue the person's message for the topic (once per update) and wake the group's worker."""
+        if row["status"] == "leaving":
+            await self.store.handoff_update(row["id"], status="left")
+            row = {**row, "status": "left"}
+            await self._open_topic(row, message=True)
+            row = (await self.store.handoffs(handoff=row["id"]))[0]
+        payload = {"from_chat": message.chat_id, "message_id": message.message_id, "text": message.text}
+        row_id = await self.store.relay_add(row["id"], row["person"], "in", payload, update_id=update_id, now=now)
+        if row_id is not None:
+            await self._queue_in(row_id, row["id"], payload, row)
+
+    async def _queue_in(self, row_id: int, hid: int, payload: dict[str, Any], row: dict[str, Any] | None) -> None:
+        rows = [row] if row is not None else await self.store.handoffs(handoff=hid)
+        if not rows or not self.queues.knows(rows[0]["group_chat"]) or rows[0]["thread"] is None:
+            await self.store.relay_done(row_id)
+            return
+        self.queues.add(rows[0]["group_chat"], rows[0]["thread"], row_id, hid, payload)
+
+    # -- the supporters' side -------------------------------------------------------------------------------
+
+    async def on_group_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A message in a warm-line group: a command (/end, /alias, /onduty, /offduty) or a reply to relay."""
+        message, user = update.message, update.effective_user
+        if message is None or user is None or user.is_bot or message.chat_id not in self.groups:
+            return
+        group, thread = message.chat_id, message.message_thread_id if message.is_topic_message else None
+        command = (message.text or "").split(maxsplit=1)
+        name = command[0][1:].split("@")[0].lower() if command and command[0].startswith("/") else ""
+        if name in ("onduty", "offduty"):
+            await self.store.supporter_set(user.id, group, on_duty=name == "onduty")
+            who = await self.supporter_alias(user.id, group)
+            key = "duty_on" if name == "onduty" else "duty_off"
+            await self._to_group(group, thread, self.text.staff_say(key, supporter=who))
+            await self.refresh_waiting()     # the honest wait changes with who is on duty
+            return
+        if name in groupcommands.COMMANDS:
+            await groupcommands.run(self, name, command[1] if len(command) > 1 else "", group, thread, user.id)
+            return
+        if name == "alias":
+            chosen = command[1].strip()[:40] if len(command) > 1 else ""
+            if chosen:
+                await self.store.supporter_set(user.id, group, alias=chosen)
+            key = "alias_set" if chosen else "alias_usage"
+            await self._to_group(group, thread, self.text.staff_say(key, supporter=chosen))
+            return
+        rows = await self.store.handoffs(thread=(group, thread)) if thread is not None else []
+        if not rows:
+            if name == "end":   # said in General or an unrelated topic: tell them where it works
+                await self._to_group(group, thread, self.text.staff_say("topic_only", command="end"))
+            return
+        row = rows[0]
+        if name == "end":
+            if row["status"] == "left" or row["supporter"] == user.id:
+                await self.close(row["id"], "supporter", by=user.id)
+            else:
+                await self._to_group(group, thread, self.text.staff_say("not_yours"))
+            return
+        if name:
+            return
+        if row["status"] == "queued":
+            await self._to_group(group, thread, self.text.staff_say("not_taken"))
+        elif (row["status"] == "taken" and row["supporter"] == user.id) or row["status"] == "left":
+            await self.relay_out(row, message, update.update_id)
+        elif row["status"] == "taken":   # another supporter wrote in a taken topic: nothing reaches the person
+            await self._to_group(group, thread, self.text.staff_say("not_yours"))
+
+    async def relay_out(self, row: dict[str, Any], message: Message, update_id: int) -> None:
+        """Queue a supporter's message for the person (once per update), then send it."""
+        now = self.edge.clock()
+        if row["status"] == "left":
+            chat = await self.store.chat_id(row["person"])
+            if chat is not None and not await self._to_person(row["person"], chat,
+                                                                self.text.say("answer_intro", row["language"])):
+                return
+        payload = {"from_chat": message.chat_id, "message_id": message.message_id}
+        if await self.store.relay_add(row["id"], row["person"], "out", payload, update_id=update_id,
+                                      now=now) is not None:
+            if row["status"] == "left":
+                await self._flush_out(row["id"])
+                await self._to_group(row["group_chat"], row["thread"],
+                                     self.text.staff_say("answer_sent", alias=decide.alias(row["token"])))
+            else:   # the supporter's next message need not wait for this copy; the handoff's lock keeps order
+                task = asyncio.create_task(self._flush_out(row["id"]))
+                self._flushing.add(task)
+                task.add_done_callback(self._flushing.discard)
+
+    async def _flush_out(self, hid: int) -> None:
+        """Copy a handoff's queued supporter messages to the person, in order; a 403 closes the handoff."""
+        lock = self._person_locks.setdefault(hid, asyncio.Lock())
+        async with lock:
+            rows = await self.store.handoffs(handoff=hid)
+            pending = [(r, m) for r, h, d, m in await self.store.relay_pending() if h == hid and d == "out"]
+            if not rows:
+                await self.store.relay_done(*(r for r, _ in pending))
+                return
+            person = rows[0]["person"]
+            chat = await self.store.chat_id(person)
+            for row_id, message in pending:
+                if chat is None:
+                    await self.store.relay_done(row_id)
+                    continue
+                try:
+                    sent = await self._call(partial(self.bot.copy_message, chat, message["from_chat"],
+                                                    message["message_id"]))
+                except Forbidden:
+                    await self.store.relay_done(*(r for r, _ in pending))
+                    await self.close(hid, "blocked")
+                    return
+                except BadRequest as exc:
+                    log.warning("Telegram refused a supporter's message (%s); dropped", exc.message)
+                    await self.store.relay_done(row_id)
+                    continue
+                await self.store.relay_done(row_id)
+                await self.store.remember_sent(person, sent.message_id, self.edge.clock())
+
+    async def on_group_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Take (first tap wins, within capacity), Release (back in the queue) and End on a card."""
+        query, user = update.callback_query, update.effective_user
+        if query is None or user is None or query.message is None or query.message.chat.id not in self.groups:
+            return
+        _, verb, arg = (query.data or "").split("|", 2)
+        number = whole_number(arg)
+        rows = await self.store.handoffs(handoff=number) if number is not None else []
+        answer = ""
+        if not rows:
+            answer = self.text.staff_say("gone")
+        elif verb == "take":
+            answer = await self.take(rows[0], user.id)
+        elif rows[0]["supporter"] != user.id:
+            answer = self.text.staff_say("not_yours")
+        elif verb == "release":
+            await self.release(rows[0])
+        else:
+            await self.close(rows[0]["id"], "supporter", by=user.id)
+        with contextlib.suppress(TelegramError):
+            await query.answer(answer or None)
+
+    async def take(self, row: dict[str, Any], supporter: int) -> str:
+        """The claim; returns what to tell the supporter when it failed ('' when it worked)."""
+        active = sum(1 for r in await self.store.handoffs() if r["status"] == "taken" and r["supporter"] == supporter)
+        if not decide.may_take(active, self.text.capacity):
+            return self.text.staff_say("at_capacity", capacity=self.text.capacity)
+        now = self.edge.clock()
+        if not await self.store.handoff_take(row["id"], supporter, now):
+            return self.text.staff_say("taken_already")
+        await self.store.supporter_set(supporter, row["group_chat"], on_duty=True)
+        row = (await self.store.handoffs(handoff=row["id"]))[0]
+        who = await self.supporter_alias(supporter, row["group_chat"])
+        await self._edit_card(row, taken_by=who)
+        self._shown.pop(row["id"], None)
+        chat = await self.store.chat_id(row["person"])
+        if chat is not None:
+            lang = row["language"]
+            await self._to_person(row["person"], chat, self.text.say("connected", lang, supporter=who),
+                                  (((self.text.say("end_button", lang), f"{PREFIX}end|{row['id']}"),),))
+        await self.store.count("warmline_taken", now=now)
+        await self.count("handoff_taken")
+        await self.count(wait_counter(now.timestamp() - row["created_at"]))
+        await self.refresh_waiting()
+        return ""
+
+    async def release(self, row: dict[str, Any]) -> None:
+        """The supporter steps away: the person goes back to the queue (keeping their place by age)."""
+        who = await self.supporter_alias(row["supporter"], row["group_chat"])
+        await self.store.handoff_update(row["id"], status="queued", supporter=None, taken_at=None, warned=0)
+        row = (await self.store.handoffs(handoff=row["id"]))[0]
+        await self._edit_card(row)
+        await self._to_group(row["group_chat"], row["thread"], self.text.staff_say("released_note", supporter=who))
+        chat = await self.store.chat_id(row["person"])
+        if chat is not None:
+            await self._to_person(row["person"], chat, self.text.say("released", row["language"]))
+            await self.store.handoff_update(row["id"], waiting=None)
+        await self.refresh_waiting()
+
+    async def close(self, hid: int, reason: str, *, by: int | None = None, say: bool = True) -> None:
+        """End a handoff for `reason` (supporter, person, forgot, blocked, topic_gone, idle, reconnect): tell
+        both sides what they need to know, close the topic, and delete the handoff's rows."""
+        rows = await self.store.handoffs(handoff=hid)
+        if not rows:
+            return
+        row = rows[0]
+        await self.store.handoff_delete(hid)
+        self._shown.pop(hid, None)
+        guest, lang, person = decide.alias(row["token"]), row["language"], row["person"]
+        group, thread = row["group_chat"], row["thread"]
+        await self.store.count(f"warmline_closed:{reason}", now=self.edge.clock())
+        if row["status"] == "queued" and row["offered_at"] is None and reason != "reconnect":
+            await self.count("handoff_missed")      # nobody took it (a long wait counted it already)
+        chat = await self.store.chat_id(person) if reason not in ("forgot", "blocked") else None
+        if chat is not None and say and reason != "reconnect":
+            if reason == "topic_gone":
+                await self._to_person(person, chat, self.text.say("topic_gone", lang),
+                                      (((self.text.say("reconnect_button", lang), f"{PREFIX}reconnect|"),),))
+            elif reason == "idle":
+                await self._to_person(person, chat, self.text.say("idle_end", lang))
+            elif row["status"] == "taken":
+                await self._to_person(person, chat, self.text.say("closed", lang))
+                await self._to_person(person, chat, self.text.say("helped", lang), ((
+                    (self.text.say("yes_button", lang), f"{PREFIX}yes|"),
+                    (self.text.say("no_button", lang), f"{PREFIX}no|")),))
+        if reason not in ("reconnect",):
+            await self._set_mode(person, "flow")
+        if group is None or thread is None or reason == "topic_gone":
+            return
+        if reason == "forgot" and delete_topics(self.edge.settings):   # WARMLINE_DELETE_TOPICS=1
+            await self.queues.slot(group)
+            with contextlib.suppress(TelegramError):
+                await self._call(partial(self.bot.delete_forum_topic, group, thread))
+            return
+        note: dict[str, tuple[str, dict[str, object]]] = {
+                "supporter": ("ended", {"supporter": await self.supporter_alias(by or 0, group)}),
+                "person": ("person_left", {}), "forgot": ("person_forgot", {}), "blocked": ("person_blocked", {}),
+                "idle": ("idle_note", {"minutes": self.text.idle_minutes}), "reconnect": ("reconnected", {})}
+        key, values = note.get(reason, ("person_left", {}))
+        await self._to_group(group, thread, self.text.staff_say(key, alias=guest, **values))
+        if row["card"] is not None:
+            with contextlib.suppress(TelegramError):
+                await self._call(partial(self.bot.edit_message_reply_markup, group, row["card"], reply_markup=None))
+        with contextlib.suppress(TelegramError):
+            await self._call(partial(self.bot.close_forum_topic, group, thread))
+
+    async def mark_urgent(self, hid: int) -> None:
+        """Danger words: ⚠ in the topic's name, on the card, and a note in the topic (once per handoff)."""
+        rows = await self.store.handoffs(handoff=hid)
+        if not rows or rows[0]["urgent"]:
+            return
+        await self.store.handoff_update(hid, urgent=1)
+        row = {**rows[0], "urgent": 1}
+        if row["group_chat"] is None or row["thread"] is None:
+            return
+        guest = decide.alias(row["token"])
+        with contextlib.suppress(TelegramError):
+            await self._call(partial(self.bot.edit_forum_topic, row["group_chat"], row["thread"],
+                                     name=decide.topic_name(guest, row["language"], row["topic"], urgent=True)))
+        taken = await self.supporter_alias(row["supporter"], row["group_chat"]) if row["supporter"] else None
+        await self._edit_card(row, taken_by=taken)
+        await self._to_group(row["group_chat"], row["thread"], self.text.staff_say("urgent_note", alias=guest))
+
+    # -- supporters ---------------------------------------------------------------------------------------------
+
+    async def supporters(self) -> list[Supporter]:
+        """Every supporter with their duty and how many conversations they hold now."""
+        active: dict[int, int] = {}
+        for row in await self.store.handoffs():
+            if row["status"] == "taken" and row["supporter"] is not None:
+                active[row["supporter"]] = active.get(row["supporter"], 0) + 1
+        return [Supporter(user, group, duty, active.get(user, 0))
+                for user, group, _, duty in await self.store.supporters() if group in self.groups]
+
+    async def supporter_alias(self, user_id: int | None, group: int) -> str:
+        """The name a person sees: the supporter's /alias, or the default ("Peer supporter")."""
+        for user, in_group, alias, _ in await self.store.supporters():
+            if user == user_id and in_group == group and alias:
+                return alias
+        return self.text.staff_say("default_alias")
+
+    # -- waiting, silence, idle -----------------------------------------------------------------------------------
+
+    async def tick(self, now: datetime | None = None) -> None:
+        """Refresh places in line; offer choices after a supporter's silence; end idle conversations gently."""
+        now = now or self.edge.clock()
+        await self.refresh_waiting()
+        await self.store.purge_relayed(now)
+        seconds = int(now.timestamp())
+        for row in await self.store.handoffs():
+            if row["status"] == "queued":
+                await self._long_wait(row, now)
+            if row["status"] != "taken":
+                continue
+            if decide.idle(row["last_person"], row["last_supporter"], seconds, self.text.idle_minutes):
+                await self.close(row["id"], "idle")
+            elif not row["warned"] and decide.silent(row["last_person"], row["last_supporter"], seconds,
+                                                     self.text.silence_minutes):
+                await self.store.handoff_update(row["id"], warned=1)
+                chat = await self.store.chat_id(row["person"])
+                lang = row["language"]
+                if chat is not None:
+                    await self._to_person(row["person"], chat, self.text.say("silence", lang), (
+                        ((self.text.say("wait_button", lang), f"{PREFIX}wait|{row['id']}"),),
+                        ((self.text.say("reconnect_button", lang), f"{PREFIX}reconnect|{row['id']}"),),
+                    ))
+                await self._to_group(row["group_chat"], row["thread"], self.text.staff_say(
+                    "silence_note", alias=decide.alias(row["token"]), minutes=self.text.silence_minutes))
+
+    async def _long_wait(self, row: dict[str, Any], now: datetime) -> None:
+        """Nobody has taken a waiting person for give_up_minutes: say so plainly and offer to keep waiting,
+        leave a message, or see the 24/7 lines (counted once as handoff_missed); again after another while."""
+        seconds = now.timestamp()
+        if seconds - (row["offered_at"] or row["created_at"]) < self.text.give_up_minutes * 60:
+            return
+        await self.store.handoff_offered(row["id"], now)
+        if row["offered_at"] is None:
+            await self.count("handoff_missed")
+        minutes = int(seconds - row["created_at"]) // 60
+        chat, lang = await self.store.chat_id(row["person"]), row["language"]
+        if chat is not None:
+            await self._to_person(row["person"], chat, self.text.say("give_up", lang, minutes=minutes), (
+                ((self.text.say("wait_button", lang), f"{PREFIX}wait|{row['id']}"),),
+                ((self.text.say("leave_button", lang), f"{PREFIX}leave|{row['topic']}"),),
+                ((self.text.say("lines_button", lang), f"{PREFIX}lines|"),),
+            ))
+        await self._to_group(row["group_chat"], row["thread"], self.text.staff_say(
+            "gave_up_note", alias=decide.alias(row["token"]), minutes=minutes))
+
+    async def refresh_waiting(self) -> None:
+        """Show each waiting person their place and an honest wait, editing one message (Cancel under it)."""
+        supporters = await self.supporters()
+        free = decide.free_slots(supporters, self.text.capacity)
+        duty = decide.on_duty(supporters)
+        queued = [r for r in await self.store.handoffs() if r["status"] == "queued"]
+        for position, row in enumerate(queued, start=1):
+            lang = row["language"]
+            minutes = decide.estimate_minutes(position, free, duty, self.text.minutes_per_conversation)
+            words = self.text.say("queued", lang, position=position,
+                                  wait=decide.wait_words(self.text, lang, minutes))
+            if minutes is None:   # everyone went off duty: no estimate would be honest; say so, give the lines
+                words = "\n\n".join((self.text.say("nobody", lang), self.text.say("lines", lang),
+                                       self.text.say("place", lang, position=position)))
+            if self._shown.get(row["id"]) == words:
+                continue
+            chat = await self.store.chat_id(row["person"])
+            if chat is None:
+                continue
+            buttons: Rows = (((self.text.say("cancel_button", lang), f"{PREFIX}cancel|{row['id']}"),),)
+            if row["waiting"] is not None:
+                try:
+                    await self._call(partial(self.bot.edit_message_text, words, chat, row["waiting"],
+                                             reply_markup=markup(buttons)))
+                    self._shown[row["id"]] = words
+                    continue
+                except BadRequest:
+                    pass   # the message is gone (or unchanged): send a fresh one
+                except TelegramError:
+                    continue
+            sent = await self._to_person(row["person"], chat, words, buttons)
+            if sent:
+                await self.store.handoff_update(row["id"], waiting=sent)
+                self._shown[row["id"]] = words
+
+    async def _ticker(self, every: float) -> None:
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self.tick()
+            except Exception:
+                log.exception("the warm line's periodic check failed; trying again next time")
+
+    # -- sending ------------------------------------------------------------------------------------------
+
+    @property
+    def bot(self) -> Any:
+        return self.edge.delivery.bot
+
+    async def count(self, name: str) -> None:
+        """One more on today's anonymous counter `name` (a day in BOT_TIMEZONE, as bot.staff.stats reads them)."""
+        await self.store.count(name, now=self.edge.clock().astimezone(self.edge.zone))
+
+    async def _call(self, call: Callable[[], Awaitable[T]]) -> T:
+        return await with_retries(call, self.edge.policy)
+
+    async def _to_group(self, group: int | None, thread: int | None, text: str, buttons: Rows = ()) -> int | None:
+        if group is None:
+            return None
+        await self.queues.slot(group)
+        try:
+            sent = await self._call(partial(self.bot.send_message, group, text, message_thread_id=thread,
+                                            reply_markup=markup(buttons)))
+        except RetryAfter as exc:
+            await asyncio.sleep(retry_after_seconds(exc))
+            return None
+        except TelegramError as exc:
+            log.warning("a note to a warm-line topic was not sent (%s)", type(exc).__name__)
+            return None
+        return int(sent.message_id)
+
+    async def _to_person(self, person: str, chat: int, text: str, buttons: Rows = ()) -> int | None:
+        try:
+            sent = await self._call(partial(self.bot.send_message, chat, text, reply_markup=markup(buttons)))
+        except Forbidden:
+            await self.edge.delivery.mark_inactive(person)
+            return None
+        except (NetworkError, RetryAfter, BadRequest) as exc:
+            log.warning("a warm-line message to a person was not sent (%s)", type(exc).__name__)
+            return None
+        await self.store.remember_sent(person, sent.message_id, self.edge.clock())
+        return int(sent.message_id)
+
+    def _card(self, row: dict[str, Any], *, taken_by: str | None = None, message: bool = False) -> str:
+        minutes = max(0, int((self.edge.clock().timestamp() - row["created_at"]) // 60))
+        return decide.card_text(self.text, guest=decide.alias(row["token"]), language=row["language"],
+                                path=row["path"], minutes=minutes, urgent=bool(row["urgent"]), taken_by=taken_by,
+                                message=message or row["status"] == "left")
+
+    def _card_buttons(self, row: dict[str, Any]) -> Rows:
+        if row["status"] == "queued":
+            return (((self.text.staff_say("take_button"), f"{PREFIX}take|{row['id']}"),),)
+        if row["status"] == "taken":
+            return (((self.text.staff_say("release_button"), f"{PREFIX}release|{row['id']}"),
+                     (self.text.staff_say("end_button"), f"{PREFIX}close|{row['id']}")),)
+        return ()
+
+    async def _edit_card(self, row: dict[str, Any], *, taken_by: str | None = None) -> None:
+        if row["card"] is None or row["group_chat"] is None:
+            return
+        with contextlib.suppress(TelegramError):
+            await self._call(partial(self.bot.edit_message_text, self._card(row, taken_by=taken_by),
+                                     row["group_chat"], row["card"], reply_markup=markup(self._card_buttons(row))))
+
+    async def _session(self, person: str) -> Session | None:
+        data = await self.store.load_session(person)
+        return Session.from_dict(data) if data is not None else None
+
+    async def _set_mode(self, person: str, mode: str) -> None:
+        """Put the person's session on the warm line ("handoff": the edge asks us first) or back in the flow."""
+        session = await self._session(person)
+        if session is not None and session.mode != mode and session.mode != "inactive":
+            await self.store.save_turn(person, session.with_(mode=mode).to_dict(), now=self.edge.clock())
+
+
+def from_settings(settings: Settings, **options: Any) -> Warmline:
+    """The warm line for `settings`: flows/warmline.yaml from the flows folder (a broken file raises ValueError
+    naming every problem, file:line)."""
+    text, problems = decide.load_warmline(settings.flows_dir / decide.FILE)
+    if text is None:
+        raise ValueError("; ".join(str(p) for p in problems))
+    return Warmline(text, **options)

@@ -1,0 +1,289 @@
+"""Crisis heard however it is typed: suicide and self-harm, and immediate danger, in every language at once.
+
+Pure. Staff keep the phrases in flows/danger-words.yaml (bot/conversation/dangerwords.py reads and checks it, and
+`build` indexes it once). For each language, a message's shorthand is spelled out ("gonna" -> "going to"); each
+word is known by its form, its lemma (simplemma, offline: "pills" -> "pill") and its Snowball stem, and a word no
+dictionary knows is matched to the phrases' words with one or two typos forgiven ("sucide"). A phrase is heard
+when its words come in order (one extra word allowed between them in phrases of three or more words); a
+combination when one phrase follows another within a few words. A calm phrase ("is killing me", "me muero de
+hambre") silences a crisis phrase it covers, so idioms do not alarm.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from types import MappingProxyType
+from typing import Any, Literal
+
+import simplemma
+import snowballstemmer
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+Kind = Literal["suicide", "danger"]
+CRISIS = ("suicide", "suicide_now", "danger")  # lists that raise the alarm
+LISTS = (*CRISIS, "now", "calm")  # "now" marks a suicide phrase as happening now; "calm" silences
+LEMMA_LANGUAGES = frozenset(("en", "fr", "es", "tl"))  # what simplemma ships; other languages match word forms
+# Snowball stems catch what a dictionary lemma misses ("frappe" is a noun to simplemma, a verb here)
+STEMMERS = {"en": "english", "fr": "french", "es": "spanish"}
+# a shorter stem joins unrelated words ("tu" of "tuer"; "mat" of "matarme" and "matando")
+MIN_STEM = {"en": 3, "fr": 4, "es": 4}
+FUZZY_FROM = 4  # a phrase word this long forgives one typo in a word no dictionary knows...
+FUZZY_TWO_FROM = 8  # ...and two from this long
+CACHE = 50_000  # words remembered per language (their ids), then forgotten at once
+WINDOW = 3  # words allowed between the two parts of a combination
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def fold(text: str) -> str:
+    """Lower case, accents off, one space between words: 'Enfermée!' -> 'enfermee'."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(_WORD.findall(plain.replace("'", "").replace("’", "")))
+
+
+def split_words(text: str) -> list[str]:
+    """Lower-case words with their accents kept (the lemmatizers need them); apostrophes joined ("j'ai" -> "jai",
+    as people who skip them type it)."""
+    return _WORD.findall(text.casefold().replace("'", "").replace("’", ""))
+
+
+@lru_cache(maxsize=65536)
+def _lemma(word: str, lang: str) -> str:
+    """The word's base form in `lang` (simplemma, offline), accents off; the word itself when none is known."""
+    return fold(simplemma.lemmatize(word, lang=lang)) if lang in LEMMA_LANGUAGES else fold(word)
+
+
+@lru_cache(maxsize=65536)
+def _lemmas(word: str, lang: str) -> frozenset[str]:
+    """The base forms a typed word may have: from it as typed, and without its accents (people skip them)."""
+    return frozenset((_lemma(word, lang), _lemma(fold(word), lang)))
+
+
+@lru_cache(maxsize=65536)
+def _stems(word: str, lang: str) -> frozenset[str]:
+    """The word's Snowball stems in `lang`, as typed and without accents; none when too short to tell apart."""
+    name = STEMMERS.get(lang)
+    if name is None:
+        return frozenset()
+    stemmer = _stemmer(name)
+    found = {fold(stemmer.stemWord(w)) for w in (word, fold(word))}
+    return frozenset(stem for stem in found if len(stem) >= MIN_STEM[lang])
+
+
+@lru_cache(maxsize=8)
+def _stemmer(name: str) -> Any:
+    return snowballstemmer.stemmer(name)
+
+
+@lru_cache(maxsize=65536)
+def _known_in(word: str, lang: str) -> bool:
+    return lang in LEMMA_LANGUAGES and bool(simplemma.is_known(word, lang=lang))
+
+
+@lru_cache(maxsize=65536)
+def _known(word: str) -> bool:
+    """True when a dictionary knows the word in any language we lemmatize: a real word is never a typo."""
+    return any(simplemma.is_known(word, lang=lang) for lang in LEMMA_LANGUAGES)
+
+
+@dataclass(frozen=True, slots=True)
+class Heard:
+    """What a message was heard as: the kind, whether the words say it is happening now, and the phrase
+    (as staff wrote it) that was heard. Never logged with the person's text."""
+
+    kind: Kind
+    now: bool
+    phrase: str
+    lang: str
+
+
+@dataclass(frozen=True, slots=True)
+class Combo:
+    """A wider net staff cast in one language: a phrase of `first` followed, within WINDOW words, by one of
+    `then` ("ready to ... end everything") is heard as `kind`."""
+
+    kind: str
+    lang: str
+    first: tuple[str, ...]
+    then: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Pattern:
+    group: str  # one of LISTS, or a combination's part ("first:2", "then:2")
+    phrase: str
+    tokens: tuple[int, ...]  # ids of the phrase's words in the language's vocabulary
+    gap: int  # words allowed between two of its words
+
+
+@dataclass(eq=False, slots=True)
+class _Index:
+    """One language's phrases, indexed for matching: word forms -> word ids, patterns by their first word."""
+
+    lang: str
+    shorthand: Mapping[str, tuple[str, ...]]
+    surface: dict[str, set[int]] = field(default_factory=dict)  # a phrase word as written -> its ids
+    base: dict[str, set[int]] = field(default_factory=dict)  # a phrase word written in its base form -> ids
+    stems: dict[str, set[int]] = field(default_factory=dict)  # the stem of such a base form -> ids
+    fuzzy: list[str] = field(default_factory=list)
+    first: dict[int, list[_Pattern]] = field(default_factory=dict)
+    signatures: dict[tuple[str, bool], int] = field(default_factory=dict)
+    seen: dict[str, frozenset[int]] = field(default_factory=dict)  # word -> ids, as messages come
+
+    def spelled(self, text: str) -> list[str]:
+        out: list[str] = []
+        for word in split_words(text):
+            out += self.shorthand.get(fold(word), (word,))
+        return out
+
+    def add(self, group: str, phrase: str) -> None:
+        """Index a phrase: a word written in its base form ("matar", "pill") hears every form of it (by its lemma
+        or its stem); a word written in another form ("quiero", "pills") hears that form only, so "me voy a
+        matar" (I) and "me va a matar" (he) stay apart."""
+        ids = []
+        for word in self.spelled(phrase):
+            plain = fold(word)
+            # a base form the dictionary knows; "matarme", "lastimarme" (a pronoun joined on) stay as written
+            base = _lemma(word, self.lang) == plain and _known_in(word, self.lang)
+            ids.append(self.signatures.setdefault((plain, base), len(self.signatures)))
+            self.surface.setdefault(plain, set()).add(ids[-1])
+            if base:
+                self.base.setdefault(plain, set()).add(ids[-1])
+                for stem in _stems(word, self.lang):
+                    self.stems.setdefault(stem, set()).add(ids[-1])
+        if ids:
+            gap = 1 if group in CRISIS and len(ids) >= 3 else 0
+            self.first.setdefault(ids[0], []).append(_Pattern(group, phrase, tuple(ids), gap))
+
+    def finish(self) -> None:
+        self.fuzzy = sorted(k for k in self.surface if len(k) >= FUZZY_FROM)
+
+    def ids(self, word: str) -> frozenset[int]:
+        found = self.seen.get(word)
+        if found is None:
+            if len(self.seen) > CACHE:
+                self.seen.clear()
+            found = self.seen[word] = self._lookup(word)
+        return found
+
+    def _lookup(self, word: str) -> frozenset[int]:
+        plain = fold(word)
+        found = set(self.surface.get(plain, set()))
+        for key in _lemmas(word, self.lang):
+            found |= self.base.get(key, set())
+        for stem in _stems(word, self.lang):
+            found |= self.stems.get(stem, set())
+        if found or len(plain) < FUZZY_FROM or not plain.isalpha() or _known(word):
+            return frozenset(found)
+        for key, distance, _ in process.extract(plain, self.fuzzy, scorer=OSA.distance, score_cutoff=2, limit=None):
+            if key[0] == plain[0] and distance <= (2 if len(key) >= FUZZY_TWO_FROM else 1):
+                found |= self.surface[key]
+        return frozenset(found)
+
+    def matches(self, text: str) -> list[tuple[_Pattern, int, int]]:
+        """Every (pattern, first word, last word) heard in `text`."""
+        sets = [self.ids(w) for w in self.spelled(text)]
+        found = []
+        for start, here in enumerate(sets):
+            for token in here:
+                for pattern in self.first.get(token, ()):
+                    end = _match_from(pattern, sets, start)
+                    if end is not None:
+                        found.append((pattern, start, end))
+        return found
+
+
+def _match_from(pattern: _Pattern, sets: list[frozenset[int]], start: int, word: int = 1) -> int | None:
+    """The last word of `pattern` heard from word `start` on (its words in order, gaps as allowed), or None."""
+    if word == len(pattern.tokens):
+        return start
+    for step in range(start + 1, min(start + 2 + pattern.gap, len(sets))):
+        if pattern.tokens[word] in sets[step]:
+            end = _match_from(pattern, sets, step, word + 1)
+            if end is not None:
+                return end
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class DangerWords:
+    """flows/danger-words.yaml as loaded: the phrases per list and language, and the index built from them."""
+
+    phrases: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=lambda: MappingProxyType({}))
+    shorthand: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=lambda: MappingProxyType({}))
+    combos: tuple[Combo, ...] = ()
+    indexes: tuple[_Index, ...] = field(default=(), compare=False, repr=False)
+
+    def of(self, group: str, lang: str) -> tuple[str, ...]:
+        """The phrases staff wrote for one list ("suicide", "danger", "calm", ...) in `lang`."""
+        return self.phrases.get(group, {}).get(lang, ())
+
+    def hear(self, text: str) -> Heard | None:
+        """What `text` means, in any of the languages, or None when it raises no alarm."""
+        best: dict[str, tuple[str, str]] = {}
+        for index in self.indexes:
+            found = index.matches(text)
+            calm = [(a, b) for p, a, b in found if p.group == "calm"]
+
+            def quiet(start: int, end: int, calm: list[tuple[int, int]] = calm) -> bool:
+                return any(a <= start and end <= b for a, b in calm)
+
+            for pattern, start, end in found:
+                if pattern.group in LISTS and pattern.group != "calm" and not quiet(start, end):
+                    best.setdefault(pattern.group, (pattern.phrase, index.lang))
+            for n, combo in enumerate(self.combos):
+                if combo.lang != index.lang or combo.kind in best:
+                    continue
+                firsts = [(p.phrase, a, b) for p, a, b in found if p.group == f"first:{n}"]
+                thens = [(p.phrase, a, b) for p, a, b in found if p.group == f"then:{n}" and not quiet(a, b)]
+                pair = next(((f, t) for f, _, fe in firsts for t, ts, _ in thens if 0 <= ts - fe - 1 <= WINDOW), None)
+                if pair is not None:
+                    best[combo.kind] = (f"{pair[0]} ... {pair[1]}", index.lang)
+        suicide = best.get("suicide_now") or best.get("suicide")
+        if suicide is not None:
+            now = "suicide_now" in best or "now" in best or "danger" in best
+            return Heard("suicide", now, *suicide)
+        if "danger" in best:
+            return Heard("danger", True, *best["danger"])
+        return None
+
+
+EMPTY = DangerWords()
+
+
+def build(
+    phrases: Mapping[str, Mapping[str, tuple[str, ...]]],
+    shorthand: Mapping[str, Mapping[str, tuple[str, ...]]],
+    combos: tuple[Combo, ...] = (),
+) -> DangerWords:
+    """Index the phrases once, at load: every language's phrases are listened for whatever the chat's language."""
+    langs = sorted({lang for by_lang in phrases.values() for lang in by_lang} | {c.lang for c in combos})
+    indexes = []
+    for lang in langs:
+        index = _Index(lang, MappingProxyType(dict(shorthand.get(lang, {}))))
+        for group in LISTS:
+            for phrase in phrases.get(group, {}).get(lang, ()):
+                index.add(group, phrase)
+        for n, combo in enumerate(combos):
+            if combo.lang == lang:
+                for part, items in (("first", combo.first), ("then", combo.then)):
+                    for phrase in items:
+                        index.add(f"{part}:{n}", phrase)
+        index.finish()
+        indexes.append(index)
+    return DangerWords(MappingProxyType(dict(phrases)), MappingProxyType(dict(shorthand)), combos, tuple(indexes))
+
+
+def hear(words: DangerWords, text: str) -> Heard | None:
+    """What `text` means: suicide or self-harm (happening now or not), immediate danger, or None."""
+    return words.hear(text) if text.strip() else None
+
+
+def is_danger(words: DangerWords, text: str) -> bool:
+    """True when `text` says suicide, self-harm or immediate danger, in any language, typos and all."""
+    return hear(words, text) is not None
