@@ -13,7 +13,7 @@ from botapi import BotApiServer
 from running import FLOWS, FRIDAY_AFTERNOON, RESOURCES, ticking_from
 from webchat import EXIT, client, forms, open_web, say, tap
 
-from bot.channels.telegram import edge as telegram
+from bot.channels.telegram import serving as telegram
 from bot.channels.telegram.edge import Edge
 from bot.channels.web import server as web_server
 from bot.channels.web.app import CSP, WebChat, is_https

@@ -66,6 +66,7 @@ def neutral() -> Iterator[str]:
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/weather"
     server.shutdown()
+    server.server_close()
 
 
 class Site:

@@ -113,6 +113,11 @@ async def serve(
     chat.start()
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
+        # uvicorn's own startup happens in its task; tell `started` only once it takes connections
+        while not server.started and not task.done():  # noqa: ASYNC110  # uvicorn offers a flag, not an event
+            await asyncio.sleep(0.01)
+        if task.done():
+            task.result()
         log.info("web chat on http://%s:%d", web.host, chat.address[1])
         if started is not None:
             started(chat)

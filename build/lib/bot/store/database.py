@@ -1,7 +1,7 @@
 """The store: the only package that speaks SQL. One SQLite file in the data dir, reached through aiosqlite, one
 trip to its thread per method (bot.store.connection).
 
-People are known by their person key (bot.store.keys: an HMAC of the Telegram user id); sessions and chat ids are
+People are known by their person key (bot.store.keys: an HMAC of "channel:user id"); sessions and chat ids are
 kept encrypted; the only other long-lived data are anonymous daily counts.
 
     async with await Store.open(data_dir) as store:
@@ -43,6 +43,7 @@ class Store(Sessions, Privacy, WarmLine, Counts):
         """Use Store.open; this only wires up an already prepared connection."""
         super().__init__(db, keys)
         self.path = path
+        self._legacy = False  # people keyed the old way may still be waiting to be adopted (schema migration 6)
 
     @classmethod
     async def open(cls, data_dir: Path) -> Store:
@@ -56,7 +57,9 @@ class Store(Sessions, Privacy, WarmLine, Counts):
             except BaseException:
                 await db.close()
                 raise
-        return cls(db, path, keys)
+        store = cls(db, path, keys)
+        store._legacy = bool(await db.fetchall("SELECT 1 FROM legacy_people LIMIT 1"))
+        return store
 
     async def close(self) -> None:
         """Close the connection (after every call already made); safe to call twice."""
@@ -71,8 +74,31 @@ class Store(Sessions, Privacy, WarmLine, Counts):
         await self.close()
 
     def person_key(self, user_id: int) -> str:
-        """The key a person is stored under (no I/O, so not async)."""
+        """The key a Telegram user is stored under (no I/O, so not async)."""
         return self._keys.person_key(user_id)
+
+    def channel_key(self, channel: str, ident: str) -> str:
+        """The key a person of another channel is stored under ("web", the chat's random id); no I/O."""
+        return self._keys.channel_key(channel, ident)
+
+    def legacy_key(self, user_id: int | str) -> str:
+        """How a Telegram user was keyed before keys carried their channel (Store.adopt moves their rows)."""
+        return self._keys.legacy_key(user_id)
+
+    async def adopt(self, legacy: str, person: str) -> bool:
+        """A person stored under their old key (before keys carried their channel) is back: move every row of
+        theirs to `person`, in one transaction. False, at no cost, when nobody is left to adopt."""
+        if not self._legacy:
+            return False
+
+        def adopt(db: sqlite3.Connection) -> bool:
+            if not db.execute("DELETE FROM legacy_people WHERE person = ?", (legacy,)).rowcount:
+                return False
+            for table in PERSON_TABLES[:-1]:  # table comes from our own constant, never from input
+                db.execute(f"UPDATE OR REPLACE {table} SET person = ? WHERE person = ?", (person, legacy))
+            return True
+
+        return bool(await self._db.transaction(adopt))
 
 
 def _files(data_dir: Path, path: Path) -> tuple[bool, Keys | None]:
