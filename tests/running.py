@@ -1,8 +1,8 @@
 """A bot served in the test's own event loop against the stand-in Bot API server: what e2e tests share.
 
-    running = await start_bot(botapi, tmp_path / "data", content, flood=FloodGate(burst=3))
-    ...
-    await running.halt()
+running = await start_bot(botapi, tmp_path / "data", content, flood=FloodGate(burst=3))
+...
+await running.halt()
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ def ticking_from(start: datetime) -> Clock:
     """A clock that starts at `start` and moves with real time (timers and waits still pass)."""
     origin = time.monotonic()
     return lambda: start + timedelta(seconds=time.monotonic() - origin)
+
+
 # The real flows, or an edited copy named by BOT_FLOWS_DIR (so staff can run the e2e tests against their edit).
 FLOWS = Settings.from_environ(os.environ, dotenv=Path("/nonexistent")).flows_dir
 RESOURCES = Settings().resources_dir
@@ -64,8 +66,14 @@ class Running:
 
 async def start_bot(server: BotApiServer, data_dir: Path, content: Content, **edge_args: Any) -> Running:
     """Serve `content` with a store in `data_dir`; returns once the command menus are registered."""
-    settings = Settings(token=server.token, base_url=server.base_url, data_dir=data_dir, rate_limit=0,
-                        flows_dir=FLOWS, resources_dir=RESOURCES)
+    settings = Settings(
+        token=server.token,
+        base_url=server.base_url,
+        data_dir=data_dir,
+        rate_limit=0,
+        flows_dir=FLOWS,
+        resources_dir=RESOURCES,
+    )
     edge_args.setdefault("clock", ticking_from(FRIDAY_AFTERNOON))
     edge = Edge(settings, content, policy=edge_args.pop("policy", FAST), **edge_args)
     stop = asyncio.Event()

@@ -86,8 +86,7 @@ async def test_forum_topics_and_copies(botapi: BotApiServer) -> None:
         topic = await bot.create_forum_topic(-100123, "Guest 4F2")
         await bot.close_forum_topic(-100123, topic.message_thread_id)
         photo = botapi.person(1001).photo()
-        copied = await bot.copy_message(-100123, 1001, photo["message_id"],
-                                        message_thread_id=topic.message_thread_id)
+        copied = await bot.copy_message(-100123, 1001, photo["message_id"], message_thread_id=topic.message_thread_id)
         copy = botapi.message(-100123, copied.message_id)
         assert copy is not None
         assert copy["photo"] == photo["photo"]

@@ -39,13 +39,22 @@ def test_every_card_renders_in_every_language(resource: Resource, lang: str) -> 
     names = labels.get(lang, "fact_names")
     if missing:
         assert cards.not_known_line(labels, resource, lang) in lines
-    for fact, shown in [("hours", cards.hours_line(labels, resource, lang, FRIDAY_2PM)),
-                        ("languages", cards.languages_line(labels, resource, lang))]:
+    for fact, shown in [
+        ("hours", cards.hours_line(labels, resource, lang, FRIDAY_2PM)),
+        ("languages", cards.languages_line(labels, resource, lang)),
+    ]:
         assert (fact in missing) != (shown in lines and bool(shown)), fact
     rule = resource.eligibility
     who = cards.who_line(labels, resource, lang)
-    if rule.genders or rule.any_gender or rule.any_age or rule.min_age is not None or rule.max_age is not None \
-            or rule.children or rule.status:
+    if (
+        rule.genders
+        or rule.any_gender
+        or rule.any_age
+        or rule.min_age is not None
+        or rule.max_age is not None
+        or rule.children
+        or rule.status
+    ):
         assert who in lines
     else:
         assert who == ""
@@ -68,8 +77,9 @@ def test_every_needed_fact_is_shown_or_named_not_known(resource: Resource) -> No
         "hours": bool(cards.hours_line(labels, resource, "en", FRIDAY_2PM)),
         "cost": any(w in access for w in ("Free", "There is a fee", "Cost depends on income", "Covered by Alberta")),
         "id": "ID needed" in access,
-        "access": any(w in access for w in ("Walk in", "Call first", "By phone, text or chat", "Through a referral",
-                                             "You apply")),
+        "access": any(
+            w in access for w in ("Walk in", "Call first", "By phone, text or chat", "Through a referral", "You apply")
+        ),
         "languages": bool(cards.languages_line(labels, resource, "en")),
     }
     for fact, shown in known.items():
@@ -87,8 +97,10 @@ def test_last_checked_is_plain_and_old_facts_say_so() -> None:
     assert cards.checked_line(labels, hotline, "en", date(2019, 8, 1)) == "Last checked: May 2019"
     assert cards.checked_line(labels, hotline, "en", date(2026, 11, 28)) == "Last checked: May 2019. Call to confirm."
     assert cards.checked_line(labels, hotline, "fr", date(2019, 8, 1)) == "Vérifié : mai 2019"
-    assert cards.checked_line(labels, _get(DIRECTORY, "emergency-911"), "en", date(2026, 11, 28)) == \
-        "Last checked: not known. Call to confirm."
+    assert (
+        cards.checked_line(labels, _get(DIRECTORY, "emergency-911"), "en", date(2026, 11, 28))
+        == "Last checked: not known. Call to confirm."
+    )
     assert cards.checked_line(labels, _get(DIRECTORY, "sagesse"), "en", date(2018, 12, 20)) == "Last checked: 2018"
 
 
@@ -147,8 +159,7 @@ def test_hours_use_calgary_time_for_an_aware_moment() -> None:
 
 def test_always_open_and_unknown_hours() -> None:
     """24/7 services say so; a card without sourced hours says "Hours: not known"."""
-    assert cards.hours_line(DIRECTORY.labels, _get(DIRECTORY, "suicide-crisis-988"), "en", FRIDAY_2PM) == \
-        "🕐 Open 24/7"
+    assert cards.hours_line(DIRECTORY.labels, _get(DIRECTORY, "suicide-crisis-988"), "en", FRIDAY_2PM) == "🕐 Open 24/7"
     assert cards.hours_line(DIRECTORY.labels, _get(DIRECTORY, "sagesse"), "en", FRIDAY_2PM) == ""
     assert "hours" in cards.not_known_line(DIRECTORY.labels, _get(DIRECTORY, "sagesse"), "en")
 

@@ -33,9 +33,15 @@ def test_check_fails_with_file_line_on_a_broken_copy(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "flows", flows)
     main_flow = flows / "main.yaml"
     main_flow.write_text(main_flow.read_text().replace("go: tonight.start", "go: tonite.start", 1))
-    done = subprocess.run([sys.executable, "-m", "bot", "check"], cwd=tmp_path, capture_output=True, text=True,
-                          env={"BOT_FLOWS_DIR": str(flows), "BOT_RESOURCES_DIR": str(ROOT / "resources"),
-                               "PATH": "/usr/bin:/bin"}, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "check"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"BOT_FLOWS_DIR": str(flows), "BOT_RESOURCES_DIR": str(ROOT / "resources"), "PATH": "/usr/bin:/bin"},
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 1
     assert "flows/main.yaml:" in done.stdout
     assert "tonite.start" in done.stdout
@@ -44,8 +50,15 @@ def test_check_fails_with_file_line_on_a_broken_copy(tmp_path: Path) -> None:
 
 def test_run_without_a_token_says_what_to_set(tmp_path: Path) -> None:
     """`run` with no token prints one line naming TELEGRAM_BOT_TOKEN and the console alternative; exit 2."""
-    done = subprocess.run([sys.executable, "-m", "bot", "run"], cwd=tmp_path, capture_output=True, text=True,
-                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 2
     assert "TELEGRAM_BOT_TOKEN" in done.stderr
     assert "python -m bot chat" in done.stderr

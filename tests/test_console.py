@@ -19,15 +19,22 @@ NOW = datetime(2026, 11, 28, 14, 30, tzinfo=ZoneInfo("America/Edmonton"))
 def test_piped_session_through_python_m_bot_chat() -> None:
     """`python -m bot chat` reads piped stdin: numbers tap buttons, words search, /commands work, EOF ends."""
     script = "1\n/language\n2\n/menu\nje suis enfermée\n/help\n/quit\n"
-    done = subprocess.run([sys.executable, "-m", "bot", "chat"], input=script, capture_output=True, text=True,
-                          cwd=ROOT, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "chat"],
+        input=script,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     content, _ = load_content(ROOT / "flows", ROOT / "resources")
     assert content is not None
     out = done.stdout
-    assert "> /language" in out                      # piped input is echoed as a transcript
+    assert "> /language" in out  # piped input is echoed as a transcript
     assert content.text("language_set", "fr") in out  # the second language was chosen by number
-    assert "911" in out                              # danger words answered at once
+    assert "911" in out  # danger words answered at once
     assert "Traceback" not in out + done.stderr
 
 

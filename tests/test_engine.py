@@ -270,8 +270,10 @@ def test_handoff_topic_is_named_after_the_door_chosen() -> None:
     assert action.get("topic") == "work"
 
 
-@pytest.mark.parametrize(("hint", "lang"), [("es-MX", "es"), ("fr_CA", "fr"), ("fil", "tl"), ("tl", "tl"),
-                                            ("", "en"), (None, "en"), ("zz", "en")])
+@pytest.mark.parametrize(
+    ("hint", "lang"),
+    [("es-MX", "es"), ("fr_CA", "fr"), ("fil", "tl"), ("tl", "tl"), ("", "en"), (None, "en"), ("zz", "en")],
+)
 def test_language_hints(hint: str | None, lang: str) -> None:
     """Telegram's language codes map to the flows' languages (Filipino to Tagalog); others get the default."""
     from bot.conversation.engine import language_for

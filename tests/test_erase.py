@@ -102,8 +102,9 @@ async def converse(bot: Running, content: Content) -> tuple[Chat, list[int]]:
     return alice, sorted(theirs + ours)
 
 
-async def test_forget_deletes_the_conversation_and_leaves_no_trace_on_disk(bot: Running, content: Content,
-                                                                           tmp_path: Path) -> None:
+async def test_forget_deletes_the_conversation_and_leaves_no_trace_on_disk(
+    bot: Running, content: Content, tmp_path: Path
+) -> None:
     """/forget then "yes": deleteMessages gets every message id of the conversation, a neutral line appears
     then vanishes, and neither the database nor its -wal holds the person's id, key, name or words."""
     data_dir = tmp_path / "data"
@@ -121,13 +122,14 @@ async def test_forget_deletes_the_conversation_and_leaves_no_trace_on_disk(bot: 
     await bot.server.wait_for(lambda: not bot.server.messages(alice.id))
     assert [c.params["message_id"] for c in bot.server.calls_to("deleteMessage")] == [line]
     assert await no_pending_lines(bot.edge.store)
-    assert traces(data_dir, person) == []       # while running: the -wal is there
+    assert traces(data_dir, person) == []  # while running: the -wal is there
     await bot.halt()
-    assert traces(data_dir, person) == []       # and after a clean stop
+    assert traces(data_dir, person) == []  # and after a clean stop
 
 
-async def test_the_goodbye_line_is_deleted_after_a_restart(bot: Running, botapi: BotApiServer, content: Content,
-                                                           tmp_path: Path) -> None:
+async def test_the_goodbye_line_is_deleted_after_a_restart(
+    bot: Running, botapi: BotApiServer, content: Content, tmp_path: Path
+) -> None:
     """If the bot stops before the neutral line is due, the next start deletes it from a stored record."""
     bot.edge.runtime.forgetting.line_seconds = 1.0
     alice, _ = await converse(bot, content)
@@ -162,8 +164,7 @@ async def test_a_long_conversation_is_deleted_in_batches_of_100(bot: Running, co
     assert sorted(deleted_ids(bot.server, alice.id)) == sorted(every_id + extra)
 
 
-async def test_privacy_shows_what_is_kept_and_quiet_erase_deletes_old_messages(bot: Running,
-                                                                               content: Content) -> None:
+async def test_privacy_shows_what_is_kept_and_quiet_erase_deletes_old_messages(bot: Running, content: Content) -> None:
     """/privacy answers with the settings' own retention (not the flow's "unknown command"); choosing 1 hour
     is stored, and the quiet-erase round deletes messages older than that from the phone."""
     alice = bot.server.person(USER_ID, first_name=FIRST_NAME)

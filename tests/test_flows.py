@@ -22,8 +22,7 @@ CASES = sorted(p.name for p in BROKEN.glob("*.yaml"))
 
 
 def _expected(case: Path) -> list[str]:
-    return [line.removeprefix("# expect: ") for line in case.read_text().splitlines()
-            if line.startswith("# expect: ")]
+    return [line.removeprefix("# expect: ") for line in case.read_text().splitlines() if line.startswith("# expect: ")]
 
 
 def _load_case(case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -83,8 +82,9 @@ def test_schemas_are_valid_json_schema(name: str) -> None:
     jsonschema.Draft202012Validator.check_schema(json.loads((FLOWS / name).read_text()))
 
 
-SCHEMA_FILES = sorted(p.name for p in FLOWS.glob("*.yaml")
-                      if p.name not in SPECIAL_FILES or p.name in ("bot.yaml", "danger-words.yaml"))
+SCHEMA_FILES = sorted(
+    p.name for p in FLOWS.glob("*.yaml") if p.name not in SPECIAL_FILES or p.name in ("bot.yaml", "danger-words.yaml")
+)
 
 
 @pytest.mark.parametrize("path", SCHEMA_FILES)
@@ -118,5 +118,9 @@ def test_yaml_words_stay_words(tmp_path: Path) -> None:
     path.write_text("label: {en: 'No', es: No, tl: yes}\nkeywords: [on, off, n]\nend: true\nverified: 2026-11-01\n")
     data, _, problems = read_yaml(path)
     assert problems == []
-    assert data == {"label": {"en": "No", "es": "No", "tl": "yes"}, "keywords": ["on", "off", "n"], "end": True,
-                    "verified": "2026-11-01"}
+    assert data == {
+        "label": {"en": "No", "es": "No", "tl": "yes"},
+        "keywords": ["on", "off", "n"],
+        "end": True,
+        "verified": "2026-11-01",
+    }

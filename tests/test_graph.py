@@ -20,10 +20,23 @@ from bot.staff import graph
 FLOWS = ROOT / "flows"
 DOC = ROOT / "docs" / "flows.md"
 SAFE_ID = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
-MERMAID_KEYWORDS = {"end", "subgraph", "graph", "flowchart", "style", "class", "classDef", "click", "linkStyle",
-                    "direction", "default"}
-BOX = re.compile(r"^\s*(?P<id>\S+?)(\[\"|\[/\"|\[\(\"|\{\{\"|\(\(\"|\(\[\"|\[\[\"|>\")(?P<label>.*?)"
-                 r"(\"\]|\"/\]|\"\)\]|\"\}\}|\"\)\)|\"\]\)|\"\]\])$")
+MERMAID_KEYWORDS = {
+    "end",
+    "subgraph",
+    "graph",
+    "flowchart",
+    "style",
+    "class",
+    "classDef",
+    "click",
+    "linkStyle",
+    "direction",
+    "default",
+}
+BOX = re.compile(
+    r"^\s*(?P<id>\S+?)(\[\"|\[/\"|\[\(\"|\{\{\"|\(\(\"|\(\[\"|\[\[\"|>\")(?P<label>.*?)"
+    r"(\"\]|\"/\]|\"\)\]|\"\}\}|\"\)\)|\"\]\)|\"\]\])$"
+)
 EDGE = re.compile(r"^\s*(?P<source>\S+) (?P<arrow>-->|-\.->)(\|\"(?P<label>[^\"]*)\"\|)? (?P<target>\S+)$")
 
 
@@ -162,8 +175,10 @@ def test_hostile_text_and_names_still_give_valid_mermaid(tmp_path: Path) -> None
     shutil.copytree(ROOT / "tests" / "broken_flows" / "_base", folder)
     (folder / "odd-one.yaml").write_text(BAD_FLOW, encoding="utf-8")
     with (folder / "main.yaml").open("a") as handle:
-        handle.write("  more:\n    say: {en: More, fr: Plus}\n    options:\n"
-                     "      - label: {en: Odd, fr: Odd}\n        go: odd-one\n")
+        handle.write(
+            "  more:\n    say: {en: More, fr: Plus}\n    options:\n"
+            "      - label: {en: Odd, fr: Odd}\n        go: odd-one\n"
+        )
     with (folder / "bot.yaml").open("a") as handle:
         handle.write("help: main.more\n")
     flows = load(folder)
@@ -215,11 +230,13 @@ def test_docs_flows_md_is_up_to_date(real: Flows) -> None:
     """docs/flows.md is the diagram of the flows as they are now."""
     written = DOC.read_text(encoding="utf-8") if DOC.is_file() else ""
     assert written == graph.markdown(real), (
-        "docs/flows.md is out of date with flows/: run `python -m bot graph --out docs/flows.md` and commit it")
+        "docs/flows.md is out of date with flows/: run `python -m bot graph --out docs/flows.md` and commit it"
+    )
 
 
 def test_cli_writes_markdown_and_says_once_when_dot_is_missing(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], real: Flows) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], real: Flows
+) -> None:
     """`graph --out x.md --svg y.svg` without dot writes the Markdown and explains the missing SVG in one line."""
     monkeypatch.setenv("PATH", str(tmp_path))  # no dot here
     out = tmp_path / "flows.md"

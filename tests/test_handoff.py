@@ -79,15 +79,23 @@ def test_the_topic_name_is_neutral_and_fits() -> None:
 def test_the_card_shows_doors_language_wait_and_urgency(text: h.WarmlineText) -> None:
     """The card holds the alias, the language, the doors chosen, the minutes waited, the urgent flag, and who
     took it; nothing else."""
-    card = h.card_text(text, guest="Guest 4F2", language="es", path=("work", "passport"), minutes=7, urgent=True,
-                       taken_by="Sam")
+    card = h.card_text(
+        text, guest="Guest 4F2", language="es", path=("work", "passport"), minutes=7, urgent=True, taken_by="Sam"
+    )
     for part in ("Guest 4F2", "es", "work › passport", "7 min", "⚠", "Sam"):
         assert part in card
 
 
-@pytest.mark.parametrize(("position", "free", "duty", "expected"), [
-    (1, 1, 1, 0), (3, 3, 1, 0), (4, 3, 1, 15), (5, 0, 2, 45), (1, 0, 0, None),
-])
+@pytest.mark.parametrize(
+    ("position", "free", "duty", "expected"),
+    [
+        (1, 1, 1, 0),
+        (3, 3, 1, 0),
+        (4, 3, 1, 15),
+        (5, 0, 2, 45),
+        (1, 0, 0, None),
+    ],
+)
 def test_the_estimated_wait_is_honest(position: int, free: int, duty: int, expected: int | None) -> None:
     """No wait while someone is free; then whole conversations ahead, spread over those on duty."""
     assert h.estimate_minutes(position, free, duty, 15) == expected

@@ -37,13 +37,20 @@ def erase_data(content: Content) -> str:
 
 
 async def test_a_whole_conversation_logs_nothing_that_identifies_anyone(
-        botapi: BotApiServer, tmp_path: Path, content: Content, caplog: pytest.LogCaptureFixture) -> None:
+    botapi: BotApiServer, tmp_path: Path, content: Content, caplog: pytest.LogCaptureFixture
+) -> None:
     """Start, a button, free words, a media message, /privacy and a quiet-erase choice, /talk, /forget and
     the erase: every log line of every logger (python-telegram-bot's and httpx's included) is free of
     the person's words, ids, names and the token."""
     caplog.set_level(logging.DEBUG)  # the root logger: whatever a library does not silence gets through
-    settings = Settings(token=botapi.token, base_url=botapi.base_url, data_dir=tmp_path / "data", rate_limit=0,
-                        flows_dir=FLOWS, resources_dir=RESOURCES)
+    settings = Settings(
+        token=botapi.token,
+        base_url=botapi.base_url,
+        data_dir=tmp_path / "data",
+        rate_limit=0,
+        flows_dir=FLOWS,
+        resources_dir=RESOURCES,
+    )
     edge = Edge(settings, content, policy=RetryPolicy(first_delay=0.05, attempts=3))
     # a roomy flood gate: this test is about logs, and it sends faster than a person would. (Set after
     # construction: an empty FloodGate is falsy, so Edge's `flood or FloodGate()` would drop it.)
@@ -66,8 +73,12 @@ async def test_a_whole_conversation_logs_nothing_that_identifies_anyone(
         alice.send("/start")
         await step(None)
         first = botapi.messages(alice.id)[-1]
-        data = [b["callback_data"] for row in first.get("reply_markup", {}).get("inline_keyboard", [])
-                for b in row if "callback_data" in b]
+        data = [
+            b["callback_data"]
+            for row in first.get("reply_markup", {}).get("inline_keyboard", [])
+            for b in row
+            if "callback_data" in b
+        ]
         alice.tap(data[0])
         await step(None)
         for text in (WORDS, SECRET_ANSWER, "/privacy"):
@@ -87,9 +98,16 @@ async def test_a_whole_conversation_logs_nothing_that_identifies_anyone(
         await asyncio.wait_for(task, 10)
 
     secrets = {
-        "message text": WORDS, "an answer": SECRET_ANSWER, "a word": "passport", "telegram id": str(USER_ID),
-        "first name": FIRST_NAME, "username": USERNAME, "last name": "Quispe", "bot token": botapi.token,
-        "token secret": botapi.token.split(":", 1)[1] + "/", "person key": edge.store.person_key(USER_ID)[:16],
+        "message text": WORDS,
+        "an answer": SECRET_ANSWER,
+        "a word": "passport",
+        "telegram id": str(USER_ID),
+        "first name": FIRST_NAME,
+        "username": USERNAME,
+        "last name": "Quispe",
+        "bot token": botapi.token,
+        "token secret": botapi.token.split(":", 1)[1] + "/",
+        "person key": edge.store.person_key(USER_ID)[:16],
     }
     lines = [f"{r.name} {r.levelname} {r.getMessage()} {r.exc_text or ''}" for r in caplog.records]
     assert len(lines) > 10  # the capture really saw the conversation

@@ -120,7 +120,7 @@ def test_what_is_kept_comes_from_the_real_settings(words: PrivacyWords, lang: st
 
 
 def test_one_day_is_singular_and_handoffs_are_mentioned_only_with_a_warm_line(words: PrivacyWords) -> None:
-    """"1 day", not "1 days"; without WARMLINE_CHAT_ID nothing is said about handoff records."""
+    """ "1 day", not "1 days"; without WARMLINE_CHAT_ID nothing is said about handoff records."""
     without = kept_text(words, Settings(session_days=1), "en")
     assert "after 1 day with no" in without
     assert "peer supporter" not in without
@@ -170,7 +170,7 @@ async def test_purge_expired_keeps_only_what_is_within_its_time(store: Store) ->
     await store.remember_sent(fresh, 11, NOW - timedelta(hours=1))
     await store.count("door:work", now=NOW - timedelta(days=400))
     relayed = await store.relay_add(1, fresh, "in", {"text": "x"}, update_id=99, now=NOW - timedelta(days=3))
-    await store.relay_done(relayed or 0)   # delivered; its update id is kept to refuse a redelivery, for 2 days
+    await store.relay_done(relayed or 0)  # delivered; its update id is kept to refuse a redelivery, for 2 days
     calls: list[tuple[datetime, int]] = []
 
     async def purge_closed(now: datetime, days: int) -> int:
@@ -191,8 +191,9 @@ async def test_purge_expired_keeps_only_what_is_within_its_time(store: Store) ->
 @pytest.mark.parametrize(("value", "deletes"), [("1", True), ("true", True), ("", False), ("0", False)])
 def test_deleting_topics_is_a_staff_choice(value: str, deletes: bool) -> None:
     """WARMLINE_DELETE_TOPICS=1 asks for the person's topic to be deleted on /forget, not just closed."""
-    assert delete_topics(Settings.from_environ({"WARMLINE_DELETE_TOPICS": value}, dotenv=Path("/nonexistent"))) \
-        is deletes
+    assert (
+        delete_topics(Settings.from_environ({"WARMLINE_DELETE_TOPICS": value}, dotenv=Path("/nonexistent"))) is deletes
+    )
 
 
 async def test_purge_expired_works_without_a_warm_line(store: Store) -> None:
@@ -242,20 +243,33 @@ async def test_pending_deletes_keep_the_chat_id_encrypted(store: Store, tmp_path
 # -- "can't talk now" ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "lang"), [
-    ("can't talk now", "en"), ("Cant talk", "en"), ("sorry I can’t talk", "en"),
-    ("Je ne peux pas parler", "fr"), ("no puedo hablar ahora", "es"), ("hindi ako makapagsalita", "tl"),
-    ("can't talk", "fr"),   # English is heard in every language, as with danger words
-])
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("can't talk now", "en"),
+        ("Cant talk", "en"),
+        ("sorry I can’t talk", "en"),
+        ("Je ne peux pas parler", "fr"),
+        ("no puedo hablar ahora", "es"),
+        ("hindi ako makapagsalita", "tl"),
+        ("can't talk", "fr"),  # English is heard in every language, as with danger words
+    ],
+)
 def test_cant_talk_now_is_heard_in_a_short_message(words: PrivacyWords, text: str, lang: str) -> None:
     """A short message saying "I can't talk now", in the person's language or English, asks for brief mode."""
     assert wants_brief(words, text, lang)
 
 
-@pytest.mark.parametrize("text", [
-    "I can't talk to my boss about the money he owes me since March",   # a request, to be searched
-    "talk", "I need a place to sleep", "", "!!!",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I can't talk to my boss about the money he owes me since March",  # a request, to be searched
+        "talk",
+        "I need a place to sleep",
+        "",
+        "!!!",
+    ],
+)
 def test_other_messages_do_not_switch_to_brief(words: PrivacyWords, text: str) -> None:
     """A long message that merely contains the phrase, or anything else, is read as usual."""
     assert not wants_brief(words, text, "en")
@@ -265,15 +279,22 @@ def test_a_brief_screen_is_one_sentence_with_yes_no_choices(words: PrivacyWords)
     """A yes/no question keeps its first sentence and shows just "Yes" / "No"; links and long labels go."""
     reply = Reply(
         "Erase this chat? I will delete our messages from your phone (those from the last 48 hours).",
-        ((Button("Yes, erase it", "v|privacy.forget|0"),), (Button("No, keep it", "v|privacy.forget|1"),),
-         (Button("↩ Menu", "m"), Button("211 website", "https://ab.211.ca", url="https://ab.211.ca"))),
+        (
+            (Button("Yes, erase it", "v|privacy.forget|0"),),
+            (Button("No, keep it", "v|privacy.forget|1"),),
+            (Button("↩ Menu", "m"), Button("211 website", "https://ab.211.ca", url="https://ab.211.ca")),
+        ),
     )
     short = brief_reply(reply, words, "en")
     assert short.text == "Erase this chat?"
     assert [[(b.label, b.data) for b in row] for row in short.buttons] == [
-        [("Yes", "v|privacy.forget|0")], [("No", "v|privacy.forget|1")], [("↩ Menu", "m")]]
-    french = brief_reply(Reply("Effacer? Oui.", ((Button("Oui, tout effacer", "a"),), (Button("Non", "b"),))),
-                         words, "fr")
+        [("Yes", "v|privacy.forget|0")],
+        [("No", "v|privacy.forget|1")],
+        [("↩ Menu", "m")],
+    ]
+    french = brief_reply(
+        Reply("Effacer? Oui.", ((Button("Oui, tout effacer", "a"),), (Button("Non", "b"),))), words, "fr"
+    )
     assert [row[0].label for row in french.buttons] == ["Oui", "Non"]
 
 

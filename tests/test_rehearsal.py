@@ -43,7 +43,7 @@ def test_a_failure_names_the_file_step_expectation_and_what_was_said(content: Co
     failures = run_file(content, path, "tests/conversations/talk.yaml")
     assert len(failures) == 1
     text = str(failures[0])
-    assert text.startswith("tests/conversations/talk.yaml:3: step 1 (line 3: send \"/start\")")
+    assert text.startswith('tests/conversations/talk.yaml:3: step 1 (line 3: send "/start")')
     assert 'expected the reply to contain "giraffe", but the bot said:' in text
     assert "private chat" in text
     assert "[1] Show me the options" in text
@@ -51,8 +51,9 @@ def test_a_failure_names_the_file_step_expectation_and_what_was_said(content: Co
 
 def test_tapping_a_button_that_is_not_there_lists_the_buttons_and_stops(content: Content, tmp_path: Path) -> None:
     """A tap that cannot happen lists the buttons that were there, and the steps after it are not played."""
-    path = conversation(tmp_path, "language: en\nsteps:\n  - send: /start\n  - tap: Dance\n"
-                                  "  - send: hello\n    expect: never checked\n")
+    path = conversation(
+        tmp_path, "language: en\nsteps:\n  - send: /start\n  - tap: Dance\n  - send: hello\n    expect: never checked\n"
+    )
     failures = run_file(content, path)
     assert len(failures) == 1
     assert 'no button containing "Dance"' in failures[0].message
@@ -62,8 +63,11 @@ def test_tapping_a_button_that_is_not_there_lists_the_buttons_and_stops(content:
 
 def test_expect_not_and_expect_action_fail_plainly(content: Content, tmp_path: Path) -> None:
     """A word that must be absent, and an action that did not happen, are each one failure."""
-    path = conversation(tmp_path, "language: en\nsteps:\n  - send: /start\n    expect_not: police\n"
-                                  "    expect_action: erase\n    expect_button: Nope\n")
+    path = conversation(
+        tmp_path,
+        "language: en\nsteps:\n  - send: /start\n    expect_not: police\n"
+        "    expect_action: erase\n    expect_button: Nope\n",
+    )
     messages = [f.message for f in run_file(content, path)]
     assert len(messages) == 3
     assert any('NOT to contain "police"' in m for m in messages)

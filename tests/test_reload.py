@@ -75,8 +75,9 @@ def test_a_yaml_syntax_error_keeps_the_old_content(settings: Settings, content: 
 
 def test_a_broken_resource_keeps_the_old_content(settings: Settings, content: Content) -> None:
     """Resources are reloaded with the flows: a broken resource file blocks the swap too."""
-    path = next(p for p in sorted(settings.resources_dir.glob("*.yaml")) if p.name not in ("search.yaml",
-                                                                                           "labels.yaml"))
+    path = next(
+        p for p in sorted(settings.resources_dir.glob("*.yaml")) if p.name not in ("search.yaml", "labels.yaml")
+    )
     path.write_text(path.read_text(encoding="utf-8") + "\n- id: [unclosed\n", encoding="utf-8")
     kept, problems, changed = reload_content(content, settings)
     assert (kept, changed) == (content, False)
@@ -113,8 +114,11 @@ def _movable(content: Content) -> str:
     """A node a person can sit on, that is no entry point and not its flow's first node (renaming it is local)."""
     entries = set(content.flows.config.entries.values())
     firsts = {next(n for n in content.flows.nodes if n.startswith(f"{f}.")) for f in content.flows.flow_names}
-    return next(n.id for n in content.flows.nodes.values()
-                if n.kind in ("message", "question", "search") and n.id not in entries | firsts)
+    return next(
+        n.id
+        for n in content.flows.nodes.values()
+        if n.kind in ("message", "question", "search") and n.id not in entries | firsts
+    )
 
 
 def test_a_person_whose_node_vanished_is_moved_to_the_menu(settings: Settings, content: Content) -> None:
@@ -126,8 +130,7 @@ def test_a_person_whose_node_vanished_is_moved_to_the_menu(settings: Settings, c
         if path.stem == flow:
             raw = re.sub(rf"^  {name}:", f"  {name}_renamed:", raw, flags=re.M)
             raw = re.sub(rf"^(\s+(- )?(go|next|goto): ){name}\s*$", rf"\g<1>{name}_renamed", raw, flags=re.M)
-        raw = re.sub(rf"^(\s+(- )?(go|next|goto): ){flow}\.{name}\s*$", rf"\g<1>{flow}.{name}_renamed", raw,
-                     flags=re.M)
+        raw = re.sub(rf"^(\s+(- )?(go|next|goto): ){flow}\.{name}\s*$", rf"\g<1>{flow}.{name}_renamed", raw, flags=re.M)
         path.write_text(raw, encoding="utf-8")
     new, problems, changed = reload_content(content, settings)
     assert changed, "\n".join(map(str, problems))

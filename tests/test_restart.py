@@ -42,18 +42,31 @@ class Bot:
         self.process: asyncio.subprocess.Process | None = None
 
     def env(self, **overrides: str) -> dict[str, str]:
-        env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1",
-               "TELEGRAM_BOT_TOKEN": self.server.token, "TELEGRAM_BASE_URL": self.server.base_url,
-               "BOT_DATA_DIR": str(self.workdir / "data"), "TELEGRAM_RATE_LIMIT": "0",
-               "BOT_FLOWS_DIR": os.environ.get("BOT_FLOWS_DIR", "")}
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "PYTHONPATH": str(REPO),
+            "PYTHONUNBUFFERED": "1",
+            "TELEGRAM_BOT_TOKEN": self.server.token,
+            "TELEGRAM_BASE_URL": self.server.base_url,
+            "BOT_DATA_DIR": str(self.workdir / "data"),
+            "TELEGRAM_RATE_LIMIT": "0",
+            "BOT_FLOWS_DIR": os.environ.get("BOT_FLOWS_DIR", ""),
+        }
         env.update(overrides)
         return {k: v for k, v in env.items() if v}
 
     async def start(self, **env: str) -> None:
         menus = len(self.server.calls_to("setMyCommands"))
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", cwd=self.workdir, env=self.env(**env),
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            cwd=self.workdir,
+            env=self.env(**env),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
         await self.server.wait_for_call("setMyCommands", menus + 1 + len(self.content.languages), within=20)
 
     async def kill(self) -> None:
@@ -185,8 +198,15 @@ async def test_a_revoked_token_stops_the_process_with_a_clear_error(bot: Bot) ->
 async def test_a_missing_token_is_one_clear_line(bot: Bot) -> None:
     """Without TELEGRAM_BOT_TOKEN, `run` prints one line naming the setting and `python -m bot chat`."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", cwd=bot.workdir, env=bot.env(TELEGRAM_BOT_TOKEN=""),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=bot.workdir,
+        env=bot.env(TELEGRAM_BOT_TOKEN=""),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     _, stderr = await asyncio.wait_for(process.communicate(), 20)
     lines = stderr.decode().strip().splitlines()
     assert process.returncode == 2

@@ -69,8 +69,10 @@ def test_nothing_close_returns_nothing(query: str) -> None:
     assert search(DIRECTORY, query, now=FRIDAY_2PM) == []
 
 
-@pytest.mark.parametrize(("typo", "meant"), [("shleter", "shelter"), ("pasport", "trafficking"),
-                                             ("lawer", "legal"), ("sucidal", "mental_health")])
+@pytest.mark.parametrize(
+    ("typo", "meant"),
+    [("shleter", "shelter"), ("pasport", "trafficking"), ("lawer", "legal"), ("sucidal", "mental_health")],
+)
 def test_typos_are_forgiven(typo: str, meant: str) -> None:
     """A misspelled word still finds services of the category it meant."""
     hits = search(DIRECTORY, typo, now=FRIDAY_2PM)
@@ -96,8 +98,9 @@ def test_categories_narrow_and_list_without_words() -> None:
 
 def test_open_now_ranks_higher(tmp_path: Path) -> None:
     """Of two services equal in words, the one open now comes first, and the hit says whether it is open."""
-    directory = _tiny(tmp_path, _entry("a-weekdays", "Alpha Beds", "Mo-Fr 09:00-17:00") +
-                      _entry("b-always", "Beta Beds", "24/7"))
+    directory = _tiny(
+        tmp_path, _entry("a-weekdays", "Alpha Beds", "Mo-Fr 09:00-17:00") + _entry("b-always", "Beta Beds", "24/7")
+    )
     weekend = search(directory, "bed tonight", now=SATURDAY_NIGHT)
     assert [h.resource.id for h in weekend] == ["b-always", "a-weekdays"]
     assert [h.open_now for h in weekend] == [True, False]
@@ -179,7 +182,11 @@ def test_synonyms_teach_everyday_words() -> None:
 
 def test_word_forms_find_their_lemma() -> None:
     """Another form of a word finds it in each language ("obligan" -> obligar, "dors" -> dormir, "nagugutom")."""
-    for query, lang, category in (("me obligan a trabajar", "es", "trafficking"), ("je dors dehors", "fr", "shelter"),
-                                  ("nagugutom", "tl", "basic_needs"), ("sleeping outside", "en", "shelter")):
+    for query, lang, category in (
+        ("me obligan a trabajar", "es", "trafficking"),
+        ("je dors dehors", "fr", "shelter"),
+        ("nagugutom", "tl", "basic_needs"),
+        ("sleeping outside", "en", "shelter"),
+    ):
         hits = search(DIRECTORY, query, lang=lang, now=FRIDAY_2PM)
         assert any(category in h.resource.categories for h in hits), query

@@ -21,13 +21,16 @@ def test_defaults_follow_the_design() -> None:
     assert settings.warmline_chat_ids == ()
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("http://127.0.0.1:8081/bot", "http://127.0.0.1:8081/bot"),
-    ("http://127.0.0.1:8081", "http://127.0.0.1:8081/bot"),
-    ("http://127.0.0.1:8081/", "http://127.0.0.1:8081/bot"),
-    ("https://api.example.org/bot/", "https://api.example.org/bot"),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("http://127.0.0.1:8081/bot", "http://127.0.0.1:8081/bot"),
+        ("http://127.0.0.1:8081", "http://127.0.0.1:8081/bot"),
+        ("http://127.0.0.1:8081/", "http://127.0.0.1:8081/bot"),
+        ("https://api.example.org/bot/", "https://api.example.org/bot"),
+        ("", ""),
+    ],
+)
 def test_base_url_takes_the_servers_bare_address_too(raw: str, expected: str) -> None:
     """TELEGRAM_BASE_URL works as python-telegram-bot's base_url or as the Bot API server's bare address."""
     assert Settings.from_environ({"TELEGRAM_BASE_URL": raw}, dotenv=NO_DOTENV).base_url == expected
@@ -39,8 +42,15 @@ def test_several_warm_line_groups() -> None:
     assert settings.warmline_chat_ids == (-1001, -1002)
 
 
-@pytest.mark.parametrize(("name", "value"), [("WARMLINE_CHAT_ID", "my group"), ("PORT", "eighty"),
-                                             ("TELEGRAM_RATE_LIMIT", "fast"), ("TELEGRAM_BASE_URL", "localhost")])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("WARMLINE_CHAT_ID", "my group"),
+        ("PORT", "eighty"),
+        ("TELEGRAM_RATE_LIMIT", "fast"),
+        ("TELEGRAM_BASE_URL", "localhost"),
+    ],
+)
 def test_a_malformed_setting_names_itself(name: str, value: str) -> None:
     """A malformed value is refused with a message that names the setting."""
     with pytest.raises(SettingsError, match=name):

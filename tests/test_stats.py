@@ -20,10 +20,18 @@ from bot.store.database import Store
 TODAY = date(2026, 11, 28)
 # (days before TODAY, counter, n): what a week of the engine's Action("count", name=...) leaves in the store.
 EVENTS = [
-    (0, "conversation_started", 4), (0, "door:tonight", 3), (0, "door:work", 1), (0, "handoff_requested", 2),
-    (0, "handoff_taken", 1), (0, "search_no_match:shelter", 1), (0, "danger_words", 1),
-    (1, "conversation_started", 2), (1, "door:tonight", 1), (1, "search_no_match:words", 2),
-    (1, "handoff_requested", 1), (1, "handoff_missed", 1),
+    (0, "conversation_started", 4),
+    (0, "door:tonight", 3),
+    (0, "door:work", 1),
+    (0, "handoff_requested", 2),
+    (0, "handoff_taken", 1),
+    (0, "search_no_match:shelter", 1),
+    (0, "danger_words", 1),
+    (1, "conversation_started", 2),
+    (1, "door:tonight", 1),
+    (1, "search_no_match:words", 2),
+    (1, "handoff_requested", 1),
+    (1, "handoff_missed", 1),
     (6, "conversation_started", 1),
     (9, "conversation_started", 50),  # outside a 7-day window
 ]
@@ -65,8 +73,7 @@ async def test_median_wait_comes_from_wait_counts(tmp_path: Path) -> None:
     counts = await fill(tmp_path, [(0, stats.wait_counter(s), 1) for s in waits])
     assert stats.wait_counter(3600 * 5) == "handoff_wait_min:120"
     assert stats.median_wait_minutes(stats.window(counts, TODAY, 7)) == (4, 5)
-    assert "Median wait for a person: 4 min (whole minutes, from 5 handoffs taken)" in stats.report_text(
-        counts, TODAY)
+    assert "Median wait for a person: 4 min (whole minutes, from 5 handoffs taken)" in stats.report_text(counts, TODAY)
 
 
 def test_an_empty_store_gives_a_short_honest_report() -> None:
@@ -81,8 +88,7 @@ def test_csv_has_every_day_and_every_counter(counts: list[stats.Count]) -> None:
     assert sum(int(r["conversation_started"]) for r in rows) == 7
     assert rows[-1]["door:tonight"] == "3"
     assert rows[0]["handoff_requested"] == "0"
-    assert list(rows[0])[:5] == ["day", "conversation_started", "handoff_requested", "handoff_taken",
-                                 "handoff_missed"]
+    assert list(rows[0])[:5] == ["day", "conversation_started", "handoff_requested", "handoff_taken", "handoff_missed"]
 
 
 def read_png(data: bytes) -> tuple[int, int, bytes]:
@@ -90,9 +96,9 @@ def read_png(data: bytes) -> tuple[int, int, bytes]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     at, chunks = 8, {}
     while at < len(data):
-        (length,) = struct.unpack(">I", data[at:at + 4])
-        kind, body = data[at + 4:at + 8], data[at + 8:at + 8 + length]
-        (crc,) = struct.unpack(">I", data[at + 8 + length:at + 12 + length])
+        (length,) = struct.unpack(">I", data[at : at + 4])
+        kind, body = data[at + 4 : at + 8], data[at + 8 : at + 8 + length]
+        (crc,) = struct.unpack(">I", data[at + 8 + length : at + 12 + length])
         assert zlib.crc32(kind + body) == crc, kind
         chunks[kind] = chunks.get(kind, b"") + body
         at += 12 + length
@@ -100,13 +106,13 @@ def read_png(data: bytes) -> tuple[int, int, bytes]:
     assert (depth, colour) == (8, 2)
     raw = zlib.decompress(chunks[b"IDAT"])
     assert len(raw) == height * (1 + width * 3)
-    assert set(raw[::1 + width * 3]) == {0}  # filter byte 0 on every row
-    pixels = b"".join(raw[y * (1 + width * 3) + 1:(y + 1) * (1 + width * 3)] for y in range(height))
+    assert set(raw[:: 1 + width * 3]) == {0}  # filter byte 0 on every row
+    pixels = b"".join(raw[y * (1 + width * 3) + 1 : (y + 1) * (1 + width * 3)] for y in range(height))
     return width, height, pixels
 
 
 def coloured(pixels: bytes, colour: tuple[int, int, int]) -> int:
-    return sum(1 for i in range(0, len(pixels), 3) if tuple(pixels[i:i + 3]) == colour)
+    return sum(1 for i in range(0, len(pixels), 3) if tuple(pixels[i : i + 3]) == colour)
 
 
 def test_chart_is_a_valid_png_whose_bars_grow_with_the_counts(counts: list[stats.Count]) -> None:
@@ -128,8 +134,9 @@ def test_chart_draws_any_window_even_an_empty_one(days: int) -> None:
     assert width >= 360
 
 
-def test_cli_reads_the_store_and_writes_csv_and_png(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_reads_the_store_and_writes_csv_and_png(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """`python -m bot stats --days 30 --csv --png` reads BOT_DATA_DIR and writes both files."""
     asyncio.run(fill(tmp_path, [(0, "conversation_started", 3)]))
     monkeypatch.setenv("BOT_DATA_DIR", str(tmp_path))
@@ -142,8 +149,9 @@ def test_cli_reads_the_store_and_writes_csv_and_png(tmp_path: Path, monkeypatch:
     read_png((tmp_path / "c.png").read_bytes())
 
 
-def test_cli_without_a_database_says_so_and_creates_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_without_a_database_says_so_and_creates_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """With no database yet, stats explains where it looked and leaves the folder untouched."""
     monkeypatch.setenv("BOT_DATA_DIR", str(tmp_path / "data"))
     assert main(["stats"]) == 0

@@ -156,8 +156,7 @@ async def test_closing_lets_the_calls_already_made_finish(tmp_path: Path) -> Non
         await store.load_session(person)
 
 
-async def test_a_write_waits_for_another_process_lock_without_blocking_the_loop(store: Store, tmp_path: Path
-                                                                                ) -> None:
+async def test_a_write_waits_for_another_process_lock_without_blocking_the_loop(store: Store, tmp_path: Path) -> None:
     """While another connection holds the write lock, a turn waits for it off the event loop, then is saved."""
     with contextlib.closing(sqlite3.connect(tmp_path / DB_FILE, isolation_level=None)) as other:
         other.execute("BEGIN IMMEDIATE")
@@ -265,10 +264,7 @@ async def test_an_update_handled_twice_is_recorded_once(store: Store, tmp_path: 
 async def test_concurrent_turns_do_not_interleave(store: Store) -> None:
     """Many turns saved at once, duplicates included, each land whole: one wins per update_id."""
     people = [store.person_key(i) for i in range(20)]
-    turns = (
-        store.save_turn(people[i % 20], a_session(node=f"n.{i}"), update_id=i % 50, now=NOW)
-        for i in range(100)
-    )
+    turns = (store.save_turn(people[i % 20], a_session(node=f"n.{i}"), update_id=i % 50, now=NOW) for i in range(100))
     results = await asyncio.gather(*turns)
     assert sum(results) == 50
     for i in range(20):
@@ -319,8 +315,12 @@ KILLED_WRITER = textwrap.dedent("""
 async def test_a_killed_process_leaves_a_complete_session(tmp_path: Path) -> None:
     """After kill -9 mid-stream, the saved session is whole and matches exactly the updates marked handled."""
     writer = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", KILLED_WRITER, str(tmp_path),
-        stdout=asyncio.subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(REPO)},
+        sys.executable,
+        "-c",
+        KILLED_WRITER,
+        str(tmp_path),
+        stdout=asyncio.subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     assert writer.stdout is not None
     assert await asyncio.wait_for(writer.stdout.readline(), 30) == b"ready\n"

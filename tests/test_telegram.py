@@ -144,7 +144,8 @@ async def test_server_errors_and_timeouts_are_retried(bot: Running, content: Con
 
 
 async def test_a_reply_kept_through_an_outage_is_sent_when_telegram_recovers(
-        botapi: BotApiServer, tmp_path: Path, content: Content) -> None:
+    botapi: BotApiServer, tmp_path: Path, content: Content
+) -> None:
     """When every retry fails, the reply stays queued and goes out later, though the person writes nothing."""
     running = await start_bot(botapi, tmp_path / "data", content, housekeeping_every=0.2)
     try:
@@ -198,7 +199,8 @@ async def test_blocking_the_bot_marks_the_session_inactive(bot: Running) -> None
 
 
 async def test_a_flood_gets_one_slow_down_while_others_are_answered(
-        botapi: BotApiServer, tmp_path: Path, content: Content) -> None:
+    botapi: BotApiServer, tmp_path: Path, content: Content
+) -> None:
     """Thirty messages at once from one person get a few answers and one "slow down"; another is answered."""
     running = await start_bot(botapi, tmp_path / "data", content, flood=FloodGate(burst=3, per_second=0.5))
     try:
@@ -218,8 +220,9 @@ async def test_a_flood_gets_one_slow_down_while_others_are_answered(
         await running.halt()
 
 
-async def test_danger_words_and_taps_get_through_a_flood(botapi: BotApiServer, tmp_path: Path,
-                                                        content: Content) -> None:
+async def test_danger_words_and_taps_get_through_a_flood(
+    botapi: BotApiServer, tmp_path: Path, content: Content
+) -> None:
     """In the middle of a burst that the flood gate holds back, words that may mean danger are still answered
     with 911 at once, and /forget is never dropped."""
     running = await start_bot(botapi, tmp_path / "data", content, flood=FloodGate(burst=2, per_second=0.1))
@@ -267,7 +270,8 @@ async def test_group_chats_are_ignored(bot: Running) -> None:
 
 
 async def test_a_restart_keeps_sessions_and_answers_redelivered_updates_once(
-        botapi: BotApiServer, tmp_path: Path, content: Content) -> None:
+    botapi: BotApiServer, tmp_path: Path, content: Content
+) -> None:
     """After a restart, Telegram offering every old update again gets no second answer, and the person carries
     on from where they were."""
     alice, mirror = botapi.person(1001), Mirror(content)
@@ -296,8 +300,9 @@ async def test_forget_deletes_the_chat_and_every_row(bot: Running, content: Cont
     """/forget then "yes" deletes the chat's messages on the phone and everything stored about the person."""
     alice, mirror = bot.server.person(1001), Mirror(content)
     for command in ("/start", "/forget"):
-        want = len(bot.server.messages(alice.id)) + len(mirror.feed("command" if command != "/start" else "start",
-                                                                  text=command[1:]))
+        want = len(bot.server.messages(alice.id)) + len(
+            mirror.feed("command" if command != "/start" else "start", text=command[1:])
+        )
         alice.send(command)
         await bot.server.wait_for_messages(alice.id, want)
     erase = callback_data(bot.server.messages(alice.id)[-1])[0]
@@ -310,8 +315,7 @@ async def test_forget_deletes_the_chat_and_every_row(bot: Running, content: Cont
     assert len(bot.server.messages(alice.id)) <= 1  # at most the goodbye, which holds nothing about them
 
 
-async def test_logs_have_one_line_per_update_and_no_text_or_ids(
-        bot: Running, caplog: pytest.LogCaptureFixture) -> None:
+async def test_logs_have_one_line_per_update_and_no_text_or_ids(bot: Running, caplog: pytest.LogCaptureFixture) -> None:
     """Each update logs its kind, outcome and time, never the words, a Telegram identifier or the token."""
     configure_logging()  # as `run` does: the HTTP and library loggers hold URLs (the token) and update contents
     caplog.set_level(logging.INFO)
@@ -347,14 +351,20 @@ def test_only_private_chats_make_events() -> None:
 
     def update(chat_type: str, **message: Any) -> Update:
         chat = {"id": 5, "type": chat_type}
-        msg = {"message_id": 1, "date": 0, "chat": chat, "from": {"id": 5, "is_bot": False, "first_name": "A",
-                                                                  "language_code": "fr"}, **message}
+        msg = {
+            "message_id": 1,
+            "date": 0,
+            "chat": chat,
+            "from": {"id": 5, "is_bot": False, "first_name": "A", "language_code": "fr"},
+            **message,
+        }
         return Update.de_json({"update_id": 1, "message": msg}, None)
 
     assert event_from_update(update("group", text="hi")) is None
     assert event_from_update(update("private", text="/start x")) == Event("start", language_hint="fr")
-    assert event_from_update(update("private", text="/Menu@navigator_bot")) == Event("command", text="menu",
-                                                                                       language_hint="fr")
+    assert event_from_update(update("private", text="/Menu@navigator_bot")) == Event(
+        "command", text="menu", language_hint="fr"
+    )
     assert event_from_update(update("private", text="hi")) == Event("text", text="hi", language_hint="fr")
     assert event_from_update(update("private", text="/ ")) == Event("command", text="", language_hint="fr")
 

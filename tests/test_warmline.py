@@ -64,17 +64,33 @@ class Bot:
         await asyncio.wait_for(self.task, 10)
 
 
-async def start(server: BotApiServer, tmp_path: Path, content: Content, text: WarmlineText, *,
-                groups: tuple[int, ...] = (GROUP,), per_minute: int = 0, flows: Path = FLOWS,
-                extra: dict[str, str] | None = None, watch: bool = False) -> Bot:
-    settings = Settings(token=server.token, base_url=server.base_url, data_dir=tmp_path / "data", rate_limit=0,
-                        flows_dir=flows, resources_dir=RESOURCES, warmline_chat_ids=groups, extra=extra or {})
+async def start(
+    server: BotApiServer,
+    tmp_path: Path,
+    content: Content,
+    text: WarmlineText,
+    *,
+    groups: tuple[int, ...] = (GROUP,),
+    per_minute: int = 0,
+    flows: Path = FLOWS,
+    extra: dict[str, str] | None = None,
+    watch: bool = False,
+) -> Bot:
+    settings = Settings(
+        token=server.token,
+        base_url=server.base_url,
+        data_dir=tmp_path / "data",
+        rate_limit=0,
+        flows_dir=flows,
+        resources_dir=RESOURCES,
+        warmline_chat_ids=groups,
+        extra=extra or {},
+    )
     warm = Warmline(text, per_minute=per_minute, tick=0)
     edge = Edge(settings, content, warm, policy=FAST)
     stop = asyncio.Event()
     before = len(server.calls_to("setMyCommands"))
-    task = asyncio.create_task(serve(settings, stop=stop, poll_timeout=1, read_timeout=2.0, edge=edge,
-                                     watch=watch))
+    task = asyncio.create_task(serve(settings, stop=stop, poll_timeout=1, read_timeout=2.0, edge=edge, watch=watch))
     await server.wait_for_call("setMyCommands", before + 1 + len(content.languages))
     return Bot(server, edge, warm, task, stop)
 
@@ -140,8 +156,10 @@ async def talk(server: BotApiServer, who: Chat) -> None:
     who.send("/talk")
 
     def intro() -> dict[str, Any] | None:
-        return next((m for m in server.messages(who.id) if any(d.endswith("talk.intro|0") for _, d in buttons(m))),
-                    None)
+        return next(
+            (m for m in server.messages(who.id) if any(d.endswith("talk.intro|0") for _, d in buttons(m))), None
+        )
+
     await server.wait_for(lambda: intro() is not None)
     shown = intro()
     assert shown is not None
@@ -186,11 +204,14 @@ async def test_two_supporters_three_people_take_relay_media_and_end(bot: Bot, wo
     takes = [buttons(card)[0][1] for card in cards]
     group.tap(takes[0], cards[0]["message_id"], from_user=SAM)
     await wait_text(server, alice.id, "Peer supporter is here")
-    group.tap(takes[0], cards[0]["message_id"], from_user=RIO)      # too late
+    group.tap(takes[0], cards[0]["message_id"], from_user=RIO)  # too late
     group.tap(takes[1], cards[1]["message_id"], from_user=RIO)
     await wait_text(server, bern.id, "contigo")
-    await server.wait_for(lambda: any(c.params.get("text") == words.staff_say("taken_already")
-                                      for c in server.calls_to("answerCallbackQuery")))
+    await server.wait_for(
+        lambda: any(
+            c.params.get("text") == words.staff_say("taken_already") for c in server.calls_to("answerCallbackQuery")
+        )
+    )
     assert "Peer supporter" in (server.message(GROUP, cards[0]["message_id"]) or {})["text"]
     # the person -> the topic, each kind, in order
     alice.send("hello, is anyone there?")
@@ -215,8 +236,8 @@ async def test_two_supporters_three_people_take_relay_media_and_end(bot: Bot, wo
     await asyncio.sleep(0.3)
     assert len(copies_to(server, alice.id)) == 5
     assert all(c["from_chat_id"] == GROUP for c in copies_to(server, alice.id))
-    await wait_text(server, GROUP, words.staff_say("not_yours"))   # the other supporter is told, not ignored
-    group.send("/end", from_user=SAM)                                # in General: told where /end works
+    await wait_text(server, GROUP, words.staff_say("not_yours"))  # the other supporter is told, not ignored
+    group.send("/end", from_user=SAM)  # in General: told where /end works
     await wait_text(server, GROUP, words.staff_say("topic_only", command="end"))
     # chi is still waiting, was never relayed to anyone, and her place in line moved up from 3 to 1
     assert not copies_to(server, chi.id)
@@ -234,7 +255,7 @@ async def test_two_supporters_three_people_take_relay_media_and_end(bot: Bot, wo
     alice.send("back in the flow now")
     await server.wait_for(lambda: len(server.messages(alice.id)) > len(texts(server, alice.id)) - 1)
     await asyncio.sleep(0.3)
-    assert len(copies_to(server, GROUP)) == 6     # nothing more went to the group
+    assert len(copies_to(server, GROUP)) == 6  # nothing more went to the group
 
 
 async def test_release_puts_the_person_back_for_someone_else(bot: Bot, words: WarmlineText) -> None:
@@ -248,9 +269,12 @@ async def test_release_puts_the_person_back_for_someone_else(bot: Bot, words: Wa
     group.tap(buttons(card)[0][1], card["message_id"], from_user=SAM)
     await server.wait_for(lambda: len(buttons(server.message(GROUP, card["message_id"]) or {})) == 2)
     release = buttons(server.message(GROUP, card["message_id"]) or {})[0][1]
-    group.tap(release, card["message_id"], from_user=RIO)          # not theirs to release
-    await server.wait_for(lambda: any(c.params.get("text") == words.staff_say("not_yours")
-                                      for c in server.calls_to("answerCallbackQuery")))
+    group.tap(release, card["message_id"], from_user=RIO)  # not theirs to release
+    await server.wait_for(
+        lambda: any(
+            c.params.get("text") == words.staff_say("not_yours") for c in server.calls_to("answerCallbackQuery")
+        )
+    )
     group.tap(release, card["message_id"], from_user=SAM)
     await wait_text(server, alice.id, words.say("released", "en"))
     await server.wait_for(lambda: len(buttons(server.message(GROUP, card["message_id"]) or {})) == 1)
@@ -264,7 +288,7 @@ async def test_cancel_while_waiting(bot: Bot, words: WarmlineText) -> None:
     await on_duty(server, SAM)
     alice = person(server, 1001)
     waiting = await ask(server, alice, words)
-    server.group(GROUP).send("/offduty", from_user=SAM)      # nobody left on duty: the wait is not guessed
+    server.group(GROUP).send("/offduty", from_user=SAM)  # nobody left on duty: the wait is not guessed
     await wait_text(server, alice.id, "1-833-900-1010")
     assert words.say("place", "en", position=1) in (server.message(alice.id, waiting["message_id"]) or {})["text"]
     alice.tap(buttons(waiting)[0][1], waiting["message_id"])
@@ -273,8 +297,7 @@ async def test_cancel_while_waiting(bot: Bot, words: WarmlineText) -> None:
     assert await bot.edge.store.handoffs() == []
 
 
-async def test_nobody_on_duty_gives_the_lines_and_a_message_is_answered_later(
-        bot: Bot, words: WarmlineText) -> None:
+async def test_nobody_on_duty_gives_the_lines_and_a_message_is_answered_later(bot: Bot, words: WarmlineText) -> None:
     """With nobody on duty the person is told plainly, given the 24/7 lines, and may leave a message; a supporter
     answers it later in its topic and the answer reaches the person's chat."""
     server = bot.server
@@ -292,7 +315,7 @@ async def test_nobody_on_duty_gives_the_lines_and_a_message_is_answered_later(
     thread = copies_to(server, GROUP)[0]["message_thread_id"]
     card = next(m for m in server.messages(GROUP) if m.get("message_thread_id") == thread)
     assert "out of hours" in card["text"]
-    alice.send("more words after the message")          # back in the flow: not relayed
+    alice.send("more words after the message")  # back in the flow: not relayed
     await asyncio.sleep(0.5)
     assert len(copies_to(server, GROUP)) == 1
     server.group(GROUP).send("Thank you for writing. Here is what you can do...", from_user=RIO, thread_id=thread)
@@ -301,8 +324,9 @@ async def test_nobody_on_duty_gives_the_lines_and_a_message_is_answered_later(
     await wait_text(server, GROUP, "Delivered to Guest")
 
 
-async def test_out_of_hours_says_so_with_the_hours(botapi: BotApiServer, tmp_path: Path, content: Content,
-                                                   words: WarmlineText) -> None:
+async def test_out_of_hours_says_so_with_the_hours(
+    botapi: BotApiServer, tmp_path: Path, content: Content, words: WarmlineText
+) -> None:
     """Outside the warm line's hours the person is told so in plain words (as service cards say hours, never the
     raw schedule), with the 24/7 lines."""
     running = await start(botapi, tmp_path, content, always_open(words, "Mo-Su off"))
@@ -319,8 +343,9 @@ async def test_out_of_hours_says_so_with_the_hours(botapi: BotApiServer, tmp_pat
     assert_anonymous(botapi)
 
 
-async def test_restart_mid_handoff_loses_and_doubles_nothing(botapi: BotApiServer, tmp_path: Path,
-                                                             content: Content, words: WarmlineText) -> None:
+async def test_restart_mid_handoff_loses_and_doubles_nothing(
+    botapi: BotApiServer, tmp_path: Path, content: Content, words: WarmlineText
+) -> None:
     """A restart mid-conversation: messages sent while the bot was down arrive once, and updates offered again
     after the restart are not relayed twice."""
     running = await start(botapi, tmp_path, content, always_open(words))
@@ -333,7 +358,7 @@ async def test_restart_mid_handoff_loses_and_doubles_nothing(botapi: BotApiServe
     await wait_text(botapi, alice.id, "is here with you")
     alice.send("first")
     await botapi.wait_for(lambda: len(copies_to(botapi, GROUP)) == 1)
-    botapi.hold("copyMessage")                   # the bot stops while relaying this one
+    botapi.hold("copyMessage")  # the bot stops while relaying this one
     alice.send("in flight when the bot stopped")
     await botapi.wait_for(lambda: botapi.held.get("copyMessage", 0) == 1)
     await running.halt()
@@ -386,8 +411,9 @@ async def test_a_deleted_topic_tells_the_person_and_offers_to_reconnect(bot: Bot
     await wait_text(server, alice.id, "You are number 1")
 
 
-async def test_danger_words_mark_the_topic_urgent_and_reach_the_engine(bot: Bot, words: WarmlineText,
-                                                                      content: Content) -> None:
+async def test_danger_words_mark_the_topic_urgent_and_reach_the_engine(
+    bot: Bot, words: WarmlineText, content: Content
+) -> None:
     """Danger words during a handoff are relayed, mark the topic ⚠ with a note, and the person still gets the
     danger screen from the flows."""
     server = bot.server
@@ -438,8 +464,9 @@ async def test_silence_then_idle(bot: Bot, words: WarmlineText) -> None:
     assert await bot.edge.store.handoffs() == []
 
 
-async def test_a_burst_of_30_stays_under_the_group_limit_in_order(botapi: BotApiServer, tmp_path: Path,
-                                                                content: Content, words: WarmlineText) -> None:
+async def test_a_burst_of_30_stays_under_the_group_limit_in_order(
+    botapi: BotApiServer, tmp_path: Path, content: Content, words: WarmlineText
+) -> None:
     """30 messages in a burst: all reach the topic, in order, merged so the group never gets more than 20
     sends in a minute."""
     running = await start(botapi, tmp_path, content, always_open(words), per_minute=20)
@@ -463,16 +490,24 @@ async def test_a_burst_of_30_stays_under_the_group_limit_in_order(botapi: BotApi
                 elif call.method == "sendMessage" and "line " in call.params["text"]:
                     found += call.params["text"].split("\n\n")
             return found
+
         await botapi.wait_for(lambda: len(arrived()) == 30, within=40)
         copied = {c.params["message_id"]: None for c in botapi.calls_to("copyMessage")}
         assert len(arrived()) == 30
         assert len(copied) <= 30
-        sends = sorted(c.at for c in botapi.calls if c.params.get("chat_id") == GROUP and
-                       c.method in ("sendMessage", "copyMessage", "createForumTopic"))
+        sends = sorted(
+            c.at
+            for c in botapi.calls
+            if c.params.get("chat_id") == GROUP and c.method in ("sendMessage", "copyMessage", "createForumTopic")
+        )
         assert all(sum(1 for t in sends if s <= t < s + 60) <= 20 for s in sends)
-        relays = [c for c in botapi.calls if c.params.get("message_thread_id") == 100 and
-                  (c.method == "copyMessage" or "line " in c.params.get("text", ""))]
-        assert len(relays) < 30                    # some waited for the pacer and went out merged
+        relays = [
+            c
+            for c in botapi.calls
+            if c.params.get("message_thread_id") == 100
+            and (c.method == "copyMessage" or "line " in c.params.get("text", ""))
+        ]
+        assert len(relays) < 30  # some waited for the pacer and went out merged
         merged = [t for t in arrived() if not t.startswith("#")]
         assert merged == sorted(merged)
     finally:
@@ -480,8 +515,9 @@ async def test_a_burst_of_30_stays_under_the_group_limit_in_order(botapi: BotApi
     assert_anonymous(botapi)
 
 
-async def test_requests_spread_over_several_groups(botapi: BotApiServer, tmp_path: Path, content: Content,
-                                                   words: WarmlineText) -> None:
+async def test_requests_spread_over_several_groups(
+    botapi: BotApiServer, tmp_path: Path, content: Content, words: WarmlineText
+) -> None:
     """With two groups, a request goes to the group with room: the one whose supporters are on duty and free."""
     running = await start(botapi, tmp_path, content, always_open(words), groups=(GROUP, GROUP2))
     try:
@@ -496,7 +532,8 @@ async def test_requests_spread_over_several_groups(botapi: BotApiServer, tmp_pat
 
 
 async def test_without_a_warm_line_group_the_person_gets_the_24_7_lines(
-        botapi: BotApiServer, tmp_path: Path, content: Content, words: WarmlineText) -> None:
+    botapi: BotApiServer, tmp_path: Path, content: Content, words: WarmlineText
+) -> None:
     """WARMLINE_CHAT_ID unset: asking for a person says so plainly and gives the 24/7 lines."""
     running = await start(botapi, tmp_path, content, always_open(words), groups=())
     try:
@@ -512,6 +549,7 @@ async def test_without_a_warm_line_group_the_person_gets_the_24_7_lines(
 
 # -- follow-ups: can't talk now, mute, deleted topics, /stats, /reload, --watch, the long wait ---------------
 
+
 def admins(server: BotApiServer, *who: dict[str, Any]) -> None:
     """getChatMember answers "creator" for `who` and "member" for everyone else."""
     ids = {w["id"] for w in who}
@@ -521,11 +559,13 @@ def admins(server: BotApiServer, *who: dict[str, Any]) -> None:
         if params["user_id"] in ids:
             return {"status": "creator", "user": user, "is_anonymous": False}
         return {"status": "member", "user": user}
+
     server.responders["getChatMember"] = member
 
 
-async def taken(server: BotApiServer, who: Chat, words: WarmlineText, supporter: dict[str, Any] = SAM,
-                thread: int = 100) -> None:
+async def taken(
+    server: BotApiServer, who: Chat, words: WarmlineText, supporter: dict[str, Any] = SAM, thread: int = 100
+) -> None:
     """`who` asks for a person and `supporter` takes them."""
     await ask(server, who, words)
     card = card_for(server, thread)
@@ -542,8 +582,9 @@ async def counted(bot: Bot) -> dict[str, int]:
     return found
 
 
-async def test_cant_talk_now_tells_the_supporter_and_the_message_still_goes(bot: Bot, words: WarmlineText,
-                                                                           content: Content) -> None:
+async def test_cant_talk_now_tells_the_supporter_and_the_message_still_goes(
+    bot: Bot, words: WarmlineText, content: Content
+) -> None:
     """Typing "can't talk" during a handoff posts the privacy words' note in the topic, relays the message and
     turns the person's screens short; "back to normal" posts the other note."""
     server = bot.server
@@ -557,14 +598,16 @@ async def test_cant_talk_now_tells_the_supporter_and_the_message_still_goes(bot:
     session = Session.from_dict(await bot.edge.store.load_session(bot.edge.store.person_key(1001)) or {})
     assert session.brief
     assert session.mode == "handoff"
-    alice.tap(f"{content.version[:6]}|safety.brief|0")      # "Back to normal"
+    alice.tap(f"{content.version[:6]}|safety.brief|0")  # "Back to normal"
     await wait_text(server, GROUP, content.privacy.text("brief_supporter_off", "en"))
-    assert [m for m in server.messages(GROUP) if m.get("message_thread_id") == 100
-            and m.get("text") == content.privacy.text("brief_supporter", "en")]
+    assert [
+        m
+        for m in server.messages(GROUP)
+        if m.get("message_thread_id") == 100 and m.get("text") == content.privacy.text("brief_supporter", "en")
+    ]
 
 
-async def test_a_supporter_mutes_a_flooding_person_for_a_while(bot: Bot, words: WarmlineText,
-                                                               content: Content) -> None:
+async def test_a_supporter_mutes_a_flooding_person_for_a_while(bot: Bot, words: WarmlineText, content: Content) -> None:
     """/mute 45: the person's messages stop reaching the topic, the person is told once, calmly; danger words
     still come through (relayed, urgent); the supporter sees until when, never who; /unmute ends it."""
     server = bot.server
@@ -594,8 +637,9 @@ async def test_a_supporter_mutes_a_flooding_person_for_a_while(bot: Bot, words: 
     assert (await counted(bot))["warmline_muted"] == 1
 
 
-async def test_forget_deletes_the_topic_when_staff_set_it(botapi: BotApiServer, tmp_path: Path, content: Content,
-                                                          words: WarmlineText) -> None:
+async def test_forget_deletes_the_topic_when_staff_set_it(
+    botapi: BotApiServer, tmp_path: Path, content: Content, words: WarmlineText
+) -> None:
     """WARMLINE_DELETE_TOPICS=1: /forget deletes the person's topic (deleteForumTopic) instead of closing it."""
     running = await start(botapi, tmp_path, content, always_open(words), extra={"WARMLINE_DELETE_TOPICS": "1"})
     try:
@@ -624,7 +668,7 @@ async def test_stats_for_group_admins_with_taken_missed_and_the_wait(bot: Bot, w
     alice, bern = person(server, 1001), person(server, 1002)
     await taken(server, alice, words)
     waiting = await ask(server, bern, words)
-    bern.tap(buttons(waiting)[0][1], waiting["message_id"])           # cancelled before anyone took it
+    bern.tap(buttons(waiting)[0][1], waiting["message_id"])  # cancelled before anyone took it
     await wait_text(server, bern.id, words.say("cancelled", "en"))
     group = server.group(GROUP)
     group.send("/stats", from_user=RIO)
@@ -638,7 +682,7 @@ async def test_stats_for_group_admins_with_taken_missed_and_the_wait(bot: Bot, w
     assert (photo["chat_id"], photo["message_thread_id"]) == (GROUP, 100)
     group.send("/stats", from_user=SAM)
     await server.wait_for_call("sendPhoto", 2)
-    assert "message_thread_id" not in server.calls_to("sendPhoto")[1].params     # General
+    assert "message_thread_id" not in server.calls_to("sendPhoto")[1].params  # General
     assert [c.params["user_id"] for c in server.calls_to("getChatMember")] == [RIO["id"], SAM["id"]]
     found = await counted(bot)
     assert (found["handoff_taken"], found["handoff_missed"], found["handoff_wait_min:0"]) == (1, 1, 1)
@@ -657,7 +701,8 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 async def test_reload_from_the_group_keeps_a_broken_edit_out_and_swaps_a_good_one(
-        botapi: BotApiServer, tmp_path: Path, content: Content, words: WarmlineText) -> None:
+    botapi: BotApiServer, tmp_path: Path, content: Content, words: WarmlineText
+) -> None:
     """/reload (admins): a broken edit is reported file:line and the old content runs on; a good edit is
     swapped in, and the warm line's and the privacy words follow it."""
     flows = copy_flows(tmp_path)
@@ -689,8 +734,9 @@ async def test_reload_from_the_group_keeps_a_broken_edit_out_and_swaps_a_good_on
     assert_anonymous(botapi)
 
 
-async def test_run_watch_reloads_when_a_file_is_saved(botapi: BotApiServer, tmp_path: Path, content: Content,
-                                                      words: WarmlineText) -> None:
+async def test_run_watch_reloads_when_a_file_is_saved(
+    botapi: BotApiServer, tmp_path: Path, content: Content, words: WarmlineText
+) -> None:
     """`run --watch`: saving a flows file swaps the new content in (bot.content.reload.watch), the command menus are
     registered again, and the warm line speaks the new words; a broken save changes nothing."""
     flows = copy_flows(tmp_path)
@@ -724,16 +770,18 @@ async def test_a_long_wait_is_said_plainly_with_choices_and_counted_missed(bot: 
     assert not [t for t in texts(server, alice.id) if t.startswith(words.say("give_up", "tl")[:20])]
     await bot.warm.tick(now + timedelta(minutes=words.give_up_minutes + 1))
     offer = await wait_text(server, alice.id, words.say("give_up", "tl", minutes=words.give_up_minutes + 1))
-    assert [label for label, _ in buttons(offer)] == [words.say(k, "tl") for k in
-                                                      ("wait_button", "leave_button", "lines_button")]
-    await wait_text(server, GROUP, words.staff_say("gave_up_note", alias="X", minutes=words.give_up_minutes + 1)
-                    .split("X", 1)[1])
+    assert [label for label, _ in buttons(offer)] == [
+        words.say(k, "tl") for k in ("wait_button", "leave_button", "lines_button")
+    ]
+    await wait_text(
+        server, GROUP, words.staff_say("gave_up_note", alias="X", minutes=words.give_up_minutes + 1).split("X", 1)[1]
+    )
     alice.tap(buttons(offer)[2][1], offer["message_id"])
     await wait_text(server, alice.id, "1-833-900-1010")
     alice.tap(buttons(offer)[0][1], offer["message_id"])
     await server.wait_for(lambda: len(server.calls_to("answerCallbackQuery")) >= 3)
     await asyncio.sleep(0.3)
-    await bot.warm.tick(now + timedelta(minutes=words.give_up_minutes - 1))   # counted from "keep waiting"
+    await bot.warm.tick(now + timedelta(minutes=words.give_up_minutes - 1))  # counted from "keep waiting"
     await asyncio.sleep(0.3)
     assert len([m for m in server.messages(alice.id) if buttons(m) == buttons(offer)]) == 1
     await bot.warm.tick(now + timedelta(minutes=words.give_up_minutes + 1))

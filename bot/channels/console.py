@@ -59,9 +59,17 @@ def privacy(content: Content, settings: Settings, session: Session, out: TextIO)
     return show(Turn((privacy_screen(content.privacy, settings, lang, None),), session), content, out)
 
 
-def chat(content: Content, lines: Iterable[str], out: TextIO, *, language: str = "", echo: bool = False,
-         clock: Clock = system_clock, prompt: Callable[[], None] | None = None,
-         settings: Settings | None = None) -> Session:
+def chat(
+    content: Content,
+    lines: Iterable[str],
+    out: TextIO,
+    *,
+    language: str = "",
+    echo: bool = False,
+    clock: Clock = system_clock,
+    prompt: Callable[[], None] | None = None,
+    settings: Settings | None = None,
+) -> Session:
     """Run a conversation over `lines` (stdin, or a list in tests) until they end or /quit; return the session."""
     session = Session(language=language)
     turn = advance(content, session, Event("start", language_hint=language or None), clock())

@@ -27,11 +27,17 @@ from bot.core.yamlfile import Positions, read_yaml
 NodeKind = Literal["message", "question", "search", "handoff", "goto", "end", "do"]
 CONFIG_FILE = "bot.yaml"
 DANGER_FILE = "danger-words.yaml"
-SPECIAL_FILES = frozenset({CONFIG_FILE, DANGER_FILE, "privacy-text.yaml",  # privacy-text: bot/conversation/privacy.py
-                           "warmline.yaml",  # warmline: bot/warmline/rules.py
-                           "smalltalk.yaml",  # small talk and the police question: bot/conversation/smalltalk.py
-                           "other-languages.yaml",  # the door for other languages: bot/conversation/otherlang.py
-                           "words-to-avoid.yaml"})  # words-to-avoid: bot/content/wording.py
+SPECIAL_FILES = frozenset(
+    {
+        CONFIG_FILE,
+        DANGER_FILE,
+        "privacy-text.yaml",  # privacy-text: bot/conversation/privacy.py
+        "warmline.yaml",  # warmline: bot/warmline/rules.py
+        "smalltalk.yaml",  # small talk and the police question: bot/conversation/smalltalk.py
+        "other-languages.yaml",  # the door for other languages: bot/conversation/otherlang.py
+        "words-to-avoid.yaml",
+    }
+)  # words-to-avoid: bot/content/wording.py
 ENTRY_POINTS = ("start", "menu", "talk", "help", "forget", "danger", "suicide", "suicide_now", "brief")
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 
@@ -116,9 +122,9 @@ class Config:
     languages: tuple[str, ...] = ("en",)
     default_language: str = "en"
     language_names: Mapping[str, str] = field(default_factory=_empty)
-    entries: Mapping[str, str] = field(default_factory=_empty)          # "start" -> "main.welcome", ...
+    entries: Mapping[str, str] = field(default_factory=_empty)  # "start" -> "main.welcome", ...
     strings: Mapping[str, Text] = field(default_factory=_empty)
-    commands: Mapping[str, Text] = field(default_factory=_empty)        # command -> description per language
+    commands: Mapping[str, Text] = field(default_factory=_empty)  # command -> description per language
     path: str = CONFIG_FILE
 
 
@@ -166,8 +172,28 @@ def _fast(name: str) -> Callable[[Any], bool]:
     return valid
 
 
-_SUGGEST_KEYS = ("say", "options", "next", "ask", "save", "search", "handoff", "goto", "end", "do", "label",
-                 "keywords", "go", "id", "categories", "filters", "query", "topic", "nodes", "title")
+_SUGGEST_KEYS = (
+    "say",
+    "options",
+    "next",
+    "ask",
+    "save",
+    "search",
+    "handoff",
+    "goto",
+    "end",
+    "do",
+    "label",
+    "keywords",
+    "go",
+    "id",
+    "categories",
+    "filters",
+    "query",
+    "topic",
+    "nodes",
+    "title",
+)
 
 
 def schema_problems(data: Any, positions: Positions, schema_name: str) -> list[Problem]:
@@ -184,8 +210,11 @@ def schema_problems(data: Any, positions: Positions, schema_name: str) -> list[P
             extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
             for key in extra:
                 hint = did_you_mean(str(key), _SUGGEST_KEYS)
-                problems.append(positions.problem((*keys, key), node, f"has an unknown key '{key}'"
-                                                  f"{hint or ''}: remove or rename it", on_key=True))
+                problems.append(
+                    positions.problem(
+                        (*keys, key), node, f"has an unknown key '{key}'{hint or ''}: remove or rename it", on_key=True
+                    )
+                )
             continue
         if error.validator == "required":
             message = f"{where + ' ' if where else ''}is missing {error.message.split(' is a')[0]}: add it"
@@ -194,8 +223,10 @@ def schema_problems(data: Any, positions: Positions, schema_name: str) -> list[P
         elif error.validator == "enum":
             message = f"'{where}' is {error.instance!r}; use one of {', '.join(map(str, error.validator_value))}"
         elif error.validator == "oneOf" and node:
-            message = ("is not a known kind of node: give it `say` with `options` or `next`, or one of `ask`, "
-                       "`search`, `handoff`, `goto`, `end`, `do`")
+            message = (
+                "is not a known kind of node: give it `say` with `options` or `next`, or one of `ask`, "
+                "`search`, `handoff`, `goto`, `end`, `do`"
+            )
         else:
             message = f"'{where or 'file'}': {error.message}"
         problems.append(positions.problem(keys, node, message))
@@ -207,8 +238,14 @@ def _json_type(value: Any) -> str:
 
 
 def _a(kind: Any) -> str:
-    names = {"object": "a mapping (key: value lines)", "array": "a list (lines starting with '- ')",
-             "string": "text", "boolean": "true or false", "integer": "a whole number", "null": "empty"}
+    names = {
+        "object": "a mapping (key: value lines)",
+        "array": "a list (lines starting with '- ')",
+        "string": "text",
+        "boolean": "true or false",
+        "integer": "a whole number",
+        "null": "empty",
+    }
     return names.get(str(kind), str(kind))
 
 
@@ -225,22 +262,35 @@ def qualify(flow: str, target: str) -> str:
 
 def _node(flow: str, name: str, raw: Mapping[str, Any], positions: Positions) -> Node:
     line, col = positions.key_at("nodes", name)
-    common: dict[str, Any] = {"id": f"{flow}.{name}", "path": positions.path, "line": line, "col": col,
-                              "say": _text(raw.get("say"))}
+    common: dict[str, Any] = {
+        "id": f"{flow}.{name}",
+        "path": positions.path,
+        "line": line,
+        "col": col,
+        "say": _text(raw.get("say")),
+    }
     options = tuple(
-        Option(id=str(o.get("id") or str(o.get("go", "")).split(".")[-1] or f"option{i + 1}"),
-               label=_text(o.get("label")), go=qualify(flow, str(o.get("go", ""))),
-               keywords=MappingProxyType({str(k): tuple(str(w) for w in (v or ()))
-                                          for k, v in (o.get("keywords") or {}).items()}))
-        for i, o in enumerate(raw.get("options") or ()) if isinstance(o, Mapping)
+        Option(
+            id=str(o.get("id") or str(o.get("go", "")).split(".")[-1] or f"option{i + 1}"),
+            label=_text(o.get("label")),
+            go=qualify(flow, str(o.get("go", ""))),
+            keywords=MappingProxyType(
+                {str(k): tuple(str(w) for w in (v or ())) for k, v in (o.get("keywords") or {}).items()}
+            ),
+        )
+        for i, o in enumerate(raw.get("options") or ())
+        if isinstance(o, Mapping)
     )
     nxt = qualify(flow, str(raw["next"])) if raw.get("next") else None
     if "ask" in raw:
         return Node(kind="question", ask=_text(raw["ask"]), save=str(raw.get("save") or ""), next=nxt, **common)
     if "search" in raw:
         spec = raw.get("search") or {}
-        search = SearchSpec(tuple(map(str, spec.get("categories") or ())), tuple(map(str, spec.get("filters") or ())),
-                            _text(spec.get("query")))
+        search = SearchSpec(
+            tuple(map(str, spec.get("categories") or ())),
+            tuple(map(str, spec.get("filters") or ())),
+            _text(spec.get("query")),
+        )
         return Node(kind="search", search=search, options=options, next=nxt, **common)
     if "handoff" in raw:
         topic = (raw.get("handoff") or {}).get("topic") if isinstance(raw.get("handoff"), Mapping) else None
@@ -287,8 +337,16 @@ def read_flows(folder: Path) -> tuple[Flows, list[Problem]]:
         config = _config(data, pos.path)
         positions[CONFIG_FILE] = pos
     else:
-        problems.append(Problem(display_path(config_path), 1, 1, "", "is missing: every flows folder needs a "
-                                "bot.yaml naming its languages and the start and menu nodes", subject="file"))
+        problems.append(
+            Problem(
+                display_path(config_path),
+                1,
+                1,
+                "",
+                "is missing: every flows folder needs a bot.yaml naming its languages and the start and menu nodes",
+                subject="file",
+            )
+        )
         config = Config()
     nodes: dict[str, Node] = {}
     names: list[str] = []
@@ -302,8 +360,7 @@ def read_flows(folder: Path) -> tuple[Flows, list[Problem]]:
         problems += found
         if found or data is None:
             if data is None and not found:
-                problems.append(pos.problem((), "", "is empty: add `nodes:` with at least one node",
-                                            subject="flow"))
+                problems.append(pos.problem((), "", "is empty: add `nodes:` with at least one node", subject="flow"))
             continue
         shape = schema_problems(data, pos, "schema.json")
         problems += shape
@@ -312,10 +369,14 @@ def read_flows(folder: Path) -> tuple[Flows, list[Problem]]:
             if isinstance(raw, Mapping) and str(name) not in bad_nodes:
                 nodes[f"{flow}.{name}"] = _node(flow, str(name), raw, pos)
             elif isinstance(raw, Mapping):  # keep a shape-broken node as a placeholder so targets resolve
-                nodes[f"{flow}.{name}"] = Node(id=f"{flow}.{name}", kind="end", path=pos.path,
-                                               line=pos.key_at("nodes", name)[0], col=pos.key_at("nodes", name)[1])
-    flows = Flows(MappingProxyType(nodes), config, tuple(names),
-                  MappingProxyType(positions))
+                nodes[f"{flow}.{name}"] = Node(
+                    id=f"{flow}.{name}",
+                    kind="end",
+                    path=pos.path,
+                    line=pos.key_at("nodes", name)[0],
+                    col=pos.key_at("nodes", name)[1],
+                )
+    flows = Flows(MappingProxyType(nodes), config, tuple(names), MappingProxyType(positions))
     return _resolved(flows), problems
 
 
@@ -327,8 +388,12 @@ def _resolved(flows: Flows) -> Flows:
         return resolve(flows, target) or target if target else target
 
     nodes = {
-        node_id: replace(node, next=fix(node.next), goto=fix(node.goto),
-                         options=tuple(replace(o, go=fix(o.go) or o.go) for o in node.options))
+        node_id: replace(
+            node,
+            next=fix(node.next),
+            goto=fix(node.goto),
+            options=tuple(replace(o, go=fix(o.go) or o.go) for o in node.options),
+        )
         for node_id, node in flows.nodes.items()
     }
     entries = {k: fix(v) or v for k, v in flows.config.entries.items()}

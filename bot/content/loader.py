@@ -38,9 +38,9 @@ class Content:
     flows: Flows
     directory: Directory
     version: str
-    privacy: PrivacyWords | None = None   # flows/privacy-text.yaml: /privacy, quiet erase, "can't talk now"
+    privacy: PrivacyWords | None = None  # flows/privacy-text.yaml: /privacy, quiet erase, "can't talk now"
     warmline: WarmlineText | None = None  # flows/warmline.yaml: the warm line's hours and words
-    smalltalk: SmallTalk | None = None    # flows/smalltalk.yaml: small talk and the police question
+    smalltalk: SmallTalk | None = None  # flows/smalltalk.yaml: small talk and the police question
     other_languages: OtherLanguages | None = None  # flows/other-languages.yaml: the door for other languages
     danger: DangerWords = NO_DANGER_WORDS  # flows/danger-words.yaml: crisis phrases (bot.conversation.safety)
 
@@ -102,13 +102,17 @@ def load_content(
             # small talk's screens are reached from typed words, as the commands' are from /commands
             heard = reachable(flows, smalltalk_targets(smalltalk, flows)) - reachable(flows)
             shown = {(flows.nodes[n].path, flows.nodes[n].name) for n in heard}
-            problems = [p for p in problems if not (p.severity == "warning" and (p.path, p.node) in shown
-                                                    and "cannot be reached" in p.message)]
+            problems = [
+                p
+                for p in problems
+                if not (p.severity == "warning" and (p.path, p.node) in shown and "cannot be reached" in p.message)
+            ]
     if (flows_dir / OTHER_LANGUAGES_FILE).is_file():
         other, found = load_other_languages(flows_dir, directory)
         problems += found
     problems = sort_problems([*problems, *resource_problems])
     if has_errors(problems):
         return None, problems
-    return Content(flows, directory, version_of(flows_dir, resources_dir), privacy, warmline, smalltalk,
-                   other, danger), problems
+    return Content(
+        flows, directory, version_of(flows_dir, resources_dir), privacy, warmline, smalltalk, other, danger
+    ), problems

@@ -51,8 +51,7 @@ def reload_content(current: Content, settings: Folders) -> tuple[Content, list[P
     return loaded, problems, True
 
 
-def report(problems: Sequence[Problem], changed: bool, content: Content,
-           limit: int = TELEGRAM_TEXT_LIMIT) -> str:
+def report(problems: Sequence[Problem], changed: bool, content: Content, limit: int = TELEGRAM_TEXT_LIMIT) -> str:
     """What to post back after a reload (plain text, within `limit` characters): the outcome, then file:line lines.
 
     Staff-facing words, for the warm-line group and the terminal; persons never see this.
@@ -60,12 +59,16 @@ def report(problems: Sequence[Problem], changed: bool, content: Content,
     errors = [p for p in problems if p.is_error]
     warnings = [p for p in problems if not p.is_error]
     if errors:
-        head = (f"Not reloaded: {len(errors)} error(s). The bot keeps running version {content.version[:6]}. "
-                "Fix these and send /reload again:")
+        head = (
+            f"Not reloaded: {len(errors)} error(s). The bot keeps running version {content.version[:6]}. "
+            "Fix these and send /reload again:"
+        )
     elif changed:
-        head = (f"Reloaded: version {content.version[:6]}, {len(content.flows.nodes)} nodes, "
-                f"{len(content.directory)} services. People carry on where they are; anyone whose screen "
-                "was removed is taken to the menu.")
+        head = (
+            f"Reloaded: version {content.version[:6]}, {len(content.flows.nodes)} nodes, "
+            f"{len(content.directory)} services. People carry on where they are; anyone whose screen "
+            "was removed is taken to the menu."
+        )
     else:
         head = f"Nothing changed: the files match the running version {content.version[:6]}."
     lines = [head, *map(str, errors), *(f"{w}" for w in warnings)]
@@ -100,8 +103,9 @@ def snapshot(folders: Iterable[Path]) -> Snapshot:
     return found
 
 
-async def watch(folders: Sequence[Path], on_change: Callable[[], Awaitable[None] | None],
-                interval: float = 1.0) -> None:
+async def watch(
+    folders: Sequence[Path], on_change: Callable[[], Awaitable[None] | None], interval: float = 1.0
+) -> None:
     """Call `on_change` after the watched files change, once they have stayed the same for one interval.
 
     Runs until cancelled. Editors save in several steps (a temporary file, a rename), so a change is acted on

@@ -25,20 +25,80 @@ from bot.directory.hours import local_time
 FILE = "warmline.yaml"
 LANGUAGES = read_languages(SHIPPED_FLOWS)  # flows/bot.yaml's, the one list
 PERSON_KEYS = (
-    "queued", "place", "wait_soon", "wait_minutes", "cancel_button", "cancelled", "already", "connected",
-    "end_button", "closed", "helped", "yes_button", "no_button", "thanks", "released", "out_of_hours", "nobody",
-    "lines", "leave_button", "leave_prompt", "left", "answer_intro", "not_set_up", "topic_gone",
-    "reconnect_button", "silence", "wait_button", "idle_end", "give_up", "lines_button", "muted",
+    "queued",
+    "place",
+    "wait_soon",
+    "wait_minutes",
+    "cancel_button",
+    "cancelled",
+    "already",
+    "connected",
+    "end_button",
+    "closed",
+    "helped",
+    "yes_button",
+    "no_button",
+    "thanks",
+    "released",
+    "out_of_hours",
+    "nobody",
+    "lines",
+    "leave_button",
+    "leave_prompt",
+    "left",
+    "answer_intro",
+    "not_set_up",
+    "topic_gone",
+    "reconnect_button",
+    "silence",
+    "wait_button",
+    "idle_end",
+    "give_up",
+    "lines_button",
+    "muted",
 )
 STAFF_KEYS = (
-    "default_alias", "card", "card_urgent", "card_taken", "card_message", "take_button", "release_button",
-    "end_button", "taken_already", "at_capacity", "not_yours", "not_taken", "gone", "urgent_note", "topic_only",
-    "person_blocked", "person_left", "person_forgot", "ended", "released_note", "answer_sent", "silence_note",
-    "idle_note", "reconnected", "duty_on", "duty_off", "alias_set", "alias_usage", "gave_up_note", "muted_note",
-    "unmuted", "admins_only",
+    "default_alias",
+    "card",
+    "card_urgent",
+    "card_taken",
+    "card_message",
+    "take_button",
+    "release_button",
+    "end_button",
+    "taken_already",
+    "at_capacity",
+    "not_yours",
+    "not_taken",
+    "gone",
+    "urgent_note",
+    "topic_only",
+    "person_blocked",
+    "person_left",
+    "person_forgot",
+    "ended",
+    "released_note",
+    "answer_sent",
+    "silence_note",
+    "idle_note",
+    "reconnected",
+    "duty_on",
+    "duty_off",
+    "alias_set",
+    "alias_usage",
+    "gave_up_note",
+    "muted_note",
+    "unmuted",
+    "admins_only",
 )
-NUMBERS = {"capacity": 3, "minutes_per_conversation": 15, "refresh_seconds": 60, "silence_minutes": 10,
-           "idle_minutes": 60, "give_up_minutes": 20}
+NUMBERS = {
+    "capacity": 3,
+    "minutes_per_conversation": 15,
+    "refresh_seconds": 60,
+    "silence_minutes": 10,
+    "idle_minutes": 60,
+    "give_up_minutes": 20,
+}
 
 
 def _empty() -> Mapping[str, Mapping[str, str]]:
@@ -56,10 +116,10 @@ class WarmlineText:
     refresh_seconds: int = 60
     silence_minutes: int = 10
     idle_minutes: int = 60
-    give_up_minutes: int = 20     # nobody took a waiting person this long: say so, offer choices
+    give_up_minutes: int = 20  # nobody took a waiting person this long: say so, offer choices
     person: Mapping[str, Mapping[str, str]] = field(default_factory=_empty)
     staff: Mapping[str, Mapping[str, str]] = field(default_factory=_empty)
-    schedule: Any = field(default=None, compare=False, repr=False)   # opening_hours.OpeningHours
+    schedule: Any = field(default=None, compare=False, repr=False)  # opening_hours.OpeningHours
 
     def say(self, key: str, lang: str, **values: object) -> str:
         """A person-facing text in `lang` (English if missing), with {names} filled in."""
@@ -83,68 +143,95 @@ def _fill(by_lang: Mapping[str, str], lang: str, values: Mapping[str, object]) -
         return raw
 
 
-def load_warmline(path: Path, display: str | None = None, languages: Sequence[str] | None = None
-                  ) -> tuple[WarmlineText | None, list[Problem]]:
+def load_warmline(
+    path: Path, display: str | None = None, languages: Sequence[str] | None = None
+) -> tuple[WarmlineText | None, list[Problem]]:
     """Read and check flows/warmline.yaml for `languages` (default: those its folder's bot.yaml declares); None
     with problems (file:line:col) when anything is wrong."""
     shown = display or str(path)
     languages = tuple(read_languages(path.parent) if languages is None else languages)
     if not path.is_file():
-        return None, [Problem(shown, 0, 0, "", "is missing: the warm line needs its hours and words",
-                              subject="file")]
+        return None, [Problem(shown, 0, 0, "", "is missing: the warm line needs its hours and words", subject="file")]
     data, pos, problems = read_yaml(path, shown)
     if problems or not isinstance(data, Mapping):
-        return None, problems or [pos.problem((), "", "must be a mapping with hours, person and staff",
-                                              subject="file")]
+        return None, problems or [pos.problem((), "", "must be a mapping with hours, person and staff", subject="file")]
     hours = str(data.get("hours", ""))
     schedule = None
     try:
         schedule = opening_hours.OpeningHours(hours)
     except Exception as exc:  # the parser raises several types; any of them means the same to staff
-        problems.append(pos.problem(("hours",), "hours", f"'{hours}' is not OpenStreetMap opening_hours "
-                                    f"({str(exc).splitlines()[0][:80]}); e.g. \"Mo-Fr 10:00-22:00\"",
-                                    subject="key"))
+        problems.append(
+            pos.problem(
+                ("hours",),
+                "hours",
+                f"'{hours}' is not OpenStreetMap opening_hours "
+                f'({str(exc).splitlines()[0][:80]}); e.g. "Mo-Fr 10:00-22:00"',
+                subject="key",
+            )
+        )
     numbers: dict[str, int] = {}
     for name, default in NUMBERS.items():
         value = data.get(name, default)
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            problems.append(pos.problem((name,), name, f"must be a whole number of at least 1, not {value!r}",
-                                        subject="key"))
+            problems.append(
+                pos.problem((name,), name, f"must be a whole number of at least 1, not {value!r}", subject="key")
+            )
             value = default
         numbers[name] = value
     staff_language = str(data.get("staff_language", "en"))
     if staff_language not in languages:
-        problems.append(pos.problem(("staff_language",), "staff_language",
-                                    f"must be one of {', '.join(languages)}", subject="key"))
+        problems.append(
+            pos.problem(("staff_language",), "staff_language", f"must be one of {', '.join(languages)}", subject="key")
+        )
     person = _strings(data, "person", PERSON_KEYS, pos, problems, languages)
     staff = _strings(data, "staff", STAFF_KEYS, pos, problems, languages)
     if problems:
         return None, problems
-    return WarmlineText(hours=hours, staff_language=staff_language, person=person, staff=staff,
-                        schedule=schedule, **numbers), []
+    return WarmlineText(
+        hours=hours, staff_language=staff_language, person=person, staff=staff, schedule=schedule, **numbers
+    ), []
 
 
-def _strings(data: Mapping[str, Any], section: str, keys: Sequence[str], pos: Any,
-             problems: list[Problem], languages: Sequence[str]) -> Mapping[str, Mapping[str, str]]:
+def _strings(
+    data: Mapping[str, Any],
+    section: str,
+    keys: Sequence[str],
+    pos: Any,
+    problems: list[Problem],
+    languages: Sequence[str],
+) -> Mapping[str, Mapping[str, str]]:
     raw = data.get(section)
     if not isinstance(raw, Mapping):
         problems.append(pos.problem((section,), section, "must be a mapping of text keys", subject="key"))
         return MappingProxyType({})
     for key in raw:
         if key not in keys:
-            problems.append(pos.problem((section, key), f"{section}.{key}", "is not a key the bot uses "
-                                        f"(known: {', '.join(keys)})", subject="key", warning=False))
+            problems.append(
+                pos.problem(
+                    (section, key),
+                    f"{section}.{key}",
+                    f"is not a key the bot uses (known: {', '.join(keys)})",
+                    subject="key",
+                    warning=False,
+                )
+            )
     texts: dict[str, Mapping[str, str]] = {}
     for key in keys:
         value = raw.get(key)
         if not isinstance(value, Mapping):
-            problems.append(pos.problem((section,), f"{section}.{key}", "is missing; write it in "
-                                        f"{', '.join(languages)}", subject="key"))
+            problems.append(
+                pos.problem(
+                    (section,), f"{section}.{key}", f"is missing; write it in {', '.join(languages)}", subject="key"
+                )
+            )
             continue
         for lang in languages:
             if not isinstance(value.get(lang), str) or not value.get(lang, "").strip():
-                problems.append(pos.problem((section, key), f"{section}.{key}",
-                                            f"has no '{lang}' text: add `{lang}: ...`", subject="key"))
+                problems.append(
+                    pos.problem(
+                        (section, key), f"{section}.{key}", f"has no '{lang}' text: add `{lang}: ...`", subject="key"
+                    )
+                )
         texts[key] = MappingProxyType({str(k): str(v) for k, v in value.items()})
     return MappingProxyType(texts)
 

@@ -49,8 +49,14 @@ def load_avoid_list(folder: Path) -> tuple[dict[str, tuple[Avoided, ...]], list[
         return {}, problems
     words = data.get("words") if isinstance(data, Mapping) else None
     if not isinstance(words, Mapping):
-        return {}, [pos.problem((), "", "needs `words:` with a list per language, e.g. "
-                                "`en: [{word: victim, instead: survivor}]`", subject="file")]
+        return {}, [
+            pos.problem(
+                (),
+                "",
+                "needs `words:` with a list per language, e.g. `en: [{word: victim, instead: survivor}]`",
+                subject="file",
+            )
+        ]
     found: dict[str, tuple[Avoided, ...]] = {}
     for lang, entries in words.items():
         chosen: list[Avoided] = []
@@ -58,13 +64,25 @@ def load_avoid_list(folder: Path) -> tuple[dict[str, tuple[Avoided, ...]], list[
             word = str(entry.get("word") or "").strip() if isinstance(entry, Mapping) else ""
             instead = str(entry.get("instead") or "").strip() if isinstance(entry, Mapping) else ""
             if not word or not instead:
-                problems.append(pos.problem(("words", str(lang), i), str(lang), f"entry {i + 1} needs both "
-                                            "`word` and `instead` (the kinder alternative)", subject="language"))
+                problems.append(
+                    pos.problem(
+                        ("words", str(lang), i),
+                        str(lang),
+                        f"entry {i + 1} needs both `word` and `instead` (the kinder alternative)",
+                        subject="language",
+                    )
+                )
                 continue
             chosen.append(Avoided(word, instead, str(lang)))
         if not isinstance(entries, list):
-            problems.append(pos.problem(("words", str(lang)), str(lang), "should be a list of "
-                                        "`{word: ..., instead: ...}`", subject="language"))
+            problems.append(
+                pos.problem(
+                    ("words", str(lang)),
+                    str(lang),
+                    "should be a list of `{word: ..., instead: ...}`",
+                    subject="language",
+                )
+            )
         found[str(lang)] = tuple(chosen)
     return found, problems
 
@@ -99,8 +117,11 @@ def check_wording(flows: Flows, avoid: AvoidList) -> list[Problem]:
     problems: list[Problem] = []
     compiled = {lang: [(a, a.pattern) for a in words] for lang, words in avoid.items()}
     # one pass per text with every word of its language; only a text that matches is looked at word by word
-    anyword = {lang: re.compile("|".join(f"(?:{p.pattern})" for _, p in pairs), re.IGNORECASE)
-               for lang, pairs in compiled.items() if pairs}
+    anyword = {
+        lang: re.compile("|".join(f"(?:{p.pattern})" for _, p in pairs), re.IGNORECASE)
+        for lang, pairs in compiled.items()
+        if pairs
+    }
     for pos, keys, name, subject, what, text in _said(flows):
         for lang, value in text.by_lang.items():
             screen = anyword.get(lang)
@@ -110,8 +131,10 @@ def check_wording(flows: Flows, avoid: AvoidList) -> list[Problem]:
                 match = pattern.search(value)
                 if match is None:
                     continue
-                message = (f"{what} ({lang}) says '{match.group(0)}', a word we avoid "
-                           f"({AVOID_FILE}): use '{avoided.instead}' instead")
+                message = (
+                    f"{what} ({lang}) says '{match.group(0)}', a word we avoid "
+                    f"({AVOID_FILE}): use '{avoided.instead}' instead"
+                )
                 if pos is None:
                     problems.append(Problem(flows.config.path, 0, 0, name, message, subject=subject))
                 else:
@@ -137,8 +160,15 @@ def check_resource_wording(directory: Directory, avoid: AvoidList) -> list[Probl
             for avoided in avoid.get(lang, ()):
                 match = avoided.pattern.search(value)
                 if match is not None:
-                    problems.append(Problem(
-                        resource.path, resource.line, 1, resource.id,
-                        f"summary ({lang}) says '{match.group(0)}', a word we avoid ({AVOID_FILE}): use "
-                        f"'{avoided.instead}' instead", subject="resource"))
+                    problems.append(
+                        Problem(
+                            resource.path,
+                            resource.line,
+                            1,
+                            resource.id,
+                            f"summary ({lang}) says '{match.group(0)}', a word we avoid ({AVOID_FILE}): use "
+                            f"'{avoided.instead}' instead",
+                            subject="resource",
+                        )
+                    )
     return problems

@@ -26,14 +26,14 @@ from bot.core.types import Action, Button, Event, Reply, Session, Turn
 from bot.directory import cards, fit
 from bot.directory.search import search, word_match
 
-MAX_STEPS = 25            # nodes entered in one turn; validation rejects silent loops, this is the backstop
-MAX_PATH = 12             # doors remembered for the supporter's view
-PAGE = 3                  # cards per screen
-RESULTS = 12              # results kept for "more"
-FIT_POOL = 60             # a door list's candidates, before rank by fit keeps RESULTS
+MAX_STEPS = 25  # nodes entered in one turn; validation rejects silent loops, this is the backstop
+MAX_PATH = 12  # doors remembered for the supporter's view
+PAGE = 3  # cards per screen
+RESULTS = 12  # results kept for "more"
+FIT_POOL = 60  # a door list's candidates, before rank by fit keeps RESULTS
 MENU, TALK, LANGUAGE = "m", "t", "l"
 KEYWORD_SCORE = 88
-CRISIS_SCREENS = ("danger", "suicide", "suicide_now")   # bot.yaml entries whose lines are never cut short
+CRISIS_SCREENS = ("danger", "suicide", "suicide_now")  # bot.yaml entries whose lines are never cut short
 LANGUAGE_ALIASES = {"fil": "tl"}  # Telegram may report Filipino (fil) for people who read our Tagalog
 
 
@@ -58,8 +58,8 @@ class _Turn:
     session: Session
     replies: list[Reply] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)
-    results: set[int] = field(default_factory=set)   # replies with service cards or crisis lines: never shortened
-    line: str = ""                                     # Event.line: the warm line's state, when the edge knows it
+    results: set[int] = field(default_factory=set)  # replies with service cards or crisis lines: never shortened
+    line: str = ""  # Event.line: the warm line's state, when the edge knows it
 
     @property
     def lang(self) -> str:
@@ -88,7 +88,6 @@ class _Turn:
         except (ValueError, IndexError, KeyError):
             return raw
 
-
     def line_now(self) -> str:
         """Whether peer supporters are on the line now and until when, or when they are next, in the person's
         words (flows/warmline.yaml's hours, the service cards' labels); "" when the flows have no warm line."""
@@ -98,9 +97,9 @@ class _Turn:
         hours = cards.schedule_line(self.content.directory.labels, warm.schedule, self.lang, self.now)
         hours = hours.replace("🕐", "").strip()
         key = "line_open" if is_open(warm, self.now) else "line_closed"
-        if self.line == "off":            # no supporters' group is set up: say so, and the 24/7 lines
+        if self.line == "off":  # no supporters' group is set up: say so, and the 24/7 lines
             key = "line_off"
-        elif self.line == "nobody" and key == "line_open":   # open hours, but nobody on duty right now
+        elif self.line == "nobody" and key == "line_open":  # open hours, but nobody on duty right now
             key = "line_nobody"
         return self.words(key).format_map(_Blank(hours=hours))
 
@@ -112,10 +111,13 @@ class _Blank(dict[str, str]):
 
 def advance(content: Content, session: Session, event: Event, now: datetime) -> Turn:
     """Decide what one event does: the replies to show, the actions to take and the new session."""
-    lang = session.language if session.language in content.languages else language_for(content,
-                                                                                        event.language_hint)
-    turn = _Turn(content, now, session.with_(language=lang, mode="flow" if session.mode == "inactive"
-                                             else session.mode), line=event.line)
+    lang = session.language if session.language in content.languages else language_for(content, event.language_hint)
+    turn = _Turn(
+        content,
+        now,
+        session.with_(language=lang, mode="flow" if session.mode == "inactive" else session.mode),
+        line=event.line,
+    )
     moved = bool(session.node) and session.node not in content.flows.nodes
     turn.session = turn.session.with_(version=content.version)
     if not session.node or event.kind == "start":
@@ -141,15 +143,17 @@ def _finish(turn: _Turn) -> Turn:
     replies = tuple(turn.replies)
     words = turn.content.privacy
     if turn.session.brief and words is not None:
-        replies = tuple(reply if i in turn.results else brief_reply(reply, words, turn.lang)
-                        for i, reply in enumerate(replies))
+        replies = tuple(
+            reply if i in turn.results else brief_reply(reply, words, turn.lang) for i, reply in enumerate(replies)
+        )
     return Turn(replies, turn.session, tuple(turn.actions))
 
 
 def enter(content: Content, session: Session, node_id: str, now: datetime) -> Turn:
     """Show `node_id` as if the person had just arrived there (previews, tests, graceful moves)."""
-    turn = _Turn(content, now, session.with_(version=content.version,
-                                             language=session.language or content.default_language))
+    turn = _Turn(
+        content, now, session.with_(version=content.version, language=session.language or content.default_language)
+    )
     _enter(turn, node_id)
     return _finish(turn)
 
@@ -217,7 +221,7 @@ def _text(turn: _Turn, text: str) -> None:
         # lists put police and reporting lines last from now on, until the person asks for police themselves
         turn.session = turn.session.with_(no_police=heard.no_police)
     if node is not None and node.kind == "question" and node.save and node.next:
-        if heard is not None and heard.kind in NAVIGATION:   # "menu", "back", "stop", "help" still move the person
+        if heard is not None and heard.kind in NAVIGATION:  # "menu", "back", "stop", "help" still move the person
             _heard(turn, heard)
             return
         saved = dict(turn.session.vars) | {node.save: text.strip()[:500]}
@@ -247,8 +251,8 @@ def _text(turn: _Turn, text: str) -> None:
     _free_search(turn, text)
 
 
-NAVIGATION = ("menu", "back", "stop", "help")   # heard even while a question waits for the person's own words
-ANSWERS = ("yes", "no", "ok")                    # heard only when the screen's own options don't take them
+NAVIGATION = ("menu", "back", "stop", "help")  # heard even while a question waits for the person's own words
+ANSWERS = ("yes", "no", "ok")  # heard only when the screen's own options don't take them
 
 
 def _heard(turn: _Turn, heard: smalltalk.Heard) -> None:
@@ -274,8 +278,11 @@ def _back(content: Content, node_id: str) -> str:
     node = flows.node(node_id)
     if node is None or node.id == menu:
         return menu
-    parents = [n for n in flows.nodes.values() if any(o.go == node.id for o in n.options)
-               and n.kind in ("message", "search") and n.id != node.id]
+    parents = [
+        n
+        for n in flows.nodes.values()
+        if any(o.go == node.id for o in n.options) and n.kind in ("message", "search") and n.id != node.id
+    ]
     if any(n.id == menu for n in parents):
         return menu
     earlier = [n for n in parents if n.flow == node.flow and n.line < node.line]
@@ -339,8 +346,9 @@ def _answer_first(turn: _Turn, text: str) -> None:
     if not categories:
         return
     hits = search(turn.content.directory, text, lang=turn.lang, categories=categories, now=turn.now, limit=RESULTS)
-    hits = hits or search(turn.content.directory, "", lang=turn.lang, categories=categories, now=turn.now,
-                          limit=RESULTS)
+    hits = hits or search(
+        turn.content.directory, "", lang=turn.lang, categories=categories, now=turn.now, limit=RESULTS
+    )
     ids = [h.resource.id for h in hits]
     if turn.session.no_police:
         ids = smalltalk.police_last(ids, lambda i: _is_police(turn.content, i))
@@ -351,7 +359,7 @@ def _answer_first(turn: _Turn, text: str) -> None:
         return
     turn.count("answer_first")
     body = cards.card(turn.content.directory, first, turn.lang, turn.now)
-    at = len(turn.replies) - 1   # just before the narrowing question, which keeps its buttons
+    at = len(turn.replies) - 1  # just before the narrowing question, which keeps its buttons
     turn.replies.insert(at, Reply(f"{turn.words('answer_first')}\n\n{body}"))
     turn.results.add(at)
 
@@ -499,8 +507,9 @@ def _footer(turn: _Turn, node: Node | None) -> tuple[Button, ...]:
     if node is None or (node.id != menu and not any(o.go == menu for o in node.options)):  # one way to the menu
         row.append(Button(turn.words("menu_button"), MENU))
     talk = flows.entry("talk")
-    offers_talk = node is not None and (node.kind == "handoff" or node.id == talk or
-                                        any(o.go == talk for o in node.options))
+    offers_talk = node is not None and (
+        node.kind == "handoff" or node.id == talk or any(o.go == talk for o in node.options)
+    )
     if not offers_talk:
         row.append(Button(turn.words("person_button"), TALK))
     return tuple(row)
@@ -516,16 +525,22 @@ def _node_search(turn: _Turn, node: Node) -> None:
     spec = node.search
     assert spec is not None
     query = turn.local(spec.query) if spec.query else ""
-    hits = search(turn.content.directory, query, lang=turn.lang, categories=spec.categories,
-                  filters=spec.filters, now=turn.now, limit=FIT_POOL)
+    hits = search(
+        turn.content.directory,
+        query,
+        lang=turn.lang,
+        categories=spec.categories,
+        filters=spec.filters,
+        now=turn.now,
+        limit=FIT_POOL,
+    )
     person = fit.Person.from_filters(spec.filters)
-    if turn.session.no_police:   # the person said so (flows/smalltalk.yaml): door lists leave police out
+    if turn.session.no_police:  # the person said so (flows/smalltalk.yaml): door lists leave police out
         person = replace(person, no_police=True)
     ranked = fit.order([h.resource for h in hits], person, turn.now, spec.categories)[:RESULTS]
     if not ranked:
         turn.count(f"search_no_match:{(spec.categories or ('any',))[0]}")
-    _results(turn, node, turn.local(node.say), [r.id for r in ranked], 0,
-             wait=not (node.next and not node.options))
+    _results(turn, node, turn.local(node.say), [r.id for r in ranked], 0, wait=not (node.next and not node.options))
 
 
 def _free_search(turn: _Turn, text: str) -> None:
@@ -534,8 +549,10 @@ def _free_search(turn: _Turn, text: str) -> None:
     assert node is not None
     if not hits:
         turn.count("search_no_match:words")
-        turn.say(turn.words("search_none"), _buttons(turn, node) if node.kind in ("message", "search")
-                 else (_footer(turn, None),))
+        turn.say(
+            turn.words("search_none"),
+            _buttons(turn, node) if node.kind in ("message", "search") else (_footer(turn, None),),
+        )
         return
     turn.count("search_words")
     if turn.session.no_police and all(_is_police(turn.content, h.resource.id) for h in hits):
@@ -550,13 +567,14 @@ def _free_search(turn: _Turn, text: str) -> None:
     _results(turn, node, turn.words("search_found"), [r.id for r in ranked], 0, wait=True, free=True)
 
 
-def _results(turn: _Turn, node: Node, intro: str, ids: list[str], offset: int, *, wait: bool,
-             free: bool = False) -> None:
+def _results(
+    turn: _Turn, node: Node, intro: str, ids: list[str], offset: int, *, wait: bool, free: bool = False
+) -> None:
     """Show up to PAGE cards from `ids` at `offset`, remembering the ids (never the words) for "more"."""
     if turn.session.no_police and offset == 0:
         ids = smalltalk.police_last(ids, lambda i: _is_police(turn.content, i))
     turn.session = turn.session.with_(search=(("ids", ids), ("offset", offset + PAGE), ("free", free)))
-    page = [r for r in (turn.content.directory.get(i) for i in ids[offset:offset + PAGE]) if r is not None]
+    page = [r for r in (turn.content.directory.get(i) for i in ids[offset : offset + PAGE]) if r is not None]
     if not page and not intro:
         return
     body = "\n\n".join(cards.card(turn.content.directory, r, turn.lang, turn.now) for r in page)
@@ -564,8 +582,11 @@ def _results(turn: _Turn, node: Node, intro: str, ids: list[str], offset: int, *
         body = turn.words("search_none")
     text = f"{intro}\n\n{body}" if intro else body
     turn.results.add(len(turn.replies))  # the next reply carries the cards
-    more = (Button(turn.words("more_button"), option_data(turn.content.version, node.id, "more")),) \
-        if len(ids) > offset + PAGE else ()
+    more = (
+        (Button(turn.words("more_button"), option_data(turn.content.version, node.id, "more")),)
+        if len(ids) > offset + PAGE
+        else ()
+    )
     if not wait and not more:
         turn.say(text)
         return

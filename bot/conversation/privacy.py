@@ -15,12 +15,13 @@ from bot.core.numbers import whole_number
 from bot.core.text import fold
 from bot.core.types import Button, Reply
 
-MESSAGE_ID_HOURS = 48          # Telegram lets a bot delete messages in a private chat for 48 hours
-QUIET_CHOICES = (1, 6, 24)     # hours a person may pick for quiet erase; all under MESSAGE_ID_HOURS
-DATA_PREFIX = "pv"             # callback data of the /privacy buttons: "pv|q|6", "pv|q|0" (off)
-BRIEF_TEXT_CHARS = 90          # a brief screen's text is its first sentence, cut to this
+MESSAGE_ID_HOURS = 48  # Telegram lets a bot delete messages in a private chat for 48 hours
+QUIET_CHOICES = (1, 6, 24)  # hours a person may pick for quiet erase; all under MESSAGE_ID_HOURS
+DATA_PREFIX = "pv"  # callback data of the /privacy buttons: "pv|q|6", "pv|q|0" (off)
+BRIEF_TEXT_CHARS = 90  # a brief screen's text is its first sentence, cut to this
 BRIEF_LABEL_WORDS = 3
-BRIEF_EXTRA_WORDS = 3          # "can't talk" still counts with this many other words around it
+BRIEF_EXTRA_WORDS = 3  # "can't talk" still counts with this many other words around it
+
 
 class Kept(Protocol):
     """The settings what is kept depends on (bot.settings.Settings has them)."""
@@ -42,7 +43,7 @@ class Kept(Protocol):
 
 
 def duration(words: PrivacyWords, lang: str, *, days: int | None = None, hours: int | None = None) -> str:
-    """"30 days", "1 hour", in `lang`."""
+    """ "30 days", "1 hour", in `lang`."""
     if days is not None:
         return words.text("day", lang) if days == 1 else words.text("days", lang, n=days)
     assert hours is not None
@@ -85,8 +86,7 @@ def privacy_screen(words: PrivacyWords, settings: Kept, lang: str, quiet_hours: 
     else:
         state = words.text("quiet_off", lang)
     text = f"{kept_text(words, settings, lang)}\n\n{words.text('forget', lang)}\n\n{state}"
-    choices = tuple(Button(duration(words, lang, hours=h), quiet_data(h)) for h in QUIET_CHOICES
-                    if h != quiet_hours)
+    choices = tuple(Button(duration(words, lang, hours=h), quiet_data(h)) for h in QUIET_CHOICES if h != quiet_hours)
     rows: tuple[tuple[Button, ...], ...] = (choices,)
     if quiet_hours:
         rows += ((Button(words.text("quiet_off_button", lang), quiet_data(0)),),)
@@ -129,8 +129,12 @@ def brief_reply(reply: Reply, words: PrivacyWords, lang: str) -> Reply:
     yes, no = words.text("yes_button", lang), words.text("no_button", lang)
     singles = [row[0] for row in rows if len(row) == 1]
     text = _first_sentence(reply.text)
-    yes_no = (text.endswith("?") and len(singles) >= 2
-              and _starts_with(singles[0].label, yes) and _starts_with(singles[1].label, no))
+    yes_no = (
+        text.endswith("?")
+        and len(singles) >= 2
+        and _starts_with(singles[0].label, yes)
+        and _starts_with(singles[1].label, no)
+    )
     short_rows: list[tuple[Button, ...]] = []
     for index, row in enumerate(rows):
         if yes_no and index < 2 and len(row) == 1:
@@ -142,14 +146,14 @@ def brief_reply(reply: Reply, words: PrivacyWords, lang: str) -> Reply:
 
 def _starts_with(label: str, word: str) -> bool:
     folded, wanted = fold(label).split(), fold(word).split()
-    return bool(wanted) and folded[:len(wanted)] == wanted
+    return bool(wanted) and folded[: len(wanted)] == wanted
 
 
 def _first_sentence(text: str) -> str:
     first = text.strip().split("\n", 1)[0]
     for index, char in enumerate(first):
         if char in ".?!" and (index + 1 == len(first) or first[index + 1] == " "):
-            first = first[:index + 1]
+            first = first[: index + 1]
             break
     if len(first) <= BRIEF_TEXT_CHARS:
         return first

@@ -18,10 +18,10 @@ class Event:
     """One thing a person did: a command, free text, a tapped option or something we cannot read."""
 
     kind: EventKind
-    text: str = ""                 # free text, or the command name without '/' for kind == "command"
-    data: str = ""                 # callback data of a tapped option (kind == "option")
+    text: str = ""  # free text, or the command name without '/' for kind == "command"
+    data: str = ""  # callback data of a tapped option (kind == "option")
     language_hint: str | None = None  # e.g. Telegram's language_code ("fr-CA" -> the edge passes "fr-CA")
-    line: str = ""                 # the warm line now, when the edge knows: "on" (someone on duty), "nobody", "off"
+    line: str = ""  # the warm line now, when the edge knows: "on" (someone on duty), "nobody", "off"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,31 +68,38 @@ class Session:
     language: str = ""
     vars: tuple[tuple[str, str], ...] = ()
     path: tuple[str, ...] = ()
-    search: tuple[tuple[str, Any], ...] = ()   # the last search, for "more" (query, categories, filters, offset)
-    mode: str = "flow"                          # "flow", "handoff" (the relay has the person), "inactive"
-    brief: bool = False                         # "can't talk now": short yes/no screens
-    no_police: bool = False                     # the person said they don't want police: those lines go last
+    search: tuple[tuple[str, Any], ...] = ()  # the last search, for "more" (query, categories, filters, offset)
+    mode: str = "flow"  # "flow", "handoff" (the relay has the person), "inactive"
+    brief: bool = False  # "can't talk now": short yes/no screens
+    no_police: bool = False  # the person said they don't want police: those lines go last
 
     def with_(self, **changes: Any) -> Session:
         return replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "version": self.version, "node": self.node, "language": self.language,
-            "vars": [list(kv) for kv in self.vars], "path": list(self.path),
-            "search": [list(kv) for kv in self.search], "mode": self.mode, "brief": self.brief,
+            "version": self.version,
+            "node": self.node,
+            "language": self.language,
+            "vars": [list(kv) for kv in self.vars],
+            "path": list(self.path),
+            "search": [list(kv) for kv in self.search],
+            "mode": self.mode,
+            "brief": self.brief,
             "no_police": self.no_police,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Session:
         return cls(
-            version=str(data.get("version", "")), node=str(data.get("node", "")),
+            version=str(data.get("version", "")),
+            node=str(data.get("node", "")),
             language=str(data.get("language", "")),
             vars=tuple((str(k), str(v)) for k, v in data.get("vars", [])),
             path=tuple(str(p) for p in data.get("path", [])),
             search=tuple((str(k), v) for k, v in data.get("search", [])),
-            mode=str(data.get("mode", "flow")), brief=bool(data.get("brief", False)),
+            mode=str(data.get("mode", "flow")),
+            brief=bool(data.get("brief", False)),
             no_police=bool(data.get("no_police", False)),
         )
 

@@ -52,8 +52,16 @@ class Positions:
         """The position of the mapping key naming `keys` (where staff read the node's name)."""
         return self.marks.get(("key", *keys), self.at(*keys))
 
-    def problem(self, keys: KeyPath, name: str, message: str, *, warning: bool = False,
-                subject: str = "node", on_key: bool = False) -> Problem:
+    def problem(
+        self,
+        keys: KeyPath,
+        name: str,
+        message: str,
+        *,
+        warning: bool = False,
+        subject: str = "node",
+        on_key: bool = False,
+    ) -> Problem:
         line, col = self.key_at(*keys) if on_key else self.at(*keys)
         return Problem(self.path, line, col, name, message, "warning" if warning else "error", subject)
 
@@ -122,8 +130,11 @@ def _walk_node(node: yaml.Node, here: KeyPath, walk: _Walk, marks: dict[KeyPath,
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = _walk(key_node, ("key?", *here), walk, {}) if not isinstance(
-                key_node, yaml.ScalarNode) else key_node.value
+            key = (
+                _walk(key_node, ("key?", *here), walk, {})
+                if not isinstance(key_node, yaml.ScalarNode)
+                else key_node.value
+            )
             key = str(key)
             if key in out:
                 walk.duplicates.append(((*here, key), key_node.start_mark.line + 1, key_node.start_mark.column + 1))
@@ -156,8 +167,11 @@ def read_yaml(path: Path, display: str | None = None) -> tuple[Any, Positions, l
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        return None, Positions(shown), [Problem(shown, 1, 1, "", f"is not UTF-8 text ({exc.reason}): "
-                                                "save the file as UTF-8", subject="file")]
+        return (
+            None,
+            Positions(shown),
+            [Problem(shown, 1, 1, "", f"is not UTF-8 text ({exc.reason}): save the file as UTF-8", subject="file")],
+        )
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -168,25 +182,37 @@ def read_yaml(path: Path, display: str | None = None) -> tuple[Any, Positions, l
         marks, duplicates = walk.marks, walk.duplicates
     except _TooManyValues as exc:
         line, col = exc.node.start_mark.line + 1, exc.node.start_mark.column + 1
-        why = ("the value anchored here (&) is repeated through aliases (*) so often, nested inside each other, "
-               "that the file would hold" if exc.repeated else "the file holds")
-        message = (f"{why} more than {MAX_VALUES:,} values, more than any flow or service list needs: write the "
-                   "repeated part out once where it is needed, or split the file")
+        why = (
+            "the value anchored here (&) is repeated through aliases (*) so often, nested inside each other, "
+            "that the file would hold"
+            if exc.repeated
+            else "the file holds"
+        )
+        message = (
+            f"{why} more than {MAX_VALUES:,} values, more than any flow or service list needs: write the "
+            "repeated part out once where it is needed, or split the file"
+        )
         return None, Positions(shown), [Problem(shown, line, col, "", message, subject="file")]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = (exc.problem or "could not be read").strip()
         context = f" {exc.context}" if exc.context else ""
-        message = (f"YAML syntax: {_plain(what + context)} ({what}{context}); "
-                   "check the indentation and quotes on this line")
+        message = (
+            f"YAML syntax: {_plain(what + context)} ({what}{context}); check the indentation and quotes on this line"
+        )
         return None, Positions(shown), [Problem(shown, line, col, "", message, subject="file")]
     finally:
         loader.dispose()
     problems = [
-        Problem(shown, line, col, str(keys[-1]),
-                "appears twice in the same place; the second one would silently replace the first: "
-                "rename or merge them", subject="key")
+        Problem(
+            shown,
+            line,
+            col,
+            str(keys[-1]),
+            "appears twice in the same place; the second one would silently replace the first: rename or merge them",
+            subject="key",
+        )
         for keys, line, col in duplicates
     ]
     return data, Positions(shown, marks), problems

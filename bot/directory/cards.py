@@ -35,13 +35,14 @@ def clock(labels: Labels, lang: str, moment: datetime) -> str:
     twelve = int(labels.get(lang, "clock")) == 12
     h12 = moment.hour % 12 or 12
     ampm = labels.get(lang, "am") if moment.hour < 12 else labels.get(lang, "pm")
-    text = str(labels.get(lang, "time")).format(H=moment.hour, h=h12 if twelve else moment.hour,
-                                                mm=f"{moment.minute:02d}", ampm=ampm)
+    text = str(labels.get(lang, "time")).format(
+        H=moment.hour, h=h12 if twelve else moment.hour, mm=f"{moment.minute:02d}", ampm=ampm
+    )
     return text.strip()
 
 
 def hours_line(labels: Labels, resource: Resource, lang: str, now: datetime) -> str:
-    """"Open 24/7", "Open now, until 4:30 p.m.", "Closed now, opens Monday at 8:15 a.m.", or "" if unknown."""
+    """ "Open 24/7", "Open now, until 4:30 p.m.", "Closed now, opens Monday at 8:15 a.m.", or "" if unknown."""
     return schedule_line(labels, resource.schedule, lang, now)
 
 
@@ -107,7 +108,7 @@ def unknown_facts(resource: Resource) -> list[str]:
 
 
 def not_known_line(labels: Labels, resource: Resource, lang: str) -> str:
-    """"Not known: hours, cost, age" naming every needed fact no source gives, or "" when all are known."""
+    """ "Not known: hours, cost, age" naming every needed fact no source gives, or "" when all are known."""
     names = labels.get(lang, "fact_names")
     missing = [str(names[fact]) for fact in unknown_facts(resource)]
     if not missing:
@@ -116,7 +117,7 @@ def not_known_line(labels: Labels, resource: Resource, lang: str) -> str:
 
 
 def who_line(labels: Labels, resource: Resource, lang: str) -> str:
-    """"For: women, ages 18+, children welcome, any immigration status" from what the source says, or ""."""
+    """ "For: women, ages 18+, children welcome, any immigration status" from what the source says, or ""."""
     rule = resource.eligibility
     known: list[str] = [labels.get(lang, "genders").get(g, g) for g in rule.genders]
     if rule.any_gender:
@@ -140,10 +141,12 @@ def who_line(labels: Labels, resource: Resource, lang: str) -> str:
 def access_line(labels: Labels, resource: Resource, lang: str) -> str:
     """What lowers the barrier, as the source says: cost · ID · walk in or call first · anonymous (or "")."""
     flags = resource.flags
-    keys = ["free" if "free" in flags else resource.cost,
-            "no_id_required" if "no_id_required" in flags else "id_required" if resource.id_required else "",
-            "walk_in" if "walk_in" in flags else resource.access,
-            "anonymous" if "anonymous" in flags else ""]
+    keys = [
+        "free" if "free" in flags else resource.cost,
+        "no_id_required" if "no_id_required" in flags else "id_required" if resource.id_required else "",
+        "walk_in" if "walk_in" in flags else resource.access,
+        "anonymous" if "anonymous" in flags else "",
+    ]
     return str(labels.get(lang, "flags_separator")).join(str(labels.get(lang, k)) for k in keys if k)
 
 
@@ -185,9 +188,13 @@ def card(directory: Directory, resource: Resource, lang: str, now: datetime) -> 
     lines += [contact_line(labels, c, lang) for c in shown_contacts(resource)]
     if resource.address:
         lines.append(_fill(labels, lang, "address", address=resource.address))
-    lines += [hours_line(labels, resource, lang, now), access_line(labels, resource, lang),
-              who_line(labels, resource, lang), languages_line(labels, resource, lang),
-              not_known_line(labels, resource, lang)]
+    lines += [
+        hours_line(labels, resource, lang, now),
+        access_line(labels, resource, lang),
+        who_line(labels, resource, lang),
+        languages_line(labels, resource, lang),
+        not_known_line(labels, resource, lang),
+    ]
     lines.append(checked_line(labels, resource, lang, local_time(now).date()))
     return "\n".join(line for line in lines if line)
 
@@ -203,10 +210,18 @@ def card_buttons(directory: Directory, resource: Resource, lang: str) -> tuple[B
     return tuple(buttons)
 
 
-def screen(directory: Directory, resources: Sequence[Resource], lang: str, now: datetime, *, offset: int = 0,
-           more_data: str = "search:more", intro: str = "") -> Reply:
+def screen(
+    directory: Directory,
+    resources: Sequence[Resource],
+    lang: str,
+    now: datetime,
+    *,
+    offset: int = 0,
+    more_data: str = "search:more",
+    intro: str = "",
+) -> Reply:
     """One screen of at most PER_SCREEN cards from `offset`, with a "More" button when more remain."""
-    page = resources[offset:offset + PER_SCREEN]
+    page = resources[offset : offset + PER_SCREEN]
     body = "\n\n".join(card(directory, r, lang, now) for r in page)
     text = f"{intro}\n\n{body}" if intro else body
     rows: list[tuple[Button, ...]] = []

@@ -408,9 +408,15 @@ def _build(
         hours=raw.get("hours", ""),
         languages=tuple(raw.get("languages", ())),
         interpreters=bool(raw.get("interpreters", False)),
-        eligibility=Eligibility(low, high, tuple(eligibility.get("genders", ())), tuple(eligibility.get("status", ())),
-                                bool(eligibility.get("any_age")), bool(eligibility.get("any_gender")),
-                                str(eligibility.get("children", ""))),
+        eligibility=Eligibility(
+            low,
+            high,
+            tuple(eligibility.get("genders", ())),
+            tuple(eligibility.get("status", ())),
+            bool(eligibility.get("any_age")),
+            bool(eligibility.get("any_gender")),
+            str(eligibility.get("children", "")),
+        ),
         flags=frozenset(raw.get("flags", ())),
         address=raw.get("address", ""),
         sources=tuple(raw["sources"]),
@@ -492,8 +498,9 @@ def load_report_words(file: Path, base: Path) -> tuple[frozenset[str], list[Prob
     for lang, words in data.items():
         if lang not in LANGUAGES or not isinstance(words, list):
             line, col = _pos(marks, (lang,))
-            problems.append(Problem(shown, line, col, "", f"'{lang}' must be one of {', '.join(LANGUAGES)} "
-                                    "with a list of words"))
+            problems.append(
+                Problem(shown, line, col, "", f"'{lang}' must be one of {', '.join(LANGUAGES)} with a list of words")
+            )
     return frozenset(str(w).lower() for ws in data.values() if isinstance(ws, list) for w in ws), problems
 
 

@@ -54,7 +54,6 @@ CANDIDATES = 60  # re-ranking by hours and fit looks only at this many best text
 POSTINGS_READ = 400
 
 
-
 def _marks() -> str:
     """Every combining mark below U+10000 as a regex class body (Devanagari vowel signs, Arabic harakat...)."""
     ranges: list[tuple[int, int]] = []
@@ -74,8 +73,24 @@ _TOKEN = re.compile(rf"[^\W_](?:[^\W_]|[{_marks()}])*")
 EN_MARK = "~"
 _STEMMERS = {"en": "english", "fr": "french", "es": "spanish"}  # Snowball has no Tagalog; its lemmas suffice
 # Tagalog verb affixes, tried only when simplemma does not know a form ("pinapasweldo" -> sweldo)
-_TL_PREFIXES = ("ipinag", "pinapa", "nakaka", "pinag", "nagpa", "magpa", "naka", "maka", "pina", "nag", "mag",
-                "na", "ma", "pa", "ka", "i")
+_TL_PREFIXES = (
+    "ipinag",
+    "pinapa",
+    "nakaka",
+    "pinag",
+    "nagpa",
+    "magpa",
+    "naka",
+    "maka",
+    "pina",
+    "nag",
+    "mag",
+    "na",
+    "ma",
+    "pa",
+    "ka",
+    "i",
+)
 _TL_SUFFIXES = ("han", "hin", "an", "in")
 
 
@@ -239,6 +254,7 @@ def _build(directory: Directory, own: Analyser, english: Analyser, names: tuple[
 
     def key(lemma: str, text_lang: str) -> str:
         return mark + lemma if text_lang == "en" else lemma
+
     raw: dict[str, dict[int, float]] = defaultdict(dict)
     forms: dict[str, str] = {}  # every written form (and lemma) of an indexed word -> its lemma, for typos
     tagalog: set[str] = set()
@@ -263,13 +279,21 @@ def _build(directory: Directory, own: Analyser, english: Analyser, names: tuple[
                             forms.setdefault(form, k)
                     if text_lang == "tl":
                         tagalog.add(k)
-            out.append((tuple(key(w.lemma, text_lang) for w in seq if not a.is_stop(w)),
-                        frozenset(key(w.lemma, text_lang) for w in seq)))
+            out.append(
+                (
+                    tuple(key(w.lemma, text_lang) for w in seq if not a.is_stop(w)),
+                    frozenset(key(w.lemma, text_lang) for w in seq),
+                )
+            )
         return out
 
     category_entries = {
-        category: entries((text_lang, text) for text_lang, ws in directory.lexicon.words_for(category)
-                          if text_lang in read_in for text in ws)
+        category: entries(
+            (text_lang, text)
+            for text_lang, ws in directory.lexicon.words_for(category)
+            if text_lang in read_in
+            for text in ws
+        )
         for category in {c for r in directory.resources for c in r.categories}
     }
 
@@ -287,8 +311,12 @@ def _build(directory: Directory, own: Analyser, english: Analyser, names: tuple[
             if raw[term].get(position, 0.0) < weight:
                 raw[term][position] = weight
 
-    def add_entries(found: list[tuple[tuple[str, ...], frozenset[str]]], position: int, weight: float,
-                    own_phrases: list[tuple[frozenset[str], float]]) -> None:
+    def add_entries(
+        found: list[tuple[tuple[str, ...], frozenset[str]]],
+        position: int,
+        weight: float,
+        own_phrases: list[tuple[frozenset[str], float]],
+    ) -> None:
         for counted, every in found:
             if _is_phrase(counted, every):
                 add(counted, position, weight * PART_OF_PHRASE)
@@ -361,9 +389,20 @@ def _build(directory: Directory, own: Analyser, english: Analyser, names: tuple[
             if said and targets:
                 synonyms[said] = tuple(dict.fromkeys((*synonyms.get(said, ()), *targets)))
     return LangIndex(
-        lang, postings, impact, {s: tuple(dict.fromkeys(t)) for s, t in stems.items()}, forms, dict(pools),
-        tuple(phrases), category_phrases, synonyms, frozenset(k[0] for k in synonyms), own, english,
-        tuple(frozenset(mark + t for t in n) for n in names), mark,
+        lang,
+        postings,
+        impact,
+        {s: tuple(dict.fromkeys(t)) for s, t in stems.items()},
+        forms,
+        dict(pools),
+        tuple(phrases),
+        category_phrases,
+        synonyms,
+        frozenset(k[0] for k in synonyms),
+        own,
+        english,
+        tuple(frozenset(mark + t for t in n) for n in names),
+        mark,
     )
 
 

@@ -42,8 +42,16 @@ _MERMAID_SHAPES = {
     "stub": ('["', '"]'),
 }
 _DOT_SHAPES = {
-    "message": "box", "question": "parallelogram", "search": "cylinder", "handoff": "hexagon",
-    "goto": "circle", "end": "oval", "do": "component", "entry": "cds", "outcome": "note", "stub": "box",
+    "message": "box",
+    "question": "parallelogram",
+    "search": "cylinder",
+    "handoff": "hexagon",
+    "goto": "circle",
+    "end": "oval",
+    "do": "component",
+    "entry": "cds",
+    "outcome": "note",
+    "stub": "box",
 }
 _OUTCOMES = (("results", "up to 3 services, More ▸"), ("no match", "no service fits:\n211, a person offered"))
 _MERMAID_CODES = (("&", "#38;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;"), ("`", "#96;"), ("|", "#124;"))
@@ -76,7 +84,7 @@ class Diagram:
     flows: tuple[str, ...]
     boxes: tuple[Box, ...]
     edges: tuple[Edge, ...]
-    ids: Mapping[str, str]               # flow node id ("work.passport") -> its Box id
+    ids: Mapping[str, str]  # flow node id ("work.passport") -> its Box id
 
 
 class Ids:
@@ -100,21 +108,24 @@ class Ids:
 
 
 def _entry_words(flows: Flows, name: str) -> str:
-    return _ENTRY_LABELS.get(name, name).format(menu_button=flows.text("menu_button", "en") or "Menu",
-                                                person_button=flows.text("person_button", "en") or "Talk to a person")
+    return _ENTRY_LABELS.get(name, name).format(
+        menu_button=flows.text("menu_button", "en") or "Menu",
+        person_button=flows.text("person_button", "en") or "Talk to a person",
+    )
 
 
 def _short(text: str) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= _LABEL_MAX else text[:_LABEL_MAX - 1].rstrip() + "…"
+    return text if len(text) <= _LABEL_MAX else text[: _LABEL_MAX - 1].rstrip() + "…"
 
 
 def _describe(node: Node) -> str:
     """The node's name and what it does, in a few words."""
     if node.kind == "search" and node.search is not None:
         what = ", ".join(node.search.categories) or "any service"
-        return f"{node.name}\nsearch: {what}" + (f"\nfilters: {', '.join(node.search.filters)}"
-                                                 if node.search.filters else "")
+        return f"{node.name}\nsearch: {what}" + (
+            f"\nfilters: {', '.join(node.search.filters)}" if node.search.filters else ""
+        )
     if node.kind == "question":
         return f"{node.name}\nasks, saves {node.save}"
     if node.kind == "handoff":
@@ -168,11 +179,11 @@ def build(flows: Flows, only: str | None = None) -> Diagram:
             edges.append(Edge(ids(name, "e"), ids(node_id), ""))
     if warmline:
         outside.append(Box(ids(WARMLINE, "w"), "peer supporter\n(warm line)", "handoff"))
-    return Diagram(tuple(names), (*outside, *boxes, *stubs.values()), tuple(edges),
-                   {n.id: ids(n.id) for n in nodes})
+    return Diagram(tuple(names), (*outside, *boxes, *stubs.values()), tuple(edges), {n.id: ids(n.id) for n in nodes})
 
 
 # -- Mermaid ---------------------------------------------------------------------------------------------
+
 
 def mermaid_text(text: str) -> str:
     """Text safe inside a Mermaid quoted label: quotes and markup as entity codes, line breaks as <br>."""
@@ -206,9 +217,13 @@ def mermaid(flows: Flows, only: str | None = None) -> str:
 
 def _mermaid_classes(boxes: Iterable[Box]) -> list[str]:
     """Soft colours by kind, so the eye finds searches, handoffs and entry points."""
-    colours = {"entry": "fill:#eef6ff,stroke:#4a90d9", "search": "fill:#f1f9ee,stroke:#5a9e4b",
-               "handoff": "fill:#fff4e5,stroke:#d98a1c", "outcome": "fill:#f7f7f7,stroke:#999,color:#555",
-               "stub": "fill:#ffffff,stroke:#bbb,stroke-dasharray:3 3"}
+    colours = {
+        "entry": "fill:#eef6ff,stroke:#4a90d9",
+        "search": "fill:#f1f9ee,stroke:#5a9e4b",
+        "handoff": "fill:#fff4e5,stroke:#d98a1c",
+        "outcome": "fill:#f7f7f7,stroke:#999,color:#555",
+        "stub": "fill:#ffffff,stroke:#bbb,stroke-dasharray:3 3",
+    }
     lines = []
     for kind, style in colours.items():
         members = [b.id for b in boxes if b.kind == kind]
@@ -258,6 +273,7 @@ def markdown(flows: Flows, only: str | None = None) -> str:
 
 # -- DOT (Graphviz) --------------------------------------------------------------------------------------
 
+
 def dot_text(text: str) -> str:
     """Text safe inside a DOT double-quoted string."""
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
@@ -266,8 +282,11 @@ def dot_text(text: str) -> str:
 def dot(flows: Flows, only: str | None = None) -> str:
     """The same diagram in Graphviz DOT, one cluster per flow (`dot -Tsvg` draws it)."""
     diagram = build(flows, only)
-    lines = ["digraph flows {", '    rankdir=TB; node [fontname="Helvetica", fontsize=10];',
-             '    edge [fontname="Helvetica", fontsize=9];']
+    lines = [
+        "digraph flows {",
+        '    rankdir=TB; node [fontname="Helvetica", fontsize=10];',
+        '    edge [fontname="Helvetica", fontsize=9];',
+    ]
 
     def box(b: Box, indent: str) -> str:
         return f'{indent}{b.id} [label="{dot_text(b.label)}", shape={_DOT_SHAPES[b.kind]}];'
@@ -283,4 +302,3 @@ def dot(flows: Flows, only: str | None = None) -> str:
         lines.append(f'    {e.source} -> {e.target} [label="{dot_text(e.label)}"{style}];')
     lines.append("}")
     return "\n".join(lines) + "\n"
-

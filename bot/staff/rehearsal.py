@@ -45,7 +45,7 @@ class Step:
 
     number: int
     line: int
-    action: str                       # "send" or "tap"
+    action: str  # "send" or "tap"
     value: str
     expect: tuple[str, ...] = ()
     expect_not: tuple[str, ...] = ()
@@ -94,10 +94,20 @@ def read_conversation(path: Path, shown: str | None = None) -> tuple[Conversatio
     if problems:
         return None, [Failure(shown, p.line, p.message) for p in problems]
     if not isinstance(data, Mapping) or not isinstance(data.get("steps"), list):
-        return None, [Failure(shown, 1, "needs `language:` and `steps:` (a list of steps, each starting with "
-                              "`- send:` or `- tap:`)")]
-    failures = [Failure(shown, pos.key_at(str(k))[0], f"has an unknown key '{k}'{did_you_mean(str(k), FILE_KEYS)}: "
-                        f"use {', '.join(FILE_KEYS)}") for k in data if k not in FILE_KEYS]
+        return None, [
+            Failure(
+                shown, 1, "needs `language:` and `steps:` (a list of steps, each starting with `- send:` or `- tap:`)"
+            )
+        ]
+    failures = [
+        Failure(
+            shown,
+            pos.key_at(str(k))[0],
+            f"has an unknown key '{k}'{did_you_mean(str(k), FILE_KEYS)}: use {', '.join(FILE_KEYS)}",
+        )
+        for k in data
+        if k not in FILE_KEYS
+    ]
     now = DEFAULT_TIME
     if data.get("time"):
         try:
@@ -109,20 +119,35 @@ def read_conversation(path: Path, shown: str | None = None) -> tuple[Conversatio
     for i, raw in enumerate(data["steps"]):
         line = pos.at("steps", i)[0]
         if not isinstance(raw, Mapping):
-            failures.append(Failure(shown, line, f"step {i + 1} should be `send: ...` or `tap: ...` with "
-                                    "expectations under it"))
+            failures.append(
+                Failure(shown, line, f"step {i + 1} should be `send: ...` or `tap: ...` with expectations under it")
+            )
             continue
         actions = [a for a in ACTIONS if a in raw]
         unknown = [k for k in raw if k not in ACTIONS and k not in EXPECTATIONS]
         for key in unknown:
-            failures.append(Failure(shown, pos.key_at("steps", i, str(key))[0], f"step {i + 1} has an unknown "
-                                    f"key '{key}'{did_you_mean(str(key), (*ACTIONS, *EXPECTATIONS))}"))
+            failures.append(
+                Failure(
+                    shown,
+                    pos.key_at("steps", i, str(key))[0],
+                    f"step {i + 1} has an unknown key '{key}'{did_you_mean(str(key), (*ACTIONS, *EXPECTATIONS))}",
+                )
+            )
         if len(actions) != 1:
             failures.append(Failure(shown, line, f"step {i + 1} needs exactly one of `send:` or `tap:`"))
             continue
-        steps.append(Step(i + 1, line, actions[0], str(raw[actions[0]]), _words(raw.get("expect")),
-                          _words(raw.get("expect_not")), _words(raw.get("expect_button")),
-                          _words(raw.get("expect_action"))))
+        steps.append(
+            Step(
+                i + 1,
+                line,
+                actions[0],
+                str(raw[actions[0]]),
+                _words(raw.get("expect")),
+                _words(raw.get("expect_not")),
+                _words(raw.get("expect_button")),
+                _words(raw.get("expect_action")),
+            )
+        )
     language = str(data.get("language") or "")
     if not language:
         failures.append(Failure(shown, 1, "needs `language:` (en, fr, es, tl, ...)"))
@@ -197,21 +222,39 @@ def rehearse(content: Content, conversation: Conversation) -> list[Failure]:
     """Play the conversation against the engine; every expectation not met becomes a failure."""
     path = conversation.path
     if conversation.language not in content.languages:
-        return [Failure(path, 1, f"language '{conversation.language}' is not one of the bot's languages "
-                        f"({', '.join(content.languages)}) in flows/bot.yaml")]
+        return [
+            Failure(
+                path,
+                1,
+                f"language '{conversation.language}' is not one of the bot's languages "
+                f"({', '.join(content.languages)}) in flows/bot.yaml",
+            )
+        ]
     session = Session(language=conversation.language)
     buttons: list[Button] = []
     failures: list[Failure] = []
     for step in conversation.steps:
         event = _event(step, buttons, conversation.language)
         if isinstance(event, str):
-            failures.append(Failure(path, step.line, f"{step}: {event}\n  The rest of this conversation was "
-                                    "not played, because it depends on this step."))
+            failures.append(
+                Failure(
+                    path,
+                    step.line,
+                    f"{step}: {event}\n  The rest of this conversation was "
+                    "not played, because it depends on this step.",
+                )
+            )
             return failures
         turn = advance(content, session, event, conversation.now)
         for wrong in check_turn(step, turn):
-            failures.append(Failure(path, step.line, f"{step}: {wrong}, but the bot said:\n"
-                                    f"{_indented(_said(turn))}\n  with the buttons:\n{_listed(_buttons(turn))}"))
+            failures.append(
+                Failure(
+                    path,
+                    step.line,
+                    f"{step}: {wrong}, but the bot said:\n"
+                    f"{_indented(_said(turn))}\n  with the buttons:\n{_listed(_buttons(turn))}",
+                )
+            )
         session, buttons = turn.session, _buttons(turn)
     return failures
 

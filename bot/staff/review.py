@@ -12,8 +12,13 @@ from bot.content.flows import Flows, Text
 from bot.content.wording import AvoidList
 from bot.conversation.safety import EMPTY, DangerWords
 
-DANGER_LISTS = (("suicide", "suicide and self-harm"), ("suicide_now", "happening now"), ("now", "now words"),
-                ("danger", "immediate danger"), ("calm", "idioms that must not alarm"))
+DANGER_LISTS = (
+    ("suicide", "suicide and self-harm"),
+    ("suicide_now", "happening now"),
+    ("now", "now words"),
+    ("danger", "immediate danger"),
+    ("calm", "idioms that must not alarm"),
+)
 
 MARKER = "<!-- Everything below is written by `python -m bot review` from flows/: edit the flows, then run it. -->"
 
@@ -47,22 +52,49 @@ def review_markdown(flows: Flows, avoid: AvoidList, notes: str, danger: DangerWo
         name = names.get(lang, lang)
         out += [f"## {name} ({lang}): every sentence", ""]
         for flow in ("bot.yaml", *flows.flow_names):
-            rows = [f"| {where} | {_cell(text.by_lang.get(default, ''))} | "
-                    f"{_cell(text.by_lang.get(lang) or '**MISSING**')} |" for where, text in _texts(flows, flow)]
+            rows = [
+                f"| {where} | {_cell(text.by_lang.get(default, ''))} | "
+                f"{_cell(text.by_lang.get(lang) or '**MISSING**')} |"
+                for where, text in _texts(flows, flow)
+            ]
             if rows:
                 shown = flow if flow.endswith(".yaml") else f"{flow}.yaml"
-                out += [f"### flows/{shown}", "", f"| where | {names.get(default, default)} | {name} |",
-                        "|---|---|---|", *rows, ""]
-        out += [f"### flows/danger-words.yaml ({name})", "",
-                "Phrases that open a crisis screen at once, in any chat. Add the ways people really write them "
-                "(spellings, slang, short forms); put idioms that must not alarm under calm.", "",
-                "| list | phrases |", "|---|---|",
-                *(f"| {label} | {_cell(', '.join(danger.of(group, lang)) or '**MISSING**')} |"
-                  for group, label in DANGER_LISTS if group in ("suicide", "danger") or danger.of(group, lang)),
-                *(f"| combined ({c.kind}) | {_cell(', '.join(c.first))} → {_cell(', '.join(c.then))} |"
-                  for c in danger.combos if c.lang == lang), ""]
-        out += [f"### flows/words-to-avoid.yaml ({name})", "", "| avoid | say instead |", "|---|---|",
-                *(f"| {_cell(a.word)} | {_cell(a.instead)} |" for a in avoid.get(lang, ())), ""]
+                out += [
+                    f"### flows/{shown}",
+                    "",
+                    f"| where | {names.get(default, default)} | {name} |",
+                    "|---|---|---|",
+                    *rows,
+                    "",
+                ]
+        out += [
+            f"### flows/danger-words.yaml ({name})",
+            "",
+            "Phrases that open a crisis screen at once, in any chat. Add the ways people really write them "
+            "(spellings, slang, short forms); put idioms that must not alarm under calm.",
+            "",
+            "| list | phrases |",
+            "|---|---|",
+            *(
+                f"| {label} | {_cell(', '.join(danger.of(group, lang)) or '**MISSING**')} |"
+                for group, label in DANGER_LISTS
+                if group in ("suicide", "danger") or danger.of(group, lang)
+            ),
+            *(
+                f"| combined ({c.kind}) | {_cell(', '.join(c.first))} → {_cell(', '.join(c.then))} |"
+                for c in danger.combos
+                if c.lang == lang
+            ),
+            "",
+        ]
+        out += [
+            f"### flows/words-to-avoid.yaml ({name})",
+            "",
+            "| avoid | say instead |",
+            "|---|---|",
+            *(f"| {_cell(a.word)} | {_cell(a.instead)} |" for a in avoid.get(lang, ())),
+            "",
+        ]
     return "\n".join(out)
 
 

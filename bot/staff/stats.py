@@ -23,14 +23,14 @@ from datetime import date, timedelta
 
 from bot.core.clock import system_clock
 
-Count = tuple[str, str, int]   # (day, name, n), as Store.counts() returns them
+Count = tuple[str, str, int]  # (day, name, n), as Store.counts() returns them
 
 STARTED = "conversation_started"
 DOOR = "door:"
 NO_MATCH = "search_no_match:"
 HANDOFFS = ("handoff_requested", "handoff_taken", "handoff_missed")
 WAIT = "handoff_wait_min:"
-WAIT_CAP_MIN = 120             # waits of two hours or more share one bucket
+WAIT_CAP_MIN = 120  # waits of two hours or more share one bucket
 
 
 def wait_counter(seconds: float) -> str:
@@ -109,11 +109,9 @@ def report_text(counts: Iterable[Count], today: date, *, days: int = 7) -> str:
     if median is None:
         lines.append("Median wait for a person: not recorded yet (no handoff wait was counted in these days)")
     else:
-        lines.append(f"Median wait for a person: {median[0]} min (whole minutes, "
-                     f"from {median[1]} handoffs taken)")
+        lines.append(f"Median wait for a person: {median[0]} min (whole minutes, from {median[1]} handoffs taken)")
     known = (STARTED, *HANDOFFS)
-    other = {k: v for k, v in sorted(t.items())
-             if k not in known and not k.startswith((DOOR, NO_MATCH, WAIT))}
+    other = {k: v for k, v in sorted(t.items()) if k not in known and not k.startswith((DOOR, NO_MATCH, WAIT))}
     if other:
         lines.append(f"Other: {_listing(other)}")
     lines += ["", "Day         started  doors  no match  handoffs"]
@@ -121,8 +119,9 @@ def report_text(counts: Iterable[Count], today: date, *, days: int = 7) -> str:
         counted = w.by_day.get(day, {})
         doors = sum(v for k, v in counted.items() if k.startswith(DOOR))
         misses = sum(v for k, v in counted.items() if k.startswith(NO_MATCH))
-        lines.append(f"{day}  {counted.get(STARTED, 0):7}  {doors:5}  {misses:8}  "
-                     f"{counted.get('handoff_requested', 0):8}")
+        lines.append(
+            f"{day}  {counted.get(STARTED, 0):7}  {doors:5}  {misses:8}  {counted.get('handoff_requested', 0):8}"
+        )
     lines += ["", "Only daily totals are kept: no names, no messages, nothing that points to a person."]
     return "\n".join(lines)
 
@@ -146,19 +145,45 @@ def csv_text(counts: Iterable[Count], today: date, *, days: int = 30) -> str:
 # below is written with zlib and struct, is byte-for-byte reproducible (tests can check it) and is a few KB.
 
 _GLYPHS = {  # 3x5 pixel capitals and digits, rows top to bottom
-    "0": "### #.# #.# #.# ###", "1": ".#. ##. .#. .#. ###", "2": "### ..# ### #.. ###",
-    "3": "### ..# ### ..# ###", "4": "#.# #.# ### ..# ..#", "5": "### #.. ### ..# ###",
-    "6": "### #.. ### #.# ###", "7": "### ..# ..# ..# ..#", "8": "### #.# ### #.# ###",
-    "9": "### #.# ### ..# ###", "A": ".#. #.# ### #.# #.#", "B": "##. #.# ##. #.# ##.",
-    "C": ".## #.. #.. #.. .##", "D": "##. #.# #.# #.# ##.", "E": "### #.. ##. #.. ###",
-    "F": "### #.. ##. #.. #..", "G": ".## #.. #.# #.# .##", "H": "#.# #.# ### #.# #.#",
-    "I": "### .#. .#. .#. ###", "J": "..# ..# ..# #.# .#.", "K": "#.# #.# ##. #.# #.#",
-    "L": "#.. #.. #.. #.. ###", "M": "#.# ### ### #.# #.#", "N": "##. #.# #.# #.# #.#",
-    "O": ".#. #.# #.# #.# .#.", "P": "##. #.# ##. #.. #..", "Q": ".#. #.# #.# ##. .##",
-    "R": "##. #.# ##. #.# #.#", "S": ".## #.. .#. ..# ##.", "T": "### .#. .#. .#. .#.",
-    "U": "#.# #.# #.# #.# ###", "V": "#.# #.# #.# #.# .#.", "W": "#.# #.# ### ### #.#",
-    "X": "#.# #.# .#. #.# #.#", "Y": "#.# #.# .#. .#. .#.", "Z": "### ..# .#. #.. ###",
-    "-": "... ... ### ... ...", " ": "... ... ... ... ...", ":": "... .#. ... .#. ...",
+    "0": "### #.# #.# #.# ###",
+    "1": ".#. ##. .#. .#. ###",
+    "2": "### ..# ### #.. ###",
+    "3": "### ..# ### ..# ###",
+    "4": "#.# #.# ### ..# ..#",
+    "5": "### #.. ### ..# ###",
+    "6": "### #.. ### #.# ###",
+    "7": "### ..# ..# ..# ..#",
+    "8": "### #.# ### #.# ###",
+    "9": "### #.# ### ..# ###",
+    "A": ".#. #.# ### #.# #.#",
+    "B": "##. #.# ##. #.# ##.",
+    "C": ".## #.. #.. #.. .##",
+    "D": "##. #.# #.# #.# ##.",
+    "E": "### #.. ##. #.. ###",
+    "F": "### #.. ##. #.. #..",
+    "G": ".## #.. #.# #.# .##",
+    "H": "#.# #.# ### #.# #.#",
+    "I": "### .#. .#. .#. ###",
+    "J": "..# ..# ..# #.# .#.",
+    "K": "#.# #.# ##. #.# #.#",
+    "L": "#.. #.. #.. #.. ###",
+    "M": "#.# ### ### #.# #.#",
+    "N": "##. #.# #.# #.# #.#",
+    "O": ".#. #.# #.# #.# .#.",
+    "P": "##. #.# ##. #.. #..",
+    "Q": ".#. #.# #.# ##. .##",
+    "R": "##. #.# ##. #.# #.#",
+    "S": ".## #.. .#. ..# ##.",
+    "T": "### .#. .#. .#. .#.",
+    "U": "#.# #.# #.# #.# ###",
+    "V": "#.# #.# #.# #.# .#.",
+    "W": "#.# #.# ### ### #.#",
+    "X": "#.# #.# .#. #.# #.#",
+    "Y": "#.# #.# .#. .#. .#.",
+    "Z": "### ..# .#. #.. ###",
+    "-": "... ... ### ... ...",
+    " ": "... ... ... ... ...",
+    ":": "... .#. ... .#. ...",
 }
 INK = (51, 51, 51)
 STARTED_COLOUR = (74, 144, 217)
@@ -177,7 +202,7 @@ class _Canvas:
         row = bytes(colour) * max(x1 - x0, 0)
         for yy in range(y0, y1):
             start = (yy * self.width + x0) * 3
-            self.pixels[start:start + len(row)] = row
+            self.pixels[start : start + len(row)] = row
 
     def text(self, x: int, y: int, words: str, colour: tuple[int, int, int] = INK, scale: int = 2) -> int:
         """Draw `words` with its top-left at (x, y); return the x after it."""
@@ -191,15 +216,17 @@ class _Canvas:
         return x
 
     def png(self) -> bytes:
-        raw = b"".join(b"\x00" + bytes(self.pixels[y * self.width * 3:(y + 1) * self.width * 3])
-                       for y in range(self.height))
+        raw = b"".join(
+            b"\x00" + bytes(self.pixels[y * self.width * 3 : (y + 1) * self.width * 3]) for y in range(self.height)
+        )
 
         def chunk(kind: bytes, data: bytes) -> bytes:
             return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
         header = struct.pack(">IIBBBBB", self.width, self.height, 8, 2, 0, 0, 0)  # 8-bit RGB
-        return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9))
-                + chunk(b"IEND", b""))
+        return (
+            b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+        )
 
 
 def text_width(words: str, scale: int = 2) -> int:

@@ -47,8 +47,13 @@ class Counts(StoreBase):
         def delete(db: sqlite3.Connection) -> int:
             gone = sum(db.execute(sql, (seconds(deadline),)).rowcount for sql, deadline in deadlines)
             # people keyed the old way whose sessions expired before they came back: nothing left to adopt
-            return gone + db.execute("DELETE FROM legacy_people WHERE person NOT IN "
-                                     "(SELECT person FROM sessions UNION SELECT person FROM handoffs)").rowcount
+            return (
+                gone
+                + db.execute(
+                    "DELETE FROM legacy_people WHERE person NOT IN "
+                    "(SELECT person FROM sessions UNION SELECT person FROM handoffs)"
+                ).rowcount
+            )
 
         def purge(db: sqlite3.Connection) -> int:
             gone = in_transaction(db, body=delete) or 0

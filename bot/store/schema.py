@@ -164,8 +164,15 @@ MIGRATIONS: tuple[str, ...] = (
 # Every table with a `person` column, in the order forget() deletes from it (children before parents, unless a
 # foreign key cascades). tests/test_store.py fails if a table with a `person` column is missing here.
 PERSON_TABLES: tuple[str, ...] = (
-    "relay", "relayed_updates", "handoffs",
-    "outbox", "sent_messages", "handled_updates", "sessions", "quiet_erase", "legacy_people",
+    "relay",
+    "relayed_updates",
+    "handoffs",
+    "outbox",
+    "sent_messages",
+    "handled_updates",
+    "sessions",
+    "quiet_erase",
+    "legacy_people",
 )
 
 
@@ -214,9 +221,7 @@ def migrate(db: sqlite3.Connection, path: Path, migrations: tuple[str, ...] = MI
         # executescript runs the whole script in one call; BEGIN/COMMIT inside it make the script and its
         # user_version one transaction (user_version lives in the file header, which is transactional).
         try:
-            db.executescript(
-                f"BEGIN IMMEDIATE;\n{migrations[number - 1]};\nPRAGMA user_version = {number};\nCOMMIT;"
-            )
+            db.executescript(f"BEGIN IMMEDIATE;\n{migrations[number - 1]};\nPRAGMA user_version = {number};\nCOMMIT;")
         except sqlite3.Error as exc:
             if db.in_transaction:
                 db.execute("ROLLBACK")

@@ -22,9 +22,7 @@ from bot.store.connection import Rollback, seconds
 class Sessions(StoreBase):
     """The person's session and everything saved with a turn."""
 
-    async def load_session(
-        self, person: str, *, remember: tuple[int, datetime] | None = None
-    ) -> dict[str, Any] | None:
+    async def load_session(self, person: str, *, remember: tuple[int, datetime] | None = None) -> dict[str, Any] | None:
         """The person's saved session (Session.to_dict() shape), or None if none (or it is unreadable).
 
         remember=(message_id, sent_at) also keeps that message id, as remember_sent does, in the same trip to

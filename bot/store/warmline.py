@@ -17,8 +17,19 @@ from bot.store.base import StoreBase
 from bot.store.connection import Rollback, seconds
 
 _HANDOFF_FIELDS = frozenset(
-    {"status", "group_chat", "thread", "card", "waiting", "supporter", "urgent", "warned", "taken_at",
-     "last_person", "last_supporter"}
+    {
+        "status",
+        "group_chat",
+        "thread",
+        "card",
+        "waiting",
+        "supporter",
+        "urgent",
+        "warned",
+        "taken_at",
+        "last_person",
+        "last_supporter",
+    }
 )
 
 
@@ -86,7 +97,13 @@ class WarmLine(StoreBase):
         await self._db.transaction(delete)
 
     async def relay_add(
-        self, handoff: int, person: str, direction: str, message: dict[str, Any], *, update_id: int | None,
+        self,
+        handoff: int,
+        person: str,
+        direction: str,
+        message: dict[str, Any],
+        *,
+        update_id: int | None,
         now: datetime,
     ) -> int | None:
         """Queue one message to relay; None (nothing queued) when update_id was relayed already."""

@@ -25,8 +25,8 @@ from bot.content.warmlinetext import (
 )
 from bot.core.vocabulary import TIMEZONE_DEFAULT
 
-TOPIC_NAME_MAX = 128      # Telegram's limit for a forum topic name
-TEXT_MAX = 4096           # Telegram's limit for one message
+TOPIC_NAME_MAX = 128  # Telegram's limit for a forum topic name
+TEXT_MAX = 4096  # Telegram's limit for one message
 ZONE = ZoneInfo(TIMEZONE_DEFAULT)
 # The words are loaded in content/ (bot.content.warmlinetext); callers of the rules find them here too.
 __all__ = ["FILE", "LANGUAGES", "NUMBERS", "PERSON_KEYS", "STAFF_KEYS", "WarmlineText", "is_open", "load_warmline"]
@@ -36,6 +36,7 @@ __all__ = ["FILE", "LANGUAGES", "NUMBERS", "PERSON_KEYS", "STAFF_KEYS", "Warmlin
 
 
 # -- who the person is to supporters ----------------------------------------------------------------------
+
 
 def new_token() -> str:
     """A random per-handoff token: the alias derives from it, never from the person key or a Telegram id."""
@@ -53,12 +54,22 @@ def topic_name(guest: str, language: str, topic: str, *, urgent: bool = False) -
     return name[:TOPIC_NAME_MAX]
 
 
-def card_text(text: WarmlineText, *, guest: str, language: str, path: Sequence[str], minutes: int,
-              urgent: bool = False, taken_by: str | None = None, message: bool = False) -> str:
+def card_text(
+    text: WarmlineText,
+    *,
+    guest: str,
+    language: str,
+    path: Sequence[str],
+    minutes: int,
+    urgent: bool = False,
+    taken_by: str | None = None,
+    message: bool = False,
+) -> str:
     """The card supporters see: language, the doors chosen and the wait; no identifiers, none of their words."""
     doors = " › ".join(path) or "—"
-    body = text.staff_say("card_message" if message else "card", alias=guest, language=language, path=doors,
-                          minutes=minutes)
+    body = text.staff_say(
+        "card_message" if message else "card", alias=guest, language=language, path=doors, minutes=minutes
+    )
     if urgent:
         body += "\n" + text.staff_say("card_urgent")
     if taken_by:
@@ -67,6 +78,7 @@ def card_text(text: WarmlineText, *, guest: str, language: str, path: Sequence[s
 
 
 # -- the queue --------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class Supporter:
@@ -80,8 +92,11 @@ class Supporter:
 
 def free_slots(supporters: Iterable[Supporter], capacity: int, group_chat: int | None = None) -> int:
     """Conversations the on-duty supporters (of one group, or all) could take now."""
-    return sum(max(0, capacity - s.active) for s in supporters
-               if s.on_duty and (group_chat is None or s.group_chat == group_chat))
+    return sum(
+        max(0, capacity - s.active)
+        for s in supporters
+        if s.on_duty and (group_chat is None or s.group_chat == group_chat)
+    )
 
 
 def on_duty(supporters: Iterable[Supporter], group_chat: int | None = None) -> int:
@@ -111,8 +126,9 @@ def wait_words(text: WarmlineText, lang: str, minutes: int | None) -> str:
     return text.say("wait_minutes", lang, minutes=minutes)
 
 
-def choose_group(groups: Sequence[int], supporters: Sequence[Supporter], queued: Mapping[int, int],
-                 capacity: int) -> int:
+def choose_group(
+    groups: Sequence[int], supporters: Sequence[Supporter], queued: Mapping[int, int], capacity: int
+) -> int:
     """The group a new request goes to: the most free room (free slots minus people already waiting);
     the first group when none has anyone on duty."""
     if not groups:
@@ -136,6 +152,7 @@ def idle(last_person: int | None, last_supporter: int | None, now: int, minutes:
 
 
 # -- pacing a group under Telegram's limit ----------------------------------------------------------------
+
 
 @dataclass
 class Pacer:

@@ -42,10 +42,19 @@ def steps_per_second() -> None:
             timings.append(time.perf_counter() - start)
     timings.sort()
     p50, p99 = timings[len(timings) // 2], timings[int(len(timings) * 0.99)]
-    print(f"engine step (options, commands; searches included where a door searches): "
-          f"p50 {p50 * 1e3:.3f} ms, p99 {p99 * 1e3:.3f} ms, {1 / statistics.mean(timings):,.0f} steps/s")
-    plain = [e for e in events if not (e.kind == "option" and menu.options[int(e.data.split('|')[2])].go and
-             content.flows.nodes[menu.options[int(e.data.split('|')[2])].go].kind == "search")]
+    print(
+        f"engine step (options, commands; searches included where a door searches): "
+        f"p50 {p50 * 1e3:.3f} ms, p99 {p99 * 1e3:.3f} ms, {1 / statistics.mean(timings):,.0f} steps/s"
+    )
+    plain = [
+        e
+        for e in events
+        if not (
+            e.kind == "option"
+            and menu.options[int(e.data.split("|")[2])].go
+            and content.flows.nodes[menu.options[int(e.data.split("|")[2])].go].kind == "search"
+        )
+    ]
     timings = []
     for _ in range(2000):
         for event in plain[-2:]:
@@ -53,8 +62,10 @@ def steps_per_second() -> None:
             advance(content, session, event, NOW)
             timings.append(time.perf_counter() - start)
     timings.sort()
-    print(f"engine step without search (command, unsupported): p50 {timings[len(timings) // 2] * 1e3:.3f} ms, "
-          f"p99 {timings[int(len(timings) * 0.99)] * 1e3:.3f} ms")
+    print(
+        f"engine step without search (command, unsupported): p50 {timings[len(timings) // 2] * 1e3:.3f} ms, "
+        f"p99 {timings[int(len(timings) * 0.99)] * 1e3:.3f} ms"
+    )
 
 
 def generated(nodes: int, folder: Path) -> None:
@@ -82,16 +93,19 @@ def load_times() -> None:
     start = time.perf_counter()
     flows, problems = read_flows(ROOT / "flows")
     problems += check_flows(flows)
-    print(f"shipped flows: {len(flows.nodes)} nodes loaded and validated in "
-          f"{(time.perf_counter() - start) * 1e3:.1f} ms")
+    print(
+        f"shipped flows: {len(flows.nodes)} nodes loaded and validated in {(time.perf_counter() - start) * 1e3:.1f} ms"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         generated(2000, Path(tmp))
         start = time.perf_counter()
         flows, problems = read_flows(Path(tmp))
         problems += check_flows(flows)
         took = time.perf_counter() - start
-        print(f"generated flow: {len(flows.nodes)} nodes loaded and validated in {took * 1e3:.0f} ms "
-              f"({sum(p.is_error for p in problems)} errors)")
+        print(
+            f"generated flow: {len(flows.nodes)} nodes loaded and validated in {took * 1e3:.0f} ms "
+            f"({sum(p.is_error for p in problems)} errors)"
+        )
 
 
 if __name__ == "__main__":

@@ -58,8 +58,9 @@ async def main(handoffs: int, rounds: int) -> None:
     server = BotApiServer()
     await server.start()
     with tempfile.TemporaryDirectory() as data:
-        settings = Settings(token=server.token, base_url=server.base_url, data_dir=Path(data), rate_limit=0,
-                            warmline_chat_ids=(GROUP,))
+        settings = Settings(
+            token=server.token, base_url=server.base_url, data_dir=Path(data), rate_limit=0, warmline_chat_ids=(GROUP,)
+        )
         warm = Warmline(text, per_minute=0, tick=0)
         edge = Edge(settings, content, warm, policy=RetryPolicy(first_delay=0.05))
         stop = asyncio.Event()
@@ -76,21 +77,38 @@ async def main(handoffs: int, rounds: int) -> None:
         await server.wait_for(lambda: all(len(server.messages(w.id)) >= 2 for w in people), 30)
         for who in people:
             intro = server.messages(who.id)[-1]
-            data_ = next(b["callback_data"] for row in intro["reply_markup"]["inline_keyboard"] for b in row
-                         if b.get("callback_data", "").endswith("talk.intro|0"))
+            data_ = next(
+                b["callback_data"]
+                for row in intro["reply_markup"]["inline_keyboard"]
+                for b in row
+                if b.get("callback_data", "").endswith("talk.intro|0")
+            )
             who.tap(data_, intro["message_id"])
         await server.wait_for_call("createForumTopic", handoffs, within=60)
-        await server.wait_for(lambda: len([m for m in server.messages(GROUP) if m.get("reply_markup")]) >= handoffs,
-                              30)
+        await server.wait_for(lambda: len([m for m in server.messages(GROUP) if m.get("reply_markup")]) >= handoffs, 30)
         for card in [m for m in server.messages(GROUP) if m.get("reply_markup")]:
             take = card["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
             group.tap(take, card["message_id"], from_user=SUPPORTER)
-        await server.wait_for(lambda: len([r for r in server.calls_to("editMessageText")
-                                           if r.params.get("chat_id") == GROUP]) >= handoffs, 60)
-        threads = {w.id: t for w, t in zip(people, sorted({c.params["message_thread_id"]
-                                                            for c in server.calls_to("sendMessage")
-                                                            if c.params.get("chat_id") == GROUP
-                                                            and c.params.get("message_thread_id")}), strict=False)}
+        await server.wait_for(
+            lambda: (
+                len([r for r in server.calls_to("editMessageText") if r.params.get("chat_id") == GROUP]) >= handoffs
+            ),
+            60,
+        )
+        threads = {
+            w.id: t
+            for w, t in zip(
+                people,
+                sorted(
+                    {
+                        c.params["message_thread_id"]
+                        for c in server.calls_to("sendMessage")
+                        if c.params.get("chat_id") == GROUP and c.params.get("message_thread_id")
+                    }
+                ),
+                strict=False,
+            )
+        }
         inbound: list[float] = []
         outbound: list[float] = []
         for _ in range(rounds):
@@ -113,7 +131,7 @@ async def main(handoffs: int, rounds: int) -> None:
                 if call.method == "copyMessage":
                     outbound.append(call.at - replies[call.params["message_id"]])
         single: list[float] = []
-        for n in range(rounds * 10):      # one message at a time, while all the handoffs stay live
+        for n in range(rounds * 10):  # one message at a time, while all the handoffs stay live
             who = people[n % handoffs]
             start_calls = len(server.calls)
             at = time.monotonic()
@@ -123,12 +141,16 @@ async def main(handoffs: int, rounds: int) -> None:
         stop.set()
         await asyncio.wait_for(task, 10)
     await server.close()
-    for name, values, how in (("person -> topic", inbound, f"{handoffs} messages offered at once"),
-                              ("supporter -> person", outbound, f"{handoffs} messages offered at once"),
-                              ("person -> topic", single, "one message at a time")):
+    for name, values, how in (
+        ("person -> topic", inbound, f"{handoffs} messages offered at once"),
+        ("supporter -> person", outbound, f"{handoffs} messages offered at once"),
+        ("person -> topic", single, "one message at a time"),
+    ):
         ms = [v * 1000 for v in values]
-        print(f"{name:20s} n={len(ms):4d}  p50={statistics.median(ms):7.1f} ms  p99={pct(ms, 99):7.1f} ms  "
-              f"max={max(ms):7.1f} ms   ({handoffs} handoffs live, {how})")
+        print(
+            f"{name:20s} n={len(ms):4d}  p50={statistics.median(ms):7.1f} ms  p99={pct(ms, 99):7.1f} ms  "
+            f"max={max(ms):7.1f} ms   ({handoffs} handoffs live, {how})"
+        )
 
 
 if __name__ == "__main__":

@@ -44,8 +44,7 @@ from bot.directory.search import analyse, prepare, search, words  # noqa: E402
 NOW = datetime(2026, 11, 27, 14, 0)
 OLD: list[dict[str, Any]] = yaml.safe_load((ROOT / "tests" / "search_queries.yaml").read_text())["queries"]
 LABELLED = load_queries()
-QUERIES: list[dict[str, Any]] = OLD + [{"q": q.text, "lang": q.lang, "category": q.expect_category}
-                                       for q in LABELLED]
+QUERIES: list[dict[str, Any]] = OLD + [{"q": q.text, "lang": q.lang, "category": q.expect_category} for q in LABELLED]
 SYLLABLES = ["ka", "lo", "mi", "ra", "ven", "tor", "sel", "bri", "an", "os", "quin", "del", "mar", "tu", "zen"]
 
 
@@ -88,8 +87,9 @@ def time_ours(directory: Directory, rounds: int, *, cold: bool) -> tuple[list[fl
 
 
 def baseline_texts(directory: Directory) -> list[str]:
-    return [" ".join([r.name, *(k for _, ks in r.keywords for k in ks), *r.categories]).lower()
-            for r in directory.resources]
+    return [
+        " ".join([r.name, *(k for _, ks in r.keywords for k in ks), *r.categories]).lower() for r in directory.resources
+    ]
 
 
 def difflib_search(texts: list[str], directory: Directory, query: str) -> list[Resource]:
@@ -113,15 +113,21 @@ def time_difflib(directory: Directory, queries: list[dict[str, Any]]) -> list[fl
 
 
 def hit_rate_ours(directory: Directory) -> float:
-    good = sum(any(item["category"] in h.resource.categories
-                   for h in search(directory, item["q"], lang=item["lang"], now=NOW, limit=3)) for item in OLD)
+    good = sum(
+        any(
+            item["category"] in h.resource.categories
+            for h in search(directory, item["q"], lang=item["lang"], now=NOW, limit=3)
+        )
+        for item in OLD
+    )
     return good / len(OLD)
 
 
 def hit_rate_difflib(directory: Directory) -> float:
     texts = baseline_texts(directory)
-    good = sum(any(item["category"] in r.categories for r in difflib_search(texts, directory, item["q"]))
-               for item in OLD)
+    good = sum(
+        any(item["category"] in r.categories for r in difflib_search(texts, directory, item["q"])) for item in OLD
+    )
     return good / len(OLD)
 
 
@@ -136,16 +142,20 @@ def quality(real: Directory) -> None:
 
     def row(label: str, part: list[Outcome]) -> None:
         r = rates(part)
-        print(f"{label:<26}{_pct(r.category):>10}{r.categories:>5}{_pct(r.service):>10}{r.services:>5}"
-              f"{_pct(r.nothing):>10}{r.nothings:>5}")
+        print(
+            f"{label:<26}{_pct(r.category):>10}{r.categories:>5}{_pct(r.service):>10}{r.services:>5}"
+            f"{_pct(r.nothing):>10}{r.nothings:>5}"
+        )
 
     row("all", outcomes)
     for held, name in ((False, "tuned"), (True, "held out")):
         row(name, [o for o in outcomes if o.query.held_out is held])
     print()
-    for label, pick in (("1-3 words", lambda o: len(o.query.text.split()) <= 3),
-                        ("4-7 words", lambda o: 4 <= len(o.query.text.split()) <= 7),
-                        ("8+ words (long)", lambda o: len(o.query.text.split()) >= 8)):
+    for label, pick in (
+        ("1-3 words", lambda o: len(o.query.text.split()) <= 3),
+        ("4-7 words", lambda o: 4 <= len(o.query.text.split()) <= 7),
+        ("8+ words (long)", lambda o: len(o.query.text.split()) >= 8),
+    ):
         for held, name in ((False, "tuned"), (True, "held out")):
             part = [o for o in outcomes if pick(o) and o.query.held_out is held]
             if part:
@@ -168,20 +178,28 @@ def main() -> None:
     build_ms = (time.perf_counter() - start) * 1000
     gc.freeze()  # what a long-running bot does after loading: the loaded directory never pays for GC passes
     quality(real)
-    print(f"queries: {len(QUERIES)} labelled; real directory {len(real)} services; generated {len(big)} "
-          f"({len(index.postings)} indexed words, index built in {build_ms:.0f} ms)\n")
-    print(f"{'directory':<12}{'method':<16}{'p50 ms':>10}{'p99 ms':>10}{'CPU p50':>10}{'CPU p99':>10}"
-          f"{'vs difflib p50':>16}")
-    for label, directory, rounds, baseline_queries in ((f"real ({len(real)})", real, 20, QUERIES),
-                                                       ("5,000", big, 10, QUERIES[::5])):
+    print(
+        f"queries: {len(QUERIES)} labelled; real directory {len(real)} services; generated {len(big)} "
+        f"({len(index.postings)} indexed words, index built in {build_ms:.0f} ms)\n"
+    )
+    print(
+        f"{'directory':<12}{'method':<16}{'p50 ms':>10}{'p99 ms':>10}{'CPU p50':>10}{'CPU p99':>10}"
+        f"{'vs difflib p50':>16}"
+    )
+    for label, directory, rounds, baseline_queries in (
+        (f"real ({len(real)})", real, 20, QUERIES),
+        ("5,000", big, 10, QUERIES[::5]),
+    ):
         base_p50, base_p99 = percentiles(time_difflib(directory, baseline_queries))
         for method, cold in (("ours, cold", True), ("ours, warm", False)):
             wall, cpu = time_ours(directory, rounds, cold=cold)
             (p50, p99), (c50, c99) = percentiles(wall), percentiles(cpu)
             print(f"{label:<12}{method:<16}{p50:>10.3f}{p99:>10.3f}{c50:>10.3f}{c99:>10.3f}{base_p50 / p50:>15.0f}x")
         print(f"{label:<12}{'difflib':<16}{base_p50:>10.3f}{base_p99:>10.3f}{'':>10}{'':>10}{'1':>15}x")
-    print(f"\ntests/search_queries.yaml, top-3 category hit rate on the real directory: "
-          f"ours {hit_rate_ours(real):.0%}, difflib {hit_rate_difflib(real):.0%}")
+    print(
+        f"\ntests/search_queries.yaml, top-3 category hit rate on the real directory: "
+        f"ours {hit_rate_ours(real):.0%}, difflib {hit_rate_difflib(real):.0%}"
+    )
 
 
 if __name__ == "__main__":

@@ -19,9 +19,14 @@ from pathlib import Path
 from bot.store.database import Store
 
 SESSION = {
-    "version": "2026-11-28T12:00", "node": "work.passport", "language": "en",
-    "vars": [["where", "a restaurant in the northeast"]], "path": ["work", "documents"],
-    "search": [], "mode": "flow", "brief": False,
+    "version": "2026-11-28T12:00",
+    "node": "work.passport",
+    "language": "en",
+    "vars": [["where", "a restaurant in the northeast"]],
+    "path": ["work", "documents"],
+    "search": [],
+    "mode": "flow",
+    "brief": False,
 }
 
 
@@ -39,18 +44,28 @@ async def bench(where: Path, n: int) -> None:
         people = [store.person_key(7_000_000_000 + i) for i in range(1000)]
         print(f"{where} ({n} ops each)")
         await timed("person_key", n, lambda i: asyncio.sleep(0, store.person_key(i)))
-        await timed("save_turn", n, lambda i: store.save_turn(
-            people[i % 1000], SESSION, update_id=i, chat_id=7_000_000_000 + i, now=now))
-        await timed("save_turn dup", n, lambda i: store.save_turn(
-            people[i % 1000], SESSION, update_id=i, now=now))
+        await timed(
+            "save_turn",
+            n,
+            lambda i: store.save_turn(people[i % 1000], SESSION, update_id=i, chat_id=7_000_000_000 + i, now=now),
+        )
+        await timed("save_turn dup", n, lambda i: store.save_turn(people[i % 1000], SESSION, update_id=i, now=now))
         await timed("load_session", n, lambda i: store.load_session(people[i % 1000]))
         await timed("is_handled", n, lambda i: store.is_handled(i))
         await timed("count", n, lambda i: store.count("door:work", now=now))
         await timed("remember_sent", n, lambda i: store.remember_sent(people[i % 1000], i, now))
         await timed("forget", 200, lambda i: store.forget(people[i]))
         # eight people's turns at once, as the edge's lanes make them: calls share trips to aiosqlite's thread
-        await timed("save_turn x8", n // 8, lambda i: asyncio.gather(*(store.save_turn(
-            people[(8 * i + j) % 1000], SESSION, update_id=10 * n + 8 * i + j, now=now) for j in range(8))))
+        await timed(
+            "save_turn x8",
+            n // 8,
+            lambda i: asyncio.gather(
+                *(
+                    store.save_turn(people[(8 * i + j) % 1000], SESSION, update_id=10 * n + 8 * i + j, now=now)
+                    for j in range(8)
+                )
+            ),
+        )
 
 
 def main() -> None:

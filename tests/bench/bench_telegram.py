@@ -56,20 +56,26 @@ def replies_per_person() -> int:
 
 @dataclass
 class Run:
-    rate: float          # updates per second
-    rss_mb: float        # the bot's resident memory at the end
-    cpu_ms: float        # the bot's CPU time per update (all its threads)
+    rate: float  # updates per second
+    rss_mb: float  # the bot's resident memory at the end
+    cpu_ms: float  # the bot's CPU time per update (all its threads)
 
 
 async def drain(command: list[str], people: int, per_person: int, workdir: Path) -> Run:
     """Start a bot, enqueue the backlog, time until every reply is sent."""
     server = BotApiServer()
     await server.start()
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": server.token, "TELEGRAM_BASE_URL": server.base_url,
-           "BOT_DATA_DIR": str(workdir / "data"), "TELEGRAM_RATE_LIMIT": "0", "PYTHONPATH": str(ROOT)}
-    process = await asyncio.create_subprocess_exec(*command, cwd=workdir, env=env,
-                                                   stdout=asyncio.subprocess.DEVNULL,
-                                                   stderr=asyncio.subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": server.token,
+        "TELEGRAM_BASE_URL": server.base_url,
+        "BOT_DATA_DIR": str(workdir / "data"),
+        "TELEGRAM_RATE_LIMIT": "0",
+        "PYTHONPATH": str(ROOT),
+    }
+    process = await asyncio.create_subprocess_exec(
+        *command, cwd=workdir, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
+    )
     try:
         await server.wait_for(lambda: server.arrived["getUpdates"] >= 1, within=30)
         chats = [server.person(100_000 + i) for i in range(people)]
@@ -93,13 +99,16 @@ async def main(people: int) -> None:
     with tempfile.TemporaryDirectory() as ours, tempfile.TemporaryDirectory() as theirs:
         echo = await drain([sys.executable, str(ROOT / "tests/bench/echo_bot.py")], people, 2, Path(theirs))
         navigator = await drain([sys.executable, "-m", "bot", "run"], people, per_person, Path(ours))
-    print(f"people: {people}, updates: {2 * people} (/start then /menu each), "
-          f"our messages per person: {per_person}, echo's: 2")
+    print(
+        f"people: {people}, updates: {2 * people} (/start then /menu each), "
+        f"our messages per person: {per_person}, echo's: 2"
+    )
     for name, run in (("echo bot (floor)", echo), ("navigator bot", navigator)):
-        print(f"{name + ':':20s}{run.rate:8.0f} updates/s   CPU {run.cpu_ms:5.2f} ms/update   "
-              f"RSS {run.rss_mb:6.1f} MB")
-    print(f"navigator / echo:   {navigator.rate / echo.rate:8.0%}   (aim >= 80%); "
-          f"RSS after {people} distinct people: {navigator.rss_mb:.1f} MB (aim < 150 MB)")
+        print(f"{name + ':':20s}{run.rate:8.0f} updates/s   CPU {run.cpu_ms:5.2f} ms/update   RSS {run.rss_mb:6.1f} MB")
+    print(
+        f"navigator / echo:   {navigator.rate / echo.rate:8.0%}   (aim >= 80%); "
+        f"RSS after {people} distinct people: {navigator.rss_mb:.1f} MB (aim < 150 MB)"
+    )
 
 
 if __name__ == "__main__":

@@ -50,8 +50,15 @@ from typing import Any
 from aiohttp import web
 
 METHODS_PATH = Path(__file__).with_name("methods.json")
-BOT_USER = {"id": 999000, "is_bot": True, "first_name": "Navigator", "username": "navigator_test_bot",
-            "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
+BOT_USER = {
+    "id": 999000,
+    "is_bot": True,
+    "first_name": "Navigator",
+    "username": "navigator_test_bot",
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
 
 
 class BadCall(Exception):
@@ -100,8 +107,7 @@ class Spec:
         missing = [name for name, f in fields.items() if f["required"] and name not in raw]
         if missing:
             raise BadCall(f"Bad Request: parameter {missing[0]!r} is required for method {method}")
-        return {name: self._decode_field(method, name, value, fields[name]["types"])
-                for name, value in raw.items()}
+        return {name: self._decode_field(method, name, value, fields[name]["types"]) for name, value in raw.items()}
 
     def _decode_field(self, method: str, name: str, value: Any, types: list[str]) -> Any:
         for type_name in types:
@@ -118,7 +124,7 @@ class Spec:
             if hasattr(value, "file"):  # an uploaded file
                 return {"upload": getattr(value, "filename", "")}
             raise ValueError(type_name)
-        if not isinstance(value, str):          # JSON bodies carry typed values already
+        if not isinstance(value, str):  # JSON bodies carry typed values already
             self.check(value, type_name)
             return value
         if type_name == "String":
@@ -198,8 +204,7 @@ class Spec:
             return self.minimal(spec["subtypes"][0], depth + 1)
         if depth > 4:
             return {}
-        return {f["name"]: self.minimal(f["types"][0], depth + 1)
-                for f in spec.get("fields", []) if f["required"]}
+        return {f["name"]: self.minimal(f["types"][0], depth + 1) for f in spec.get("fields", []) if f["required"]}
 
 
 class Chat:
@@ -212,16 +217,21 @@ class Chat:
         self.id: int = chat["id"]
 
     def _message(self, from_user: dict[str, Any] | None, **fields: Any) -> dict[str, Any]:
-        message = {"message_id": self.server.next_message_id(self.id), "date": int(time.time()),
-                   "chat": self.chat, **fields}
+        message = {
+            "message_id": self.server.next_message_id(self.id),
+            "date": int(time.time()),
+            "chat": self.chat,
+            **fields,
+        }
         sender = from_user or self.user
         if sender is not None:
             message["from"] = sender
         self.server.received[(self.id, message["message_id"])] = message
         return message
 
-    def send(self, text: str, *, from_user: dict[str, Any] | None = None,
-             thread_id: int | None = None) -> dict[str, Any]:
+    def send(
+        self, text: str, *, from_user: dict[str, Any] | None = None, thread_id: int | None = None
+    ) -> dict[str, Any]:
         """A text message; a leading /command gets its bot_command entity, as Telegram adds."""
         fields: dict[str, Any] = {"text": text}
         if text.startswith("/"):
@@ -233,17 +243,27 @@ class Chat:
         self.server.enqueue({"message": message})
         return message
 
-    def tap(self, data: str, message_id: int | None = None, *,
-            from_user: dict[str, Any] | None = None) -> dict[str, Any]:
+    def tap(
+        self, data: str, message_id: int | None = None, *, from_user: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         """A callback query from a button on the bot's message `message_id` (default: its latest); in a group,
         `from_user` says who tapped."""
         if message_id is None:
             message_id = self.server.messages(self.id)[-1]["message_id"]
         bot_message = self.server.message(self.id, message_id) or {
-            "message_id": message_id, "date": int(time.time()), "chat": self.chat, "from": BOT_USER,
-            "text": "..."}
-        query = {"id": str(next(self.server.ids)), "from": from_user or self.user, "message": bot_message,
-                 "chat_instance": str(self.id), "data": data}
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": self.chat,
+            "from": BOT_USER,
+            "text": "...",
+        }
+        query = {
+            "id": str(next(self.server.ids)),
+            "from": from_user or self.user,
+            "message": bot_message,
+            "chat_instance": str(self.id),
+            "data": data,
+        }
         self.server.enqueue({"callback_query": query})
         return query
 
@@ -259,8 +279,15 @@ class Chat:
         return self._media(from_user, thread_id, photo=[size])
 
     def sticker(self, *, from_user: dict[str, Any] | None = None, thread_id: int | None = None) -> dict[str, Any]:
-        sticker = {"file_id": "CAAD", "file_unique_id": "AgAD", "type": "regular", "width": 512,
-                   "height": 512, "is_animated": False, "is_video": False}
+        sticker = {
+            "file_id": "CAAD",
+            "file_unique_id": "AgAD",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+        }
         return self._media(from_user, thread_id, sticker=sticker)
 
     def voice(self, *, from_user: dict[str, Any] | None = None, thread_id: int | None = None) -> dict[str, Any]:
@@ -282,9 +309,13 @@ class Chat:
 
     def block(self) -> dict[str, Any]:
         """The person blocks the bot: Telegram sends my_chat_member with status 'kicked'."""
-        member = {"chat": self.chat, "from": self.user, "date": int(time.time()),
-                  "old_chat_member": {"status": "member", "user": BOT_USER},
-                  "new_chat_member": {"status": "kicked", "user": BOT_USER, "until_date": 0}}
+        member = {
+            "chat": self.chat,
+            "from": self.user,
+            "date": int(time.time()),
+            "old_chat_member": {"status": "member", "user": BOT_USER},
+            "new_chat_member": {"status": "kicked", "user": BOT_USER, "until_date": 0},
+        }
         self.server.enqueue({"my_chat_member": member})
         return member
 
@@ -300,7 +331,7 @@ class BotApiServer:
         self.responders: dict[str, Callable[[dict[str, Any]], Any]] = {}
         self.ids = itertools.count(1)
         self.revoked = False
-        self._updates: list[dict[str, Any]] = []      # pending (not yet confirmed by offset)
+        self._updates: list[dict[str, Any]] = []  # pending (not yet confirmed by offset)
         self._all_updates: list[dict[str, Any]] = []
         self._next_update_id = 1
         self._arrived = asyncio.Event()
@@ -308,9 +339,9 @@ class BotApiServer:
         self._messages: dict[int, list[dict[str, Any]]] = {}
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._holds: dict[str, asyncio.Event] = {}
-        self.held: dict[str, int] = {}                 # calls parked by hold(), per method
-        self.answered: Counter[str] = Counter()        # successful calls per method (cheap to poll)
-        self.arrived: Counter[str] = Counter()         # calls received per method, counted on arrival
+        self.held: dict[str, int] = {}  # calls parked by hold(), per method
+        self.answered: Counter[str] = Counter()  # successful calls per method (cheap to poll)
+        self.arrived: Counter[str] = Counter()  # calls received per method, counted on arrival
         self.received: dict[tuple[int, int], dict[str, Any]] = {}  # (chat, message_id): messages people sent
         self._topics = itertools.count(100)
         self._runner: web.AppRunner | None = None
@@ -375,8 +406,16 @@ class BotApiServer:
     def pending_updates(self) -> int:
         return len(self._updates)
 
-    def fail(self, method: str, status: int | str, *, times: int = 1, retry_after: float | None = None,
-             description: str = "", delay: float = 30.0) -> None:
+    def fail(
+        self,
+        method: str,
+        status: int | str,
+        *,
+        times: int = 1,
+        retry_after: float | None = None,
+        description: str = "",
+        delay: float = 30.0,
+    ) -> None:
         """Answer the next `times` calls of `method` with an error (429, 5xx, 403, 400, 401) or "timeout"."""
         fault = Fault(status, retry_after, description, delay)
         self.faults.setdefault(method, []).extend([fault] * times)
@@ -406,10 +445,12 @@ class BotApiServer:
 
     async def wait_for(self, predicate: Callable[[], bool], within: float = 5.0) -> None:
         """Wait until `predicate()` holds after some call; TimeoutError (with the calls so far) if not."""
+
         async def until() -> None:
             while not predicate():
                 self._changed.clear()
                 await self._changed.wait()
+
         try:
             await asyncio.wait_for(until(), within)
         except TimeoutError:
@@ -487,10 +528,15 @@ class BotApiServer:
         self._record(call)
         return web.json_response({"ok": True, "result": result})
 
-    def _error(self, call: Call, status: int, description: str = "",
-               retry_after: float | None = None) -> web.Response:
-        standard = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden: bot was blocked by the user",
-                    429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway"}
+    def _error(self, call: Call, status: int, description: str = "", retry_after: float | None = None) -> web.Response:
+        standard = {
+            400: "Bad Request",
+            401: "Unauthorized",
+            403: "Forbidden: bot was blocked by the user",
+            429: "Too Many Requests",
+            500: "Internal Server Error",
+            502: "Bad Gateway",
+        }
         description = description or standard.get(status, "Error")
         if status == 429:
             description = f"Too Many Requests: retry after {retry_after or 1}"
@@ -505,8 +551,7 @@ class BotApiServer:
         """The limits Telegram enforces that a type table cannot express."""
         text = params.get("text")
         if isinstance(text, str) and not 1 <= len(text) <= 4096:
-            raise BadCall("Bad Request: message text is empty" if not text else
-                          "Bad Request: message is too long")
+            raise BadCall("Bad Request: message text is empty" if not text else "Bad Request: message is too long")
         markup = params.get("reply_markup")
         if isinstance(markup, dict):
             for row in markup.get("inline_keyboard", []):
@@ -551,8 +596,13 @@ class BotApiServer:
 
     def _new_message(self, params: dict[str, Any], **extra: Any) -> dict[str, Any]:
         chat_id = params["chat_id"]
-        message: dict[str, Any] = {"message_id": self.next_message_id(chat_id), "date": int(time.time()),
-                                   "chat": self._chat(chat_id), "from": BOT_USER, **extra}
+        message: dict[str, Any] = {
+            "message_id": self.next_message_id(chat_id),
+            "date": int(time.time()),
+            "chat": self._chat(chat_id),
+            "from": BOT_USER,
+            **extra,
+        }
         for key in ("text", "reply_markup", "caption"):
             if key in params:
                 message[key] = params[key]
@@ -568,25 +618,45 @@ class BotApiServer:
             return BOT_USER
         if method == "copyMessage":
             # a copy carries the original's content (text, photo, ...) but not its sender
-            source = (self.received.get((params["from_chat_id"], params["message_id"]))
-                      or self.message(params["from_chat_id"], params["message_id"]) or {"text": "(copy)"})
-            content = {k: v for k, v in source.items() if k not in
-                       ("message_id", "date", "chat", "from", "message_thread_id", "is_topic_message",
-                        "reply_markup", "edit_date", "entities")}
+            source = (
+                self.received.get((params["from_chat_id"], params["message_id"]))
+                or self.message(params["from_chat_id"], params["message_id"])
+                or {"text": "(copy)"}
+            )
+            content = {
+                k: v
+                for k, v in source.items()
+                if k
+                not in (
+                    "message_id",
+                    "date",
+                    "chat",
+                    "from",
+                    "message_thread_id",
+                    "is_topic_message",
+                    "reply_markup",
+                    "edit_date",
+                    "entities",
+                )
+            }
             if "caption" in params:
                 content["caption"] = params["caption"]
             copied = self._new_message({k: v for k, v in params.items() if k != "caption"}, **content)
             return {"message_id": copied["message_id"]}
         if method in ("copyMessages", "forwardMessages"):
-            return [{"message_id": self._new_message(params, text="(copy)")["message_id"]}
-                    for _ in params["message_ids"]]
+            return [
+                {"message_id": self._new_message(params, text="(copy)")["message_id"]} for _ in params["message_ids"]
+            ]
         if method == "deleteMessage":
             return self._delete(chat_id, [params["message_id"]], strict=True)
         if method == "deleteMessages":
             return self._delete(chat_id, params["message_ids"], strict=False)
         if method == "createForumTopic":
-            return {"message_thread_id": next(self._topics), "name": params["name"],
-                    "icon_color": params.get("icon_color", 7322096)}
+            return {
+                "message_thread_id": next(self._topics),
+                "name": params["name"],
+                "icon_color": params.get("icon_color", 7322096),
+            }
         if method in ("editMessageText", "editMessageReplyMarkup", "editMessageCaption"):
             if "inline_message_id" in params:
                 return True

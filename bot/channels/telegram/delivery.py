@@ -35,10 +35,10 @@ DELETE_BATCH = 100  # deleteMessages takes up to 100 ids
 class RetryPolicy:
     """How hard to try one call: transient failures (5xx, timeouts) back off; 429s wait as told."""
 
-    attempts: int = 5              # tries for 5xx and timeouts, then the message stays queued
-    first_delay: float = 0.5       # seconds before the second try; doubles each time
+    attempts: int = 5  # tries for 5xx and timeouts, then the message stays queued
+    first_delay: float = 0.5  # seconds before the second try; doubles each time
     max_delay: float = 30.0
-    max_waits: int = 5             # 429s in a row we wait out before leaving the message queued
+    max_waits: int = 5  # 429s in a row we wait out before leaving the message queued
 
 
 DEFAULT_POLICY = RetryPolicy()
@@ -52,8 +52,9 @@ def retry_after_seconds(exc: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-async def with_retries(call: Callable[[], Awaitable[T]], policy: RetryPolicy = DEFAULT_POLICY,
-                       sleep: Sleep = asyncio.sleep) -> T:
+async def with_retries(
+    call: Callable[[], Awaitable[T]], policy: RetryPolicy = DEFAULT_POLICY, sleep: Sleep = asyncio.sleep
+) -> T:
     """Run `call` until it succeeds; Forbidden, BadRequest and InvalidToken are final and raised at once."""
     failures = waits = 0
     while True:
@@ -77,19 +78,24 @@ def keyboard(buttons: list[list[dict[str, Any]]]) -> InlineKeyboardMarkup | None
     """An inline keyboard from payload buttons: a URL button opens a link, the others send callback data."""
     if not buttons:
         return None
-    return _keyboard(tuple(tuple((b["label"], b.get("data") or "", b.get("url") or "") for b in row)
-                           for row in buttons))
+    return _keyboard(
+        tuple(tuple((b["label"], b.get("data") or "", b.get("url") or "") for b in row) for row in buttons)
+    )
 
 
 @lru_cache(maxsize=512)
 def _keyboard(rows: tuple[tuple[tuple[str, str, str], ...], ...]) -> InlineKeyboardMarkup:
     # Screens repeat: building the library's (immutable) button objects, and turning them back into JSON for
     # every message, cost more than the rest of a turn; both are done once per distinct keyboard.
-    return _SerializedKeyboard([
-        [InlineKeyboardButton(label, url=url) if url else InlineKeyboardButton(label, callback_data=data)
-         for label, data, url in row]
-        for row in rows
-    ])
+    return _SerializedKeyboard(
+        [
+            [
+                InlineKeyboardButton(label, url=url) if url else InlineKeyboardButton(label, callback_data=data)
+                for label, data, url in row
+            ]
+            for row in rows
+        ]
+    )
 
 
 class _SerializedKeyboard(InlineKeyboardMarkup):
@@ -148,15 +154,14 @@ class TelegramSender:
             return await self._delete_one(int(chat), ids[0])
         accepted, retry = 0, False
         for start in range(0, len(ids), DELETE_BATCH):
-            batch = ids[start:start + DELETE_BATCH]
+            batch = ids[start : start + DELETE_BATCH]
             try:
                 await with_retries(partial(self.bot.delete_messages, int(chat), batch), self.policy, self.sleep)
             except Forbidden:
                 log.info("the person blocked the bot; their messages cannot be deleted")
                 break
             except TelegramError as exc:
-                log.warning("Telegram refused to delete a batch of %d messages (%s)", len(batch),
-                            type(exc).__name__)
+                log.warning("Telegram refused to delete a batch of %d messages (%s)", len(batch), type(exc).__name__)
                 retry = retry or (isinstance(exc, NetworkError | RetryAfter) and not isinstance(exc, BadRequest))
                 continue
             accepted += len(batch)

@@ -61,11 +61,11 @@ class Incoming:
     """One update from a person in a private chat, as the Telegram warm line sees it."""
 
     update: Update
-    person: str          # the store's key for the person (never log it)
+    person: str  # the store's key for the person (never log it)
     chat_id: int
     event: Event
     session: Session
-    now: datetime        # aware, in BOT_TIMEZONE
+    now: datetime  # aware, in BOT_TIMEZONE
 
 
 class Handoff(Protocol):
@@ -127,8 +127,9 @@ class _HandoffHook:
     def _incoming(self, incoming: ports.Incoming) -> Incoming:
         update = incoming.inbound.raw
         assert isinstance(update, Update)
-        return Incoming(update, incoming.person, int(incoming.inbound.chat), incoming.event, incoming.session,
-                        incoming.now)
+        return Incoming(
+            update, incoming.person, int(incoming.inbound.chat), incoming.event, incoming.session, incoming.now
+        )
 
     def claims(self, incoming: ports.Incoming) -> bool:
         return self.edge.handoff.claims(self.edge, self._incoming(incoming))
@@ -164,8 +165,9 @@ def event_from_update(update: Update) -> Event | None:
     if message.text.startswith("/"):
         words = message.text[1:].split(maxsplit=1)  # "/start@navigator_bot payload" -> "start"
         name = words[0].split("@")[0].lower() if words else ""
-        return Event("start", language_hint=hint) if name == "start" else Event("command", text=name,
-                                                                                  language_hint=hint)
+        return (
+            Event("start", language_hint=hint) if name == "start" else Event("command", text=name, language_hint=hint)
+        )
     return Event("text", text=message.text, language_hint=hint)
 
 
@@ -176,8 +178,15 @@ def inbound_from_update(update: Update) -> Inbound | None:
     if event is None or user is None or chat is None:
         return None
     message = update.effective_message if update.callback_query is None else None
-    return Inbound(CHANNEL, str(user.id), str(chat.id), str(update.update_id), event,
-                   message=None if message is None else message.message_id, raw=update)
+    return Inbound(
+        CHANNEL,
+        str(user.id),
+        str(chat.id),
+        str(update.update_id),
+        event,
+        message=None if message is None else message.message_id,
+        raw=update,
+    )
 
 
 def update_kind(update: Update) -> str:
@@ -199,9 +208,17 @@ def update_kind(update: Update) -> str:
 class Edge:
     """The running Telegram edge: the runtime (content, store, outbox, flood gate), the sender, the handoff."""
 
-    def __init__(self, settings: Settings, content: Content, handoff: Handoff | None = None, *,
-                 flood: FloodGate | None = None, policy: RetryPolicy = DEFAULT_POLICY,
-                 housekeeping_every: float = COUNTS_EVERY, clock: Clock = system_clock) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        content: Content,
+        handoff: Handoff | None = None,
+        *,
+        flood: FloodGate | None = None,
+        policy: RetryPolicy = DEFAULT_POLICY,
+        housekeeping_every: float = COUNTS_EVERY,
+        clock: Clock = system_clock,
+    ) -> None:
         self.settings = settings
         self.clock = clock
         self._content = content
@@ -220,8 +237,16 @@ class Edge:
         start the handoff."""
         store = await Store.open(self.settings.data_dir)
         self._sender = TelegramSender(application.bot, self.policy)
-        self._runtime = Runtime(store, self._content, self.settings, zone=self.zone, senders=Senders(self._sender),
-                                hook=_HandoffHook(self), flood=self.flood, clock=self.clock)
+        self._runtime = Runtime(
+            store,
+            self._content,
+            self.settings,
+            zone=self.zone,
+            senders=Senders(self._sender),
+            hook=_HandoffHook(self),
+            flood=self.flood,
+            clock=self.clock,
+        )
         await self._runtime.open()
         await self.register_commands()
         await self.handoff.start(self)
@@ -287,8 +312,7 @@ class Edge:
         default = content.commands(content.default_language)
         await with_retries(partial(bot.set_my_commands, default), self.policy)
         for lang in content.languages:
-            await with_retries(partial(bot.set_my_commands, content.commands(lang), language_code=lang),
-                               self.policy)
+            await with_retries(partial(bot.set_my_commands, content.commands(lang), language_code=lang), self.policy)
 
     def reload(self) -> list[Problem]:
         """Load flows and resources again (bot.content.reload.reload_content); swap them in, in one assignment,
@@ -305,8 +329,12 @@ class Edge:
         try:
             outcome = await self.handle(update)
         finally:
-            log.info("update kind=%s outcome=%s ms=%.1f", update_kind(update), outcome,
-                     (time.perf_counter() - started) * 1000)
+            log.info(
+                "update kind=%s outcome=%s ms=%.1f",
+                update_kind(update),
+                outcome,
+                (time.perf_counter() - started) * 1000,
+            )
 
     async def handle(self, update: Update) -> str:
         """Run one update through the runtime; returns the outcome (for logs)."""

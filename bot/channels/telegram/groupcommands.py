@@ -36,8 +36,8 @@ T = TypeVar("T")
 COMMANDS = frozenset({"stats", "reload", "mute", "unmute"})
 ADMIN_ONLY = frozenset({"stats", "reload"})
 ADMIN_STATUSES = frozenset({"administrator", "creator"})
-ADMIN_SECONDS = 60.0          # how long an answer to "is this user an admin?" is trusted
-MUTE_MINUTES = 30             # /mute without a number
+ADMIN_SECONDS = 60.0  # how long an answer to "is this user an admin?" is trusted
+MUTE_MINUTES = 30  # /mute without a number
 MUTE_MAX_MINUTES = 24 * 60
 STATS_DAYS = 7
 
@@ -76,8 +76,9 @@ class Warmline(Protocol):
 
     async def _call(self, call: Callable[[], Awaitable[T]]) -> T: ...
 
-    async def _to_group(self, group: int | None, thread: int | None, text: str,
-                        buttons: tuple[tuple[tuple[str, str], ...], ...] = ()) -> int | None: ...
+    async def _to_group(
+        self, group: int | None, thread: int | None, text: str, buttons: tuple[tuple[tuple[str, str], ...], ...] = ()
+    ) -> int | None: ...
 
 
 class Admins:
@@ -93,7 +94,7 @@ class Admins:
             return known[1]
         try:
             member = await warm._call(partial(warm.bot.get_chat_member, group, user))
-        except TelegramError as exc:   # not remembered: the next command asks again
+        except TelegramError as exc:  # not remembered: the next command asks again
             log.warning("could not ask Telegram who is an admin (%s)", type(exc).__name__)
             return False
         admin = str(member.status) in ADMIN_STATUSES
@@ -112,14 +113,14 @@ async def run(warm: Warmline, name: str, argument: str, group: int, thread: int 
         await reload(warm, group, thread)
     elif thread is not None:
         await mute(warm, group, thread, None if name == "unmute" else mute_minutes(argument))
-    else:   # /mute in General: say where it works rather than nothing
+    else:  # /mute in General: say where it works rather than nothing
         await warm._to_group(group, thread, warm.text.staff_say("topic_only", command=name))
 
 
 async def stats(warm: Warmline, group: int, thread: int | None) -> None:
     """The anonymous counts of the last STATS_DAYS days: the text report, then the chart as a photo."""
     edge = warm.edge
-    await edge.flush_counts()      # the engine's counts wait in memory for a few seconds
+    await edge.flush_counts()  # the engine's counts wait in memory for a few seconds
     today = edge.clock().astimezone(edge.zone).date()
     counts = await warm.store.counts(since=today - timedelta(days=STATS_DAYS))
     await warm._to_group(group, thread, report_text(counts, today, days=STATS_DAYS))
@@ -158,5 +159,6 @@ async def mute(warm: Warmline, group: int, thread: int, minutes: int | None) -> 
     until = warm.edge.clock().astimezone(warm.edge.zone) + timedelta(minutes=minutes)
     await warm.store.handoff_mute(row["id"], until)
     await warm.count("warmline_muted")
-    await warm._to_group(group, thread, warm.text.staff_say("muted_note", alias=guest, minutes=minutes,
-                                                            until=until.strftime("%H:%M")))
+    await warm._to_group(
+        group, thread, warm.text.staff_say("muted_note", alias=guest, minutes=minutes, until=until.strftime("%H:%M"))
+    )

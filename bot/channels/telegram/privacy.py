@@ -50,8 +50,9 @@ class EdgeLike(Protocol):
 class Privacy:
     """/privacy and its quiet-erase buttons, for one running edge."""
 
-    def __init__(self, settings: Settings, edge: EdgeLike, words: PrivacyWords, *,
-                 policy: RetryPolicy = DEFAULT_POLICY) -> None:
+    def __init__(
+        self, settings: Settings, edge: EdgeLike, words: PrivacyWords, *, policy: RetryPolicy = DEFAULT_POLICY
+    ) -> None:
         self.settings = settings
         self.edge = edge
         self._words = words
@@ -124,8 +125,7 @@ class Privacy:
             return session.language
         return language_for(self.edge.content, hint)
 
-    async def _send(self, bot: Bot, store: Store, person: str, chat_id: int, text: str,
-                    markup: Any = None) -> None:
+    async def _send(self, bot: Bot, store: Store, person: str, chat_id: int, text: str, markup: Any = None) -> None:
         try:
             sent = await with_retries(partial(bot.send_message, chat_id, text, reply_markup=markup), self.policy)
         except TelegramError as exc:

@@ -23,7 +23,7 @@ from bot.warmline.rules import Item, Pacer, next_batch
 
 log = logging.getLogger(__name__)
 GONE_WORDS = ("thread not found", "topic_deleted", "topic_closed", "topic not found")
-Call = Callable[[Callable[[], Awaitable[Any]]], Awaitable[Any]]   # runs one Bot API call with retries
+Call = Callable[[Callable[[], Awaitable[Any]]], Awaitable[Any]]  # runs one Bot API call with retries
 
 
 def topic_gone(exc: BadRequest) -> bool:
@@ -44,13 +44,22 @@ async def cancel_all(tasks: list[asyncio.Task[Any]]) -> None:
 class GroupQueues:
     """Per-group queues and their workers. `on_gone(handoff id)` is awaited when a topic no longer exists."""
 
-    def __init__(self, bot: Any, store: Store, call: Call, on_gone: Callable[[int], Awaitable[None]], *,
-                 per_minute: int = 20, burst: int = 4, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        bot: Any,
+        store: Store,
+        call: Call,
+        on_gone: Callable[[int], Awaitable[None]],
+        *,
+        per_minute: int = 20,
+        burst: int = 4,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.bot, self.store, self.call, self.on_gone, self.clock = bot, store, call, on_gone, clock
         self.per_minute, self.burst = per_minute, burst
         self._pacers: dict[int, Pacer] = {}
         self._queues: dict[int, list[Item]] = {}
-        self._meta: dict[int, tuple[int, dict[str, Any]]] = {}   # relay row -> (handoff id, message)
+        self._meta: dict[int, tuple[int, dict[str, Any]]] = {}  # relay row -> (handoff id, message)
         self._wake: dict[int, asyncio.Event] = {}
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -94,7 +103,7 @@ class GroupQueues:
             batch = next_batch(queue)
             try:
                 await self._send(group, batch)
-            except Exception:   # a worker must outlive any one message; the next one may go
+            except Exception:  # a worker must outlive any one message; the next one may go
                 log.exception("relaying into a warm-line topic failed; message dropped")
             for item in batch:
                 queue.remove(item)
@@ -105,8 +114,15 @@ class GroupQueues:
         rows = [item.row for item in batch]
         try:
             if len(batch) == 1:
-                await self.call(partial(self.bot.copy_message, group, first["from_chat"], first["message_id"],
-                                        message_thread_id=batch[0].thread))
+                await self.call(
+                    partial(
+                        self.bot.copy_message,
+                        group,
+                        first["from_chat"],
+                        first["message_id"],
+                        message_thread_id=batch[0].thread,
+                    )
+                )
             else:
                 merged = "\n\n".join(item.text or "" for item in batch)
                 await self.call(partial(self.bot.send_message, group, merged, message_thread_id=batch[0].thread))

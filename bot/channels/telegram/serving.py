@@ -50,8 +50,10 @@ def file_url_for(base_url: str) -> str:
 
 # -- the Application ----------------------------------------------------------------------------------------
 
-def build_application(settings: Settings, *, polling: bool = True,
-                      read_timeout: float = 10.0) -> Application[Any, Any, Any, Any, Any, Any]:
+
+def build_application(
+    settings: Settings, *, polling: bool = True, read_timeout: float = 10.0
+) -> Application[Any, Any, Any, Any, Any, Any]:
     """python-telegram-bot's Application for these settings (base URL, rate limit, timeouts)."""
     # Whatever the root level: httpx logs request URLs (they hold the token), python-telegram-bot's debug logs
     # hold update contents, names and ids, and aiosqlite's name each call (tests/test_logs.py).
@@ -70,8 +72,7 @@ def build_application(settings: Settings, *, polling: bool = True,
     return application
 
 
-async def process_batch(application: Application[Any, Any, Any, Any, Any, Any],
-                        updates: Iterable[Update]) -> None:
+async def process_batch(application: Application[Any, Any, Any, Any, Any, Any], updates: Iterable[Update]) -> None:
     """Handle a batch: one person's updates in order, different people at the same time."""
     lanes: dict[object, list[Update]] = {}
     for update in updates:
@@ -88,15 +89,15 @@ async def process_batch(application: Application[Any, Any, Any, Any, Any, Any],
     await asyncio.gather(*(worker() for _ in range(min(LANES, len(queue)))))
 
 
-async def poll(application: Application[Any, Any, Any, Any, Any, Any], stop: asyncio.Event,
-               wait: int = 30) -> None:
+async def poll(application: Application[Any, Any, Any, Any, Any, Any], stop: asyncio.Event, wait: int = 30) -> None:
     """Long polling until `stop` is set; InvalidToken is raised: a bot that cannot log in must not run on."""
     offset: int | None = None
     failures = 0
     while not stop.is_set():
         # one by one, so an update the library cannot parse is skipped by id (bot.channels.telegram.updates)
-        fetch = asyncio.ensure_future(fetch_updates(
-            application.bot, offset=offset, wait=wait, allowed_updates=ALLOWED_UPDATES))
+        fetch = asyncio.ensure_future(
+            fetch_updates(application.bot, offset=offset, wait=wait, allowed_updates=ALLOWED_UPDATES)
+        )
         stopping = asyncio.ensure_future(stop.wait())
         await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
         stopping.cancel()
@@ -165,8 +166,10 @@ def load_or_explain(settings: Settings) -> Content:
     if warnings:
         log.warning("flows and resources: %d warnings (python -m bot check lists them)", warnings)
     if content is None:
-        raise EdgeError("the flows or resources have errors (listed above); fix them, check with "
-                        "`python -m bot check`, then start again")
+        raise EdgeError(
+            "the flows or resources have errors (listed above); fix them, check with "
+            "`python -m bot check`, then start again"
+        )
     return content
 
 
@@ -174,9 +177,17 @@ def load_or_explain(settings: Settings) -> Content:
 Beside = Callable[[asyncio.Event, Callable[[], Content]], Coroutine[Any, Any, None]]
 
 
-async def serve(settings: Settings, *, handoff: Handoff | None = None, stop: asyncio.Event | None = None,
-                poll_timeout: int = 30, read_timeout: float = 10.0, watch: bool = False,
-                edge: Edge | None = None, beside: Beside | None = None) -> None:
+async def serve(
+    settings: Settings,
+    *,
+    handoff: Handoff | None = None,
+    stop: asyncio.Event | None = None,
+    poll_timeout: int = 30,
+    read_timeout: float = 10.0,
+    watch: bool = False,
+    edge: Edge | None = None,
+    beside: Beside | None = None,
+) -> None:
     """Run the bot with long polling until `stop` is set (or SIGINT/SIGTERM when no event is given);
     `beside` (the web chat, when WEB_PORT is set) runs alongside with the same stop and content."""
     edge = edge or Edge(settings, load_or_explain(settings), handoff)
@@ -208,8 +219,7 @@ async def serve(settings: Settings, *, handoff: Handoff | None = None, stop: asy
             await application.stop()
 
 
-def handled_before_ack(application: Application[Any, Any, Any, Any, Any, Any]
-                       ) -> Callable[[Update], Awaitable[None]]:
+def handled_before_ack(application: Application[Any, Any, Any, Any, Any, Any]) -> Callable[[Update], Awaitable[None]]:
     """What the webhook receiver does with an update before it answers Telegram: handle it, one person's
     updates in order (a lock per person), so Telegram has its 200 only once the turn is saved and its replies
     are queued. An update in hand when the process dies is sent again by Telegram, and counted once."""
@@ -233,8 +243,15 @@ def handled_before_ack(application: Application[Any, Any, Any, Any, Any, Any]
     return handle
 
 
-async def serve_webhook(settings: Settings, *, handoff: Handoff | None = None, stop: asyncio.Event | None = None,
-                        host: str = "0.0.0.0", edge: Edge | None = None, beside: Beside | None = None) -> None:
+async def serve_webhook(
+    settings: Settings,
+    *,
+    handoff: Handoff | None = None,
+    stop: asyncio.Event | None = None,
+    host: str = "0.0.0.0",
+    edge: Edge | None = None,
+    beside: Beside | None = None,
+) -> None:
     """Run the bot behind a webhook (WEBHOOK_URL, listening on host:PORT) until `stop` (or SIGINT/SIGTERM), with
     our own receiver (bot.channels.telegram.webhook: the secret checked before any body is read), which answers
     Telegram only after the update is handled (handled_before_ack)."""
@@ -247,8 +264,9 @@ async def serve_webhook(settings: Settings, *, handoff: Handoff | None = None, s
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
-    receiver = webhook.application(urlparse(settings.webhook_url).path, secret, application.bot,
-                                   handled_before_ack(application))
+    receiver = webhook.application(
+        urlparse(settings.webhook_url).path, secret, application.bot, handled_before_ack(application)
+    )
     async with application:  # initialize (getMe) ... shutdown
         await application.start()
         server = None
@@ -256,8 +274,15 @@ async def serve_webhook(settings: Settings, *, handoff: Handoff | None = None, s
         try:
             await edge.open(application)
             server = webhook.listen(receiver, settings.port, host)  # a webhook must be reachable from outside
-            await with_retries(partial(application.bot.set_webhook, url=settings.webhook_url, secret_token=secret,
-                                       allowed_updates=ALLOWED_UPDATES), edge.policy)
+            await with_retries(
+                partial(
+                    application.bot.set_webhook,
+                    url=settings.webhook_url,
+                    secret_token=secret,
+                    allowed_updates=ALLOWED_UPDATES,
+                ),
+                edge.policy,
+            )
             log.info("bot running (webhook)")
             await stop.wait()
         finally:
@@ -283,8 +308,9 @@ def configure_logging() -> None:
     logging.getLogger("telegram").setLevel(logging.WARNING)
 
 
-def run(settings: Settings, *, watch: bool = False, handoff: Handoff | None = None,
-        beside: Beside | None = None) -> int:
+def run(
+    settings: Settings, *, watch: bool = False, handoff: Handoff | None = None, beside: Beside | None = None
+) -> int:
     """`python -m bot run`: polling, or a webhook when WEBHOOK_URL is set. Returns the exit code."""
     configure_logging()
     settings.require_token()
@@ -294,8 +320,11 @@ def run(settings: Settings, *, watch: bool = False, handoff: Handoff | None = No
         else:
             asyncio.run(serve(settings, handoff=handoff, watch=watch, beside=beside))
     except InvalidToken:
-        print("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): the bot has stopped. Check the token "
-              "with @BotFather (it may have been revoked) and start again.", file=sys.stderr)
+        print(
+            "Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): the bot has stopped. Check the token "
+            "with @BotFather (it may have been revoked) and start again.",
+            file=sys.stderr,
+        )
         return 1
     except (EdgeError, StoreError, SecretKeyError, webhook.WebhookSecretError) as exc:
         print(f"The bot cannot start: {exc}", file=sys.stderr)

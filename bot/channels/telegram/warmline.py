@@ -45,17 +45,18 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-PREFIX = "w|"                    # callback data of warm-line buttons; the engine's never starts so
+PREFIX = "w|"  # callback data of warm-line buttons; the engine's never starts so
 LIVE = ("queued", "taken", "leaving")
-PASS_THROUGH = frozenset({"menu", "forget", "start", "help", "language"})   # commands the engine still answers
-Rows = tuple[tuple[tuple[str, str], ...], ...]   # buttons as (label, callback data) rows
+PASS_THROUGH = frozenset({"menu", "forget", "start", "help", "language"})  # commands the engine still answers
+Rows = tuple[tuple[tuple[str, str], ...], ...]  # buttons as (label, callback data) rows
 
 
 def markup(rows: Rows) -> InlineKeyboardMarkup | None:
     if not rows:
         return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data) for label, data in row]
-                                 for row in rows])
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
 
 
 class Warmline:
@@ -67,8 +68,7 @@ class Warmline:
     idleness checked (None: the file's refresh_seconds; 0: never, and tests call `tick()` themselves).
     """
 
-    def __init__(self, text: WarmlineText, *, per_minute: int = 20, burst: int = 4,
-                 tick: float | None = None) -> None:
+    def __init__(self, text: WarmlineText, *, per_minute: int = 20, burst: int = 4, tick: float | None = None) -> None:
         self._text, self._text_version = text, ""
         self.per_minute, self.burst = per_minute, burst
         self.every = float(text.refresh_seconds) if tick is None else tick
@@ -76,9 +76,9 @@ class Warmline:
         self.groups: tuple[int, ...] = ()
         self._queues: GroupQueues | None = None
         self._tasks: list[asyncio.Task[None]] = []
-        self._flushing: set[asyncio.Task[None]] = set()             # copies to people under way
+        self._flushing: set[asyncio.Task[None]] = set()  # copies to people under way
         self._person_locks: dict[int, asyncio.Lock] = {}
-        self._shown: dict[int, str] = {}                           # handoff -> waiting text last shown
+        self._shown: dict[int, str] = {}  # handoff -> waiting text last shown
         self.clock: Callable[[], float] = time.monotonic
         self.admins = groupcommands.Admins()
 
@@ -96,16 +96,25 @@ class Warmline:
 
     def handlers(self) -> Sequence[BaseHandler[Any, Any, Any]]:
         """Buttons on cards and every message in the warm-line groups (topics, /end, /alias, /onduty...)."""
-        return (CallbackQueryHandler(self.on_group_button, pattern=r"^w\|(take|release|close)\|"),
-                MessageHandler(filters.ChatType.SUPERGROUP & filters.UpdateType.MESSAGE, self.on_group_message))
+        return (
+            CallbackQueryHandler(self.on_group_button, pattern=r"^w\|(take|release|close)\|"),
+            MessageHandler(filters.ChatType.SUPERGROUP & filters.UpdateType.MESSAGE, self.on_group_message),
+        )
 
     async def start(self, edge: Edge) -> None:
         """Open topics a crash left unopened, queue what was waiting to be relayed, start the workers."""
         self._edge = edge
-        self._text_version = edge.content.version     # the words given to the constructor, until a reload
+        self._text_version = edge.content.version  # the words given to the constructor, until a reload
         self.groups = edge.settings.warmline_chat_ids
-        self._queues = GroupQueues(self.bot, self.store, self._call, partial(self.close, reason="topic_gone"),
-                                   per_minute=self.per_minute, burst=self.burst, clock=self.clock)
+        self._queues = GroupQueues(
+            self.bot,
+            self.store,
+            self._call,
+            partial(self.close, reason="topic_gone"),
+            per_minute=self.per_minute,
+            burst=self.burst,
+            clock=self.clock,
+        )
         self._queues.open(self.groups)
         for row in await self.store.handoffs():
             if row["status"] in ("queued", "left") and row["thread"] is None:
@@ -122,7 +131,7 @@ class Warmline:
             self._tasks.append(asyncio.create_task(self._ticker(self.every)))
 
     async def stop(self) -> None:
-        if self._flushing:   # let copies under way finish: cut off, one might be sent again after a restart
+        if self._flushing:  # let copies under way finish: cut off, one might be sent again after a restart
             await asyncio.wait(self._flushing, timeout=5)
         if self._queues is not None:
             await self._queues.close()
@@ -152,7 +161,7 @@ class Warmline:
                 await self.close(row["id"], "person")
                 return Turn((), session.with_(mode="flow"))
             return Turn((Reply(self.text.say("already", session.language or row["language"])),), session)
-        if message is None:      # an edit: the supporter already has the first version
+        if message is None:  # an edit: the supporter already has the first version
             return Turn((), session)
         lang = session.language or row["language"]
         danger = event.kind == "text" and is_danger(edge.content.danger, event.text)
@@ -160,15 +169,19 @@ class Warmline:
             # a supporter's /mute: held back, not relayed; one calm note (danger words still go through)
             told = await self.store.handoff_mute_tell_once(row["id"])
             return Turn((Reply(self.text.say("muted", lang)),) if told else (), session)
-        brief = (not danger and event.kind == "text" and row["status"] != "leaving"
-                 and wants_brief(edge.privacy.words, event.text, lang))
+        brief = (
+            not danger
+            and event.kind == "text"
+            and row["status"] != "leaving"
+            and wants_brief(edge.privacy.words, event.text, lang)
+        )
         await self.relay_in(row, message, incoming.update.update_id, incoming.now)
         if row["status"] == "leaving":
             return Turn((Reply(self.text.say("left", row["language"])),), session.with_(mode="flow"))
         if danger:
             await self.mark_urgent(row["id"])
             return None
-        if brief:   # "can't talk now": the supporter is told, and the bot's own screens turn short
+        if brief:  # "can't talk now": the supporter is told, and the bot's own screens turn short
             await self.note_brief(incoming.person, on=True)
             return Turn((), session.with_(brief=True))
         return Turn((), session)
@@ -176,8 +189,14 @@ class Warmline:
     async def on_action(self, edge: Edge, incoming: Incoming, action: Action) -> None:
         """`handoff` starts a request; `danger` marks a live one urgent; `erase` closes it before forgetting."""
         if action.name == "handoff":
-            await self.request(incoming.person, incoming.chat_id, str(action.get("language") or "en"),
-                               str(action.get("topic") or "talk"), tuple(action.get("path") or ()), incoming.now)
+            await self.request(
+                incoming.person,
+                incoming.chat_id,
+                str(action.get("language") or "en"),
+                str(action.get("topic") or "talk"),
+                tuple(action.get("path") or ()),
+                incoming.now,
+            )
         elif action.name == "danger":
             for row in await self.store.handoffs(person=incoming.person):
                 if row["status"] in LIVE:
@@ -189,7 +208,7 @@ class Warmline:
                 await self.close(row["id"], "forgot")
 
     async def note_brief(self, person: str, *, on: bool) -> bool:
-        """"Can't talk now" (or talking again): a note in each live topic of the person, in the staff language,
+        """ "Can't talk now" (or talking again): a note in each live topic of the person, in the staff language,
         from flows/privacy-text.yaml. False when the person has no live topic."""
         key = "brief_supporter" if on else "brief_supporter_off"
         note = self.edge.privacy.words.text(key, self.text.staff_language)
@@ -221,8 +240,9 @@ class Warmline:
         labels = self.edge.content.directory.labels
         return cards.schedule_line(labels, self.text.schedule, lang, now) or self.text.hours
 
-    async def request(self, person: str, chat_id: int, lang: str, topic: str, path: tuple[str, ...],
-                      now: datetime) -> None:
+    async def request(
+        self, person: str, chat_id: int, lang: str, topic: str, path: tuple[str, ...], now: datetime
+    ) -> None:
         """A person asked for a person: queue them (topic + card) or, out of hours, say so and offer a message."""
         live = [r for r in await self.store.handoffs(person=person) if r["status"] in LIVE]
         if live:
@@ -237,8 +257,12 @@ class Warmline:
             why = "out_of_hours" if not decide.is_open(self.text, now) else "nobody"
             await self.store.count(f"warmline_{why}", now=now)
             said = self.text.say(why, lang, hours=self._hours(lang, now))
-            await self._to_person(person, chat_id, f"{said}\n\n{lines}",
-                                  (((self.text.say("leave_button", lang), f"{PREFIX}leave|{topic}"),),))
+            await self._to_person(
+                person,
+                chat_id,
+                f"{said}\n\n{lines}",
+                (((self.text.say("leave_button", lang), f"{PREFIX}leave|{topic}"),),),
+            )
             return
         # What the supporter will and will not see was said on the consent screen (flows/talk.yaml) just before.
         hid = await self.store.handoff_create(person, decide.new_token(), lang, topic, path, "queued", now)
@@ -247,7 +271,7 @@ class Warmline:
         row = (await self.store.handoffs(handoff=hid))[0]
         try:
             await self._open_topic(row)
-        except TelegramError as exc:   # e.g. the bot is not an admin with "manage topics" in the group
+        except TelegramError as exc:  # e.g. the bot is not an admin with "manage topics" in the group
             log.error("could not open a warm-line topic (%s); the person was given the 24/7 lines", exc)
             await self.close(hid, "failed", say=False)
             await self._to_person(person, chat_id, f"{self.text.say('nobody', lang)}\n\n{lines}")
@@ -264,12 +288,14 @@ class Warmline:
         group = decide.choose_group(self.groups, supporters, queued, self.text.capacity)
         guest = decide.alias(row["token"])
         await self.queues.slot(group)
-        topic = await self._call(partial(self.bot.create_forum_topic, group,
-                                         decide.topic_name(guest, row["language"], row["topic"])))
+        topic = await self._call(
+            partial(self.bot.create_forum_topic, group, decide.topic_name(guest, row["language"], row["topic"]))
+        )
         await self.store.handoff_update(row["id"], group_chat=group, thread=topic.message_thread_id)
         row = {**row, "group_chat": group, "thread": topic.message_thread_id}
-        card = await self._to_group(group, topic.message_thread_id, self._card(row, message=message),
-                                    () if message else self._card_buttons(row))
+        card = await self._to_group(
+            group, topic.message_thread_id, self._card(row, message=message), () if message else self._card_buttons(row)
+        )
         if card is not None:
             await self.store.handoff_update(row["id"], card=card)
 
@@ -283,10 +309,16 @@ class Warmline:
         row = rows.get(number) if number is not None else None
         if verb in ("yes", "no"):
             query = incoming.update.callback_query
-            if query is not None and query.message is not None:   # one answer per conversation: buttons go
+            if query is not None and query.message is not None:  # one answer per conversation: buttons go
                 with contextlib.suppress(TelegramError):
-                    await self._call(partial(self.bot.edit_message_reply_markup, incoming.chat_id,
-                                             query.message.message_id, reply_markup=None))
+                    await self._call(
+                        partial(
+                            self.bot.edit_message_reply_markup,
+                            incoming.chat_id,
+                            query.message.message_id,
+                            reply_markup=None,
+                        )
+                    )
             await self.store.count(f"warmline_helped:{verb}", now=incoming.now)
             return Turn((Reply(self.text.say("thanks", lang)),), session)
         if verb in ("cancel", "end") and row is not None:
@@ -295,23 +327,25 @@ class Warmline:
             return Turn(replies, session.with_(mode="flow"))
         if verb == "lines":
             return Turn((Reply(self.text.say("lines", lang)),), session)
-        if verb == "leave":   # from the long-wait offer: the request in line gives way to a message
+        if verb == "leave":  # from the long-wait offer: the request in line gives way to a message
             for queued in [r for r in rows.values() if r["status"] == "queued"]:
                 await self.close(queued["id"], "person", say=False)
                 rows.pop(queued["id"])
         if verb == "leave" and not any(r["status"] in LIVE for r in rows.values()):
-            await self.store.handoff_create(person, decide.new_token(), lang, arg or "talk", session.path,
-                                            "leaving", incoming.now)
+            await self.store.handoff_create(
+                person, decide.new_token(), lang, arg or "talk", session.path, "leaving", incoming.now
+            )
             return Turn((Reply(self.text.say("leave_prompt", lang)),), session.with_(mode="handoff"))
         if verb == "reconnect":
             if row is not None:
                 await self.close(row["id"], "reconnect")
-            await self.request(person, incoming.chat_id, lang, row["topic"] if row else "talk", session.path,
-                               incoming.now)
+            await self.request(
+                person, incoming.chat_id, lang, row["topic"] if row else "talk", session.path, incoming.now
+            )
             return Turn((), (await self._session(person)) or session)
         if verb == "wait" and row is not None:
             await self.store.handoff_update(row["id"], warned=0, last_person=incoming.now)
-            if row["status"] == "queued":   # after the long-wait offer: ask again only after another while
+            if row["status"] == "queued":  # after the long-wait offer: ask again only after another while
                 await self.store.handoff_offered(row["id"], incoming.now)
         return Turn((), session)
 
@@ -349,7 +383,7 @@ class Warmline:
             who = await self.supporter_alias(user.id, group)
             key = "duty_on" if name == "onduty" else "duty_off"
             await self._to_group(group, thread, self.text.staff_say(key, supporter=who))
-            await self.refresh_waiting()     # the honest wait changes with who is on duty
+            await self.refresh_waiting()  # the honest wait changes with who is on duty
             return
         if name in groupcommands.COMMANDS:
             await groupcommands.run(self, name, command[1] if len(command) > 1 else "", group, thread, user.id)
@@ -363,7 +397,7 @@ class Warmline:
             return
         rows = await self.store.handoffs(thread=(group, thread)) if thread is not None else []
         if not rows:
-            if name == "end":   # said in General or an unrelated topic: tell them where it works
+            if name == "end":  # said in General or an unrelated topic: tell them where it works
                 await self._to_group(group, thread, self.text.staff_say("topic_only", command="end"))
             return
         row = rows[0]
@@ -379,7 +413,7 @@ class Warmline:
             await self._to_group(group, thread, self.text.staff_say("not_taken"))
         elif (row["status"] == "taken" and row["supporter"] == user.id) or row["status"] == "left":
             await self.relay_out(row, message, update.update_id)
-        elif row["status"] == "taken":   # another supporter wrote in a taken topic: nothing reaches the person
+        elif row["status"] == "taken":  # another supporter wrote in a taken topic: nothing reaches the person
             await self._to_group(group, thread, self.text.staff_say("not_yours"))
 
     async def relay_out(self, row: dict[str, Any], message: Message, update_id: int) -> None:
@@ -387,17 +421,23 @@ class Warmline:
         now = self.edge.clock()
         if row["status"] == "left":
             chat = await self.store.chat_id(row["person"])
-            if chat is not None and not await self._to_person(row["person"], chat,
-                                                                self.text.say("answer_intro", row["language"])):
+            if chat is not None and not await self._to_person(
+                row["person"], chat, self.text.say("answer_intro", row["language"])
+            ):
                 return
         payload = {"from_chat": message.chat_id, "message_id": message.message_id}
-        if await self.store.relay_add(row["id"], row["person"], "out", payload, update_id=update_id,
-                                      now=now) is not None:
+        if (
+            await self.store.relay_add(row["id"], row["person"], "out", payload, update_id=update_id, now=now)
+            is not None
+        ):
             if row["status"] == "left":
                 await self._flush_out(row["id"])
-                await self._to_group(row["group_chat"], row["thread"],
-                                     self.text.staff_say("answer_sent", alias=decide.alias(row["token"])))
-            else:   # the supporter's next message need not wait for this copy; the handoff's lock keeps order
+                await self._to_group(
+                    row["group_chat"],
+                    row["thread"],
+                    self.text.staff_say("answer_sent", alias=decide.alias(row["token"])),
+                )
+            else:  # the supporter's next message need not wait for this copy; the handoff's lock keeps order
                 task = asyncio.create_task(self._flush_out(row["id"]))
                 self._flushing.add(task)
                 task.add_done_callback(self._flushing.discard)
@@ -418,8 +458,9 @@ class Warmline:
                     await self.store.relay_done(row_id)
                     continue
                 try:
-                    sent = await self._call(partial(self.bot.copy_message, chat, message["from_chat"],
-                                                    message["message_id"]))
+                    sent = await self._call(
+                        partial(self.bot.copy_message, chat, message["from_chat"], message["message_id"])
+                    )
                 except Forbidden:
                     await self.store.relay_done(*(r for r, _ in pending))
                     await self.close(hid, "blocked")
@@ -469,8 +510,12 @@ class Warmline:
         chat = await self.store.chat_id(row["person"])
         if chat is not None:
             lang = row["language"]
-            await self._to_person(row["person"], chat, self.text.say("connected", lang, supporter=who),
-                                  (((self.text.say("end_button", lang), f"{PREFIX}end|{row['id']}"),),))
+            await self._to_person(
+                row["person"],
+                chat,
+                self.text.say("connected", lang, supporter=who),
+                (((self.text.say("end_button", lang), f"{PREFIX}end|{row['id']}"),),),
+            )
         await self.store.count("warmline_taken", now=self.edge.now())
         await self.count("handoff_taken")
         await self.count(wait_counter(now.timestamp() - row["created_at"]))
@@ -503,32 +548,48 @@ class Warmline:
         group, thread = row["group_chat"], row["thread"]
         await self.store.count(f"warmline_closed:{reason}", now=self.edge.now())
         if row["status"] == "queued" and row["offered_at"] is None and reason != "reconnect":
-            await self.count("handoff_missed")      # nobody took it (a long wait counted it already)
+            await self.count("handoff_missed")  # nobody took it (a long wait counted it already)
         chat = await self.store.chat_id(person) if reason not in ("forgot", "blocked") else None
         if chat is not None and say and reason != "reconnect":
             if reason == "topic_gone":
-                await self._to_person(person, chat, self.text.say("topic_gone", lang),
-                                      (((self.text.say("reconnect_button", lang), f"{PREFIX}reconnect|"),),))
+                await self._to_person(
+                    person,
+                    chat,
+                    self.text.say("topic_gone", lang),
+                    (((self.text.say("reconnect_button", lang), f"{PREFIX}reconnect|"),),),
+                )
             elif reason == "idle":
                 await self._to_person(person, chat, self.text.say("idle_end", lang))
             elif row["status"] == "taken":
                 await self._to_person(person, chat, self.text.say("closed", lang))
-                await self._to_person(person, chat, self.text.say("helped", lang), ((
-                    (self.text.say("yes_button", lang), f"{PREFIX}yes|"),
-                    (self.text.say("no_button", lang), f"{PREFIX}no|")),))
+                await self._to_person(
+                    person,
+                    chat,
+                    self.text.say("helped", lang),
+                    (
+                        (
+                            (self.text.say("yes_button", lang), f"{PREFIX}yes|"),
+                            (self.text.say("no_button", lang), f"{PREFIX}no|"),
+                        ),
+                    ),
+                )
         if reason not in ("reconnect",):
             await self._set_mode(person, "flow")
         if group is None or thread is None or reason == "topic_gone":
             return
-        if reason == "forgot" and delete_topics(self.edge.settings):   # WARMLINE_DELETE_TOPICS=1
+        if reason == "forgot" and delete_topics(self.edge.settings):  # WARMLINE_DELETE_TOPICS=1
             await self.queues.slot(group)
             with contextlib.suppress(TelegramError):
                 await self._call(partial(self.bot.delete_forum_topic, group, thread))
             return
         note: dict[str, tuple[str, dict[str, object]]] = {
-                "supporter": ("ended", {"supporter": await self.supporter_alias(by or 0, group)}),
-                "person": ("person_left", {}), "forgot": ("person_forgot", {}), "blocked": ("person_blocked", {}),
-                "idle": ("idle_note", {"minutes": self.text.idle_minutes}), "reconnect": ("reconnected", {})}
+            "supporter": ("ended", {"supporter": await self.supporter_alias(by or 0, group)}),
+            "person": ("person_left", {}),
+            "forgot": ("person_forgot", {}),
+            "blocked": ("person_blocked", {}),
+            "idle": ("idle_note", {"minutes": self.text.idle_minutes}),
+            "reconnect": ("reconnected", {}),
+        }
         key, values = note.get(reason, ("person_left", {}))
         await self._to_group(group, thread, self.text.staff_say(key, alias=guest, **values))
         if row["card"] is not None:
@@ -548,8 +609,14 @@ class Warmline:
             return
         guest = decide.alias(row["token"])
         with contextlib.suppress(TelegramError):
-            await self._call(partial(self.bot.edit_forum_topic, row["group_chat"], row["thread"],
-                                     name=decide.topic_name(guest, row["language"], row["topic"], urgent=True)))
+            await self._call(
+                partial(
+                    self.bot.edit_forum_topic,
+                    row["group_chat"],
+                    row["thread"],
+                    name=decide.topic_name(guest, row["language"], row["topic"], urgent=True),
+                )
+            )
         taken = await self.supporter_alias(row["supporter"], row["group_chat"]) if row["supporter"] else None
         await self._edit_card(row, taken_by=taken)
         await self._to_group(row["group_chat"], row["thread"], self.text.staff_say("urgent_note", alias=guest))
@@ -562,8 +629,11 @@ class Warmline:
         for row in await self.store.handoffs():
             if row["status"] == "taken" and row["supporter"] is not None:
                 active[row["supporter"]] = active.get(row["supporter"], 0) + 1
-        return [Supporter(user, group, duty, active.get(user, 0))
-                for user, group, _, duty in await self.store.supporters() if group in self.groups]
+        return [
+            Supporter(user, group, duty, active.get(user, 0))
+            for user, group, _, duty in await self.store.supporters()
+            if group in self.groups
+        ]
 
     async def supporter_alias(self, user_id: int | None, group: int) -> str:
         """The name a person sees: the supporter's /alias, or the default ("Peer supporter")."""
@@ -587,18 +657,29 @@ class Warmline:
                 continue
             if decide.idle(row["last_person"], row["last_supporter"], seconds, self.text.idle_minutes):
                 await self.close(row["id"], "idle")
-            elif not row["warned"] and decide.silent(row["last_person"], row["last_supporter"], seconds,
-                                                     self.text.silence_minutes):
+            elif not row["warned"] and decide.silent(
+                row["last_person"], row["last_supporter"], seconds, self.text.silence_minutes
+            ):
                 await self.store.handoff_update(row["id"], warned=1)
                 chat = await self.store.chat_id(row["person"])
                 lang = row["language"]
                 if chat is not None:
-                    await self._to_person(row["person"], chat, self.text.say("silence", lang), (
-                        ((self.text.say("wait_button", lang), f"{PREFIX}wait|{row['id']}"),),
-                        ((self.text.say("reconnect_button", lang), f"{PREFIX}reconnect|{row['id']}"),),
-                    ))
-                await self._to_group(row["group_chat"], row["thread"], self.text.staff_say(
-                    "silence_note", alias=decide.alias(row["token"]), minutes=self.text.silence_minutes))
+                    await self._to_person(
+                        row["person"],
+                        chat,
+                        self.text.say("silence", lang),
+                        (
+                            ((self.text.say("wait_button", lang), f"{PREFIX}wait|{row['id']}"),),
+                            ((self.text.say("reconnect_button", lang), f"{PREFIX}reconnect|{row['id']}"),),
+                        ),
+                    )
+                await self._to_group(
+                    row["group_chat"],
+                    row["thread"],
+                    self.text.staff_say(
+                        "silence_note", alias=decide.alias(row["token"]), minutes=self.text.silence_minutes
+                    ),
+                )
 
     async def _long_wait(self, row: dict[str, Any], now: datetime) -> None:
         """Nobody has taken a waiting person for give_up_minutes: say so plainly and offer to keep waiting,
@@ -612,13 +693,21 @@ class Warmline:
         minutes = int(seconds - row["created_at"]) // 60
         chat, lang = await self.store.chat_id(row["person"]), row["language"]
         if chat is not None:
-            await self._to_person(row["person"], chat, self.text.say("give_up", lang, minutes=minutes), (
-                ((self.text.say("wait_button", lang), f"{PREFIX}wait|{row['id']}"),),
-                ((self.text.say("leave_button", lang), f"{PREFIX}leave|{row['topic']}"),),
-                ((self.text.say("lines_button", lang), f"{PREFIX}lines|"),),
-            ))
-        await self._to_group(row["group_chat"], row["thread"], self.text.staff_say(
-            "gave_up_note", alias=decide.alias(row["token"]), minutes=minutes))
+            await self._to_person(
+                row["person"],
+                chat,
+                self.text.say("give_up", lang, minutes=minutes),
+                (
+                    ((self.text.say("wait_button", lang), f"{PREFIX}wait|{row['id']}"),),
+                    ((self.text.say("leave_button", lang), f"{PREFIX}leave|{row['topic']}"),),
+                    ((self.text.say("lines_button", lang), f"{PREFIX}lines|"),),
+                ),
+            )
+        await self._to_group(
+            row["group_chat"],
+            row["thread"],
+            self.text.staff_say("gave_up_note", alias=decide.alias(row["token"]), minutes=minutes),
+        )
 
     async def refresh_waiting(self) -> None:
         """Show each waiting person their place and an honest wait, editing one message (Cancel under it)."""
@@ -629,11 +718,15 @@ class Warmline:
         for position, row in enumerate(queued, start=1):
             lang = row["language"]
             minutes = decide.estimate_minutes(position, free, duty, self.text.minutes_per_conversation)
-            words = self.text.say("queued", lang, position=position,
-                                  wait=decide.wait_words(self.text, lang, minutes))
-            if minutes is None:   # everyone went off duty: no estimate would be honest; say so, give the lines
-                words = "\n\n".join((self.text.say("nobody", lang), self.text.say("lines", lang),
-                                       self.text.say("place", lang, position=position)))
+            words = self.text.say("queued", lang, position=position, wait=decide.wait_words(self.text, lang, minutes))
+            if minutes is None:  # everyone went off duty: no estimate would be honest; say so, give the lines
+                words = "\n\n".join(
+                    (
+                        self.text.say("nobody", lang),
+                        self.text.say("lines", lang),
+                        self.text.say("place", lang, position=position),
+                    )
+                )
             if self._shown.get(row["id"]) == words:
                 continue
             chat = await self.store.chat_id(row["person"])
@@ -642,12 +735,13 @@ class Warmline:
             buttons: Rows = (((self.text.say("cancel_button", lang), f"{PREFIX}cancel|{row['id']}"),),)
             if row["waiting"] is not None:
                 try:
-                    await self._call(partial(self.bot.edit_message_text, words, chat, row["waiting"],
-                                             reply_markup=markup(buttons)))
+                    await self._call(
+                        partial(self.bot.edit_message_text, words, chat, row["waiting"], reply_markup=markup(buttons))
+                    )
                     self._shown[row["id"]] = words
                     continue
                 except BadRequest:
-                    pass   # the message is gone (or unchanged): send a fresh one
+                    pass  # the message is gone (or unchanged): send a fresh one
                 except TelegramError:
                     continue
             sent = await self._to_person(row["person"], chat, words, buttons)
@@ -681,8 +775,9 @@ class Warmline:
             return None
         await self.queues.slot(group)
         try:
-            sent = await self._call(partial(self.bot.send_message, group, text, message_thread_id=thread,
-                                            reply_markup=markup(buttons)))
+            sent = await self._call(
+                partial(self.bot.send_message, group, text, message_thread_id=thread, reply_markup=markup(buttons))
+            )
         except RetryAfter as exc:
             await asyncio.sleep(retry_after_seconds(exc))
             return None
@@ -705,24 +800,42 @@ class Warmline:
 
     def _card(self, row: dict[str, Any], *, taken_by: str | None = None, message: bool = False) -> str:
         minutes = max(0, int((self.edge.clock().timestamp() - row["created_at"]) // 60))
-        return decide.card_text(self.text, guest=decide.alias(row["token"]), language=row["language"],
-                                path=row["path"], minutes=minutes, urgent=bool(row["urgent"]), taken_by=taken_by,
-                                message=message or row["status"] == "left")
+        return decide.card_text(
+            self.text,
+            guest=decide.alias(row["token"]),
+            language=row["language"],
+            path=row["path"],
+            minutes=minutes,
+            urgent=bool(row["urgent"]),
+            taken_by=taken_by,
+            message=message or row["status"] == "left",
+        )
 
     def _card_buttons(self, row: dict[str, Any]) -> Rows:
         if row["status"] == "queued":
             return (((self.text.staff_say("take_button"), f"{PREFIX}take|{row['id']}"),),)
         if row["status"] == "taken":
-            return (((self.text.staff_say("release_button"), f"{PREFIX}release|{row['id']}"),
-                     (self.text.staff_say("end_button"), f"{PREFIX}close|{row['id']}")),)
+            return (
+                (
+                    (self.text.staff_say("release_button"), f"{PREFIX}release|{row['id']}"),
+                    (self.text.staff_say("end_button"), f"{PREFIX}close|{row['id']}"),
+                ),
+            )
         return ()
 
     async def _edit_card(self, row: dict[str, Any], *, taken_by: str | None = None) -> None:
         if row["card"] is None or row["group_chat"] is None:
             return
         with contextlib.suppress(TelegramError):
-            await self._call(partial(self.bot.edit_message_text, self._card(row, taken_by=taken_by),
-                                     row["group_chat"], row["card"], reply_markup=markup(self._card_buttons(row))))
+            await self._call(
+                partial(
+                    self.bot.edit_message_text,
+                    self._card(row, taken_by=taken_by),
+                    row["group_chat"],
+                    row["card"],
+                    reply_markup=markup(self._card_buttons(row)),
+                )
+            )
 
     async def _session(self, person: str) -> Session | None:
         data = await self.store.load_session(person)
