@@ -1,1 +1,0 @@
-"""Calgary Support Navigator: an anonymous Telegram bot for people affected by trafficking and exploitation."""

@@ -1,5 +1,0 @@
-"""`python -m bot COMMAND`: see bot.cli."""
-
-from bot.cli import main
-
-raise SystemExit(main())
