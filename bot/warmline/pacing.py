@@ -122,24 +122,32 @@ def backoff(attempts: int, first: float, most: float) -> float:
 # -- routing a new request ----------------------------------------------------------------------------------
 
 
-def drain_seconds(depth: int, per_minute: int, burst: int) -> float:
-    """How long a group's queue of `depth` messages takes to go out under its pacer (0 when pacing is off)."""
+def drain_seconds(depth: int, per_minute: int, burst: int, tokens: float | None = None) -> float:
+    """How long a group's queue of `depth` messages takes to go out under its pacer, which may send `tokens`
+    at once now (None: a full burst); 0 when pacing is off."""
     if per_minute <= 0:
         return 0.0
     rate = max(1, per_minute - burst) / 60.0
-    return max(0.0, depth - burst) / rate
+    ready = float(burst) if tokens is None else max(0.0, tokens)
+    return max(0.0, depth - ready) / rate
 
 
-def saturated(depth: int, per_minute: int, burst: int, lag_goal: float) -> bool:
+def saturated(depth: int, per_minute: int, burst: int, lag_goal: float, tokens: float | None = None) -> bool:
     """The group's queue already takes longer than `lag_goal` seconds to send."""
-    return drain_seconds(depth, per_minute, burst) > lag_goal
+    return drain_seconds(depth, per_minute, burst, tokens) > lag_goal
 
 
 def with_room(
-    groups: Sequence[int], depths: Mapping[int, int], per_minute: int, burst: int, lag_goal: float
+    groups: Sequence[int],
+    depths: Mapping[int, int],
+    per_minute: int,
+    burst: int,
+    lag_goal: float,
+    tokens: Mapping[int, float] | None = None,
 ) -> list[int]:
     """The groups whose queue is not saturated, in their configured order."""
-    return [g for g in groups if not saturated(depths.get(g, 0), per_minute, burst, lag_goal)]
+    ready = tokens or {}
+    return [g for g in groups if not saturated(depths.get(g, 0), per_minute, burst, lag_goal, ready.get(g))]
 
 
 def due(last: float | None, now: float, every: float) -> bool:

@@ -141,6 +141,11 @@ class StaffOutbox:
     def depths(self) -> dict[int, int]:
         return {group: len(rows) for group, rows in self._rows.items()}
 
+    def tokens(self) -> dict[int, float]:
+        """How many sends each group's pacer would let go at once now."""
+        now = self.clock()
+        return {group: pacer.ready(now) for group, pacer in self._pacers.items()}
+
     def waiting(self, handoff: int, kind: str) -> bool:
         """The handoff has a row of this kind waiting (e.g. its topic)."""
         return any(r.handoff == handoff and r.kind == kind for rows in self._rows.values() for r in rows.values())
