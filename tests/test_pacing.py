@@ -30,61 +30,69 @@ def test_conversations_keep_their_own_order() -> None:
     assert [p.row for p in found[2]] == [1]
 
 
+def pick(
+    pending: list[Pending], now: float = 0.0, sent: dict[int, list[float]] | None = None, **options: float
+) -> list[int]:
+    """The rows `choose` sends next, at 20 a minute (a send every 3.75 s)."""
+    cap = int(options.pop("cap", 10))
+    relayed = {k: v for k, v in (sent or {}).items()}
+    return [p.row for p in choose(pending, sent or {}, relayed, now, cap=cap, interval=3.75, **options).batch]
+
+
 def test_an_urgent_conversation_goes_before_everyone_and_keeps_its_order() -> None:
     """Danger words in conversation 2: its oldest waiting item goes first, ahead of conversation 1's older one."""
-    pending = [relay(1, 1), relay(2, 2), relay(3, 2, urgent=True)]
-    assert [p.row for p in choose(pending, {}, 0.0, cap=10).batch] == [2]
+    assert pick([relay(1, 1), relay(2, 2), relay(3, 2, urgent=True)]) == [2]
 
 
 def test_twenty_stickers_do_not_hold_back_another_conversation() -> None:
-    """The conversation with fewer recent sends goes first, whatever waited longer."""
+    """After a few of one person's stickers, another person's later text goes first."""
     stickers = [relay(n, 1) for n in range(1, 21)]
-    other = relay(21, 2, "hello")
-    choice = choose([*stickers, other], {1: [0.0, 1.0, 2.0]}, 3.0, cap=10)
-    assert choice.batch == (other,)
+    other = relay(21, 2, "hello", since=3.0)
+    assert pick([*stickers, other], 3.0, {1: [0.0, 1.0, 2.0]}) == [21]
+    assert pick([*stickers, other], 3.0, {}) == [1]  # before any sticker went, the older one goes first
 
 
-def test_a_new_request_counts_double_in_the_fair_turns() -> None:
-    """A topic to open goes before a chat that has had one send, though the chat waited longer."""
-    chat = relay(1, 1)
-    topic = Pending(2, 2, "topic", 2.0)
-    assert choose([chat, topic], {1: [0.0], 2: [0.0]}, 1.0, cap=10).batch == (topic,)
+def test_a_live_conversation_goes_before_a_wave_of_new_requests_which_still_get_their_turn() -> None:
+    """A person's line goes before topics queued 5 s earlier; a topic that has waited its slack goes first."""
+    topics = [Pending(n, 10 + n, "topic", float(n)) for n in range(1, 7)]
+    line = relay(7, 1, "hello", since=5.0)
+    assert pick([*topics, line], 5.0, {1: [0.0]}) == [7]
+    late = relay(8, 1, "later", since=21.0)
+    assert pick([*topics, late], 21.0, {1: [0.0]}) == [1]
 
 
 def test_one_persons_share_is_capped_and_the_wait_said() -> None:
     """A person at their cap waits until their oldest recent send leaves the window; notes still go."""
-    capped = choose([relay(1, 1)], {1: [10.0, 20.0]}, 30.0, cap=2, window=60.0)
+    capped = choose([relay(1, 1)], {1: [10.0, 20.0]}, {1: [10.0, 20.0]}, 30.0, cap=2, interval=3.75, window=60.0)
     assert capped.batch == ()
     assert capped.wait == pytest.approx(40.0)
     note = Pending(2, 1, "note", 2.0, thread=101)
-    assert choose([note], {1: [10.0, 20.0]}, 30.0, cap=2).batch == (note,)
+    assert pick([note], 30.0, {1: [10.0, 20.0]}, cap=2) == [2]
 
 
 def test_a_retry_holds_back_its_conversation_only() -> None:
     """An item waiting to be tried again keeps the items after it in its topic waiting; others go."""
     failed, after, other = relay(1, 1, "a", ready_at=5.0), relay(2, 1, "b"), relay(3, 2, "c")
-    assert choose([failed, after, other], {}, 1.0, cap=10).batch == (other,)
-    waiting = choose([failed, after], {}, 1.0, cap=10)
+    assert pick([failed, after, other], 1.0) == [3]
+    waiting = choose([failed, after], {}, {}, 1.0, cap=10, interval=3.75)
     assert waiting.batch == ()
     assert waiting.wait == pytest.approx(4.0)
-    assert choose([failed, after], {}, 5.0, cap=10).batch == (failed, after)
+    assert pick([failed, after], 5.0) == [1, 2]
 
 
 def test_items_waiting_for_their_topic_do_not_go_before_it() -> None:
     """A conversation whose topic is not queued has nothing to send yet; General needs no topic."""
     orphan = Pending(1, 1, "note", 1.0)
     general = Pending(2, GENERAL, "note", 2.0)
-    assert choose([orphan], {}, 0.0, cap=10).batch == ()
-    assert choose([orphan, general], {}, 0.0, cap=10).batch == (general,)
-    assert choose([], {}, 0.0, cap=10).wait is None
+    assert pick([orphan]) == []
+    assert pick([orphan, general]) == [2]
+    assert choose([], {}, {}, 0.0, cap=10, interval=3.75).wait is None
 
 
 def test_plain_texts_of_one_topic_merge_up_to_one_message() -> None:
     """Neighbouring texts merge; a photo (no text) and the message size limit end a batch."""
-    texts = [relay(1, 1, "one"), relay(2, 1, "two"), relay(3, 1), relay(4, 1, "four")]
-    assert [p.row for p in choose(texts, {}, 0.0, cap=10).batch] == [1, 2]
-    big = [relay(1, 1, "x" * (TEXT_MAX - 1)), relay(2, 1, "y")]
-    assert [p.row for p in choose(big, {}, 0.0, cap=10).batch] == [1]
+    assert pick([relay(1, 1, "one"), relay(2, 1, "two"), relay(3, 1), relay(4, 1, "four")]) == [1, 2]
+    assert pick([relay(1, 1, "x" * (TEXT_MAX - 1)), relay(2, 1, "y")]) == [1]
 
 
 @pytest.mark.parametrize(("attempts", "seconds"), [(0, 0.0), (1, 0.5), (2, 1.0), (4, 4.0), (20, 30.0)])

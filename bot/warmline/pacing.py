@@ -1,12 +1,16 @@
-"""Which message goes next into a warm-line group, pure: danger first, fair turns between conversations, one
-person's share capped, neighbouring texts merged; how long to back off after a failure; which group has room.
+"""Which message goes next into a warm-line group, pure: danger first, then the earliest due with a virtual
+clock that keeps turns fair between conversations, one person's share capped, neighbouring texts merged; how long
+to back off after a failure; which group has room.
 
 bot.channels.telegram.relay keeps the queue (the store's staff outbox), the clock and the Bot API calls; it asks
 `choose` for the next batch each time the group's pacer (bot.warmline.rules.Pacer) lets one more send go.
 
 Order is kept within a conversation (its items go in `ord` order; one waiting for a retry holds back those after
-it); between conversations, the one that has had the fewest sends lately goes first, a new request (its topic and
-card) counting double, so twenty stickers from one person never hold back another person's words.
+it). Between conversations, each is due at its most pressing item's time: when it was queued plus its kind's
+slack (a person's words and notes none, a new topic and card SLACK_OPENING, so a live conversation is not held
+up behind a wave of new requests, yet a new request waits at most that long for them), plus one send interval
+for every send the conversation had in the last WINDOW. So twenty stickers from one person push only that
+person back.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from bot.warmline.rules import Item, next_batch
 
 WINDOW = 60.0  # seconds over which a conversation's recent sends are counted
 GENERAL = 0  # the conversation key of notes in General (not in any person's topic)
-OPENING = frozenset({"topic", "card"})  # a new request: its turn counts double
+SLACK_OPENING = 20.0  # seconds a new request's topic and card may give way to live conversations
+SLACK = {"topic": SLACK_OPENING, "card": SLACK_OPENING, "edit": 5.0, "rename": 5.0, "markup": 30.0, "close": 30.0}
 NEEDS_NO_TOPIC = frozenset({"topic"})
 LAG_GOAL = 10.0  # seconds: a group whose queue takes longer than this to send has no room for a new request
 BUSY_EVERY = 15 * 60.0  # seconds between two "every group is full" notes
@@ -30,7 +35,7 @@ class Pending:
 
     `conversation` is the handoff (GENERAL for General); `thread` None means it waits for the conversation's
     topic; `text` is set when it is the person's plain text, which may merge with the next ones; `ready_at` is
-    when a failed send may be tried again (0: now)."""
+    when a failed send may be tried again (0: now); `since` when it was queued (the caller's clock)."""
 
     row: int
     conversation: int
@@ -40,6 +45,7 @@ class Pending:
     text: str | None = None
     urgent: bool = False
     ready_at: float = 0.0
+    since: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,11 +71,19 @@ def recent(times: Sequence[float], now: float, window: float = WINDOW) -> int:
 
 
 def choose(
-    pending: Sequence[Pending], sent: Mapping[int, Sequence[float]], now: float, *, cap: int, window: float = WINDOW
+    pending: Sequence[Pending],
+    sent: Mapping[int, Sequence[float]],
+    relayed: Mapping[int, Sequence[float]],
+    now: float,
+    *,
+    cap: int,
+    interval: float,
+    window: float = WINDOW,
 ) -> Choice:
-    """The next batch: the oldest urgent conversation's next items; else the least-served conversation's (the
-    person's own words at most `cap` sends a `window`; `cap` <= 0: no cap), merged where they are plain texts of
-    one topic. `sent` holds each conversation's recent send times (its relays only)."""
+    """The next batch: the oldest urgent conversation's next items; else the conversation whose head is due
+    first (queued + SLACK for its kind + `interval` per send in `sent` this `window`), the person's own words
+    at most `cap` sends a `window` (`relayed`; `cap` <= 0: no cap), merged where they are plain texts of one
+    topic."""
     waits: list[float] = []
     ready: list[tuple[int, list[Pending]]] = []
     for key, items in conversations(pending).items():
@@ -83,18 +97,18 @@ def choose(
     urgent = [(min(p.ord for p in items if p.urgent), items) for _, items in ready if any(p.urgent for p in items)]
     if urgent:
         return Choice(_batch(min(urgent, key=lambda u: u[0])[1]))
-    open_turns: list[tuple[float, float, list[Pending]]] = []
+    due_at: list[tuple[float, float, list[Pending]]] = []
     for key, items in ready:
-        times = sent.get(key, ())
-        used = recent(times, now, window)
-        if items[0].kind == "relay" and cap > 0 and used >= cap:
-            oldest = min(t for t in times if now - t < window)
-            waits.append(oldest + window - now)
+        head = items[0]
+        mine = [t for t in relayed.get(key, ()) if now - t < window]
+        if head.kind == "relay" and cap > 0 and len(mine) >= cap:
+            waits.append(min(mine) + window - now)
             continue
-        weight = 2.0 if items[0].kind in OPENING else 1.0
-        open_turns.append((used / weight, items[0].ord, items))
-    if open_turns:
-        return Choice(_batch(min(open_turns, key=lambda t: (t[0], t[1]))[2]))
+        turns = recent(sent.get(key, ()), now, window)
+        soonest = min(p.since + SLACK.get(p.kind, 0.0) for p in items)  # its most pressing item, waiting in order
+        due_at.append((soonest + interval * turns, head.ord, items))
+    if due_at:
+        return Choice(_batch(min(due_at, key=lambda d: (d[0], d[1]))[2]))
     return Choice((), min(waits) if waits else None)
 
 

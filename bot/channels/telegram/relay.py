@@ -105,7 +105,10 @@ class StaffOutbox:
         self._pacers: dict[int, Pacer] = {}
         self._rows: dict[int, dict[int, StaffRow]] = {}  # group -> row id -> row
         self._ready: dict[int, float] = {}  # row id -> when it may be tried again
-        self._sent: dict[int, dict[int, list[float]]] = {}  # group -> conversation -> recent relay sends
+        self._since: dict[int, float] = {}  # row id -> when it was queued (this run's clock)
+        self._sent: dict[int, dict[int, list[float]]] = {}  # group -> conversation -> its recent sends
+        self._relayed: dict[int, dict[int, list[float]]] = {}  # group -> conversation -> the person's words sent
+        self.interval = 60.0 / max(1, per_minute - burst) if per_minute > 0 else 1.0  # seconds between two sends
         self._paused: dict[int, float] = {}  # group -> until (a 429's retry_after)
         self._threads: dict[tuple[int, int], int] = {}  # (group, thread) -> handoff
         self._topic_of: dict[int, int] = {}  # handoff -> its topic's thread
@@ -121,10 +124,12 @@ class StaffOutbox:
         self._topic_of.update({handoff: thread for (_, thread), handoff in threads.items()})
         for group in groups:
             self._pacers[group] = Pacer(self.per_minute, self.burst)
-            self._rows[group], self._sent[group], self._wake[group] = {}, {}, asyncio.Event()
+            self._rows[group], self._sent[group], self._relayed[group] = {}, {}, {}
+            self._wake[group] = asyncio.Event()
         for row in await self.store.staff_rows():
             if row.group in self._rows:
                 self._rows[row.group][row.id] = self._placed(row)
+                self._since[row.id] = self.clock()
         for group in groups:
             self._tasks.append(asyncio.create_task(self._worker(group)))
 
@@ -161,6 +166,7 @@ class StaffOutbox:
     def _take(self, rows: list[StaffRow]) -> None:
         for row in rows:
             self._rows[row.group][row.id] = self._placed(row)
+            self._since.setdefault(row.id, self.clock())
             self._wake[row.group].set()
 
     def _placed(self, row: StaffRow) -> StaffRow:
@@ -257,14 +263,14 @@ class StaffOutbox:
         await self.store.staff_drop(handoff)
         for rows in self._rows.values():
             for row_id in [i for i, r in rows.items() if r.handoff == handoff]:
-                del rows[row_id]
+                self._discard(rows, row_id)
 
     async def forget(self, handoff: int) -> None:
         """/forget: the person's own words still waiting for their topic do not go (the bot's notes still do)."""
         await self.store.staff_drop(handoff, only="relay")
         for rows in self._rows.values():
             for row_id in [i for i, r in rows.items() if r.handoff == handoff and r.kind == "relay"]:
-                del rows[row_id]
+                self._discard(rows, row_id)
 
     def _forget_replaced(self, group: int, handoff: int, kind: str) -> None:
         """The store dropped older untried edits; the newest (highest ord) one stays in memory too."""
@@ -272,7 +278,7 @@ class StaffOutbox:
         same = sorted((r for r in rows.values() if r.handoff == handoff and r.kind == kind), key=lambda r: r.ord)
         for row in same[:-1]:
             if not row.attempts and row.id not in self._ready:
-                del rows[row.id]
+                self._discard(rows, row.id)
 
     # -- the worker --------------------------------------------------------------------------------------
 
@@ -299,7 +305,7 @@ class StaffOutbox:
             found.append(
                 pacing.Pending(
                     row.id, row.handoff or pacing.GENERAL, row.kind, row.ord, row.thread, text, row.urgent,
-                    self._ready.get(row.id, 0.0),
+                    self._ready.get(row.id, 0.0), self._since.get(row.id, 0.0),
                 )
             )  # fmt: skip
         return found
@@ -311,7 +317,9 @@ class StaffOutbox:
             return
         now = self.clock()
         await self._drop_stranded(group)
-        choice = pacing.choose(self._pending(group), self._sent[group], now, cap=self.cap)
+        choice = pacing.choose(
+            self._pending(group), self._sent[group], self._relayed[group], now, cap=self.cap, interval=self.interval
+        )
         if not choice.batch:
             await self._sleep(group, choice.wait)
             return
@@ -334,7 +342,7 @@ class StaffOutbox:
         if stranded:
             await self.store.staff_done(stranded)
             for row_id in stranded:
-                rows.pop(row_id, None)
+                self._discard(rows, row_id)
 
     async def _send(self, group: int, batch: list[StaffRow]) -> None:
         first = batch[0]
@@ -353,11 +361,22 @@ class StaffOutbox:
         except TelegramError as exc:  # 5xx, timeouts, network: the same rows again after a while
             await self._retry(batch, exc)
             return
+        except (KeyError, TypeError, ValueError):  # a row this version cannot send: dropped, not retried forever
+            log.exception("a message for a warm-line group could not be sent; dropped")
+            answer = None
+        self._count(self._sent[group], first.handoff or pacing.GENERAL)
         if first.kind == "relay" and first.handoff is not None:
-            now = self.clock()
-            times = self._sent[group].get(first.handoff, [])
-            self._sent[group][first.handoff] = [t for t in times if now - t < pacing.WINDOW] + [now]
+            self._count(self._relayed[group], first.handoff)
         await self._done(group, batch, answer)
+
+    def _discard(self, rows: dict[int, StaffRow], row_id: int) -> None:
+        rows.pop(row_id, None)
+        self._ready.pop(row_id, None)
+        self._since.pop(row_id, None)
+
+    def _count(self, sends: dict[int, list[float]], conversation: int) -> None:
+        now = self.clock()
+        sends[conversation] = [t for t in sends.get(conversation, []) if now - t < pacing.WINDOW] + [now]
 
     async def _call(self, group: int, batch: list[StaffRow]) -> Any:
         """One Bot API call for the batch (several rows only when they are plain texts merged)."""
@@ -405,8 +424,7 @@ class StaffOutbox:
             card = int(answer.message_id)
         live = await self.store.staff_done(ids, handoff=first.handoff, thread=thread, card=card)
         for row_id in ids:
-            rows.pop(row_id, None)
-            self._ready.pop(row_id, None)
+            self._discard(rows, row_id)
         if thread is not None and first.handoff is not None:
             self._threads[(group, thread)] = first.handoff
             self._topic_of[first.handoff] = thread
