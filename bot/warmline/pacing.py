@@ -6,11 +6,12 @@ bot.channels.telegram.relay keeps the queue (the store's staff outbox), the cloc
 `choose` for the next batch each time the group's pacer (bot.warmline.rules.Pacer) lets one more send go.
 
 Order is kept within a conversation (its items go in `ord` order; one waiting for a retry holds back those after
-it). Between conversations, each is due at its most pressing item's time: when it was queued plus its kind's
-slack (a person's words and notes none, a new topic and card SLACK_OPENING, so a live conversation is not held
-up behind a wave of new requests, yet a new request waits at most that long for them), plus one send interval
-for every send the conversation had in the last WINDOW. So twenty stickers from one person push only that
-person back.
+it). Between conversations, each is due at its most pressing item's time (when it was queued, plus a slack for
+card edits and closing a topic, which may give way), but never before its virtual clock, which every send moves
+one send interval past the later of now and itself (`advance`). New requests (their topics and cards) share one
+clock, OPENINGS. So a person sending faster than their turn (twenty stickers), or a wave of new requests, runs
+ahead of the clock and gives way to whoever has been quiet: a live conversation's next message waits about one
+send, whatever else is queued.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from bot.warmline.rules import Item, next_batch
 
 WINDOW = 60.0  # seconds over which a conversation's recent sends are counted
 GENERAL = 0  # the conversation key of notes in General (not in any person's topic)
-SLACK_OPENING = 20.0  # seconds a new request's topic and card may give way to live conversations
-SLACK = {"topic": SLACK_OPENING, "card": SLACK_OPENING, "edit": 5.0, "rename": 5.0, "markup": 30.0, "close": 30.0}
+OPENINGS = -1  # the one clock that new requests' topics and cards share
+OPENING = frozenset({"topic", "card"})
+SLACK = {"edit": 5.0, "rename": 5.0, "markup": 30.0, "close": 30.0}  # seconds these may give way to others
 NEEDS_NO_TOPIC = frozenset({"topic"})
 LAG_GOAL = 10.0  # seconds: a group whose queue takes longer than this to send has no room for a new request
 BUSY_EVERY = 15 * 60.0  # seconds between two "every group is full" notes
@@ -72,18 +74,16 @@ def recent(times: Sequence[float], now: float, window: float = WINDOW) -> int:
 
 def choose(
     pending: Sequence[Pending],
-    sent: Mapping[int, Sequence[float]],
+    clocks: Mapping[int, float],
     relayed: Mapping[int, Sequence[float]],
     now: float,
     *,
     cap: int,
-    interval: float,
     window: float = WINDOW,
 ) -> Choice:
-    """The next batch: the oldest urgent conversation's next items; else the conversation whose head is due
-    first (queued + SLACK for its kind + `interval` per send in `sent` this `window`), the person's own words
-    at most `cap` sends a `window` (`relayed`; `cap` <= 0: no cap), merged where they are plain texts of one
-    topic."""
+    """The next batch: the oldest urgent conversation's next items; else the conversation due first (its most
+    pressing item, not before its virtual clock in `clocks`), the person's own words at most `cap` sends a
+    `window` (`relayed`: their send times; `cap` <= 0: no cap), merged where they are plain texts of one topic."""
     waits: list[float] = []
     ready: list[tuple[int, list[Pending]]] = []
     for key, items in conversations(pending).items():
@@ -104,12 +104,21 @@ def choose(
         if head.kind == "relay" and cap > 0 and len(mine) >= cap:
             waits.append(min(mine) + window - now)
             continue
-        turns = recent(sent.get(key, ()), now, window)
         soonest = min(p.since + SLACK.get(p.kind, 0.0) for p in items)  # its most pressing item, waiting in order
-        due_at.append((soonest + interval * turns, head.ord, items))
+        due_at.append((max(soonest, clocks.get(flow(head.kind, key), 0.0)), head.ord, items))
     if due_at:
         return Choice(_batch(min(due_at, key=lambda d: (d[0], d[1]))[2]))
     return Choice((), min(waits) if waits else None)
+
+
+def flow(kind: str, conversation: int) -> int:
+    """Whose clock a send moves: the conversation's, or OPENINGS for a new request's topic and card."""
+    return OPENINGS if kind in OPENING else conversation
+
+
+def advance(clock: float | None, now: float, interval: float) -> float:
+    """A conversation's virtual clock after one more send: one interval past the later of now and itself."""
+    return max(now, clock or 0.0) + interval
 
 
 def _batch(items: Sequence[Pending]) -> tuple[Pending, ...]:

@@ -106,7 +106,7 @@ class StaffOutbox:
         self._rows: dict[int, dict[int, StaffRow]] = {}  # group -> row id -> row
         self._ready: dict[int, float] = {}  # row id -> when it may be tried again
         self._since: dict[int, float] = {}  # row id -> when it was queued (this run's clock)
-        self._sent: dict[int, dict[int, list[float]]] = {}  # group -> conversation -> its recent sends
+        self._clocks: dict[int, dict[int, float]] = {}  # group -> conversation -> its virtual clock (pacing)
         self._relayed: dict[int, dict[int, list[float]]] = {}  # group -> conversation -> the person's words sent
         self.interval = 60.0 / max(1, per_minute - burst) if per_minute > 0 else 1.0  # seconds between two sends
         self._paused: dict[int, float] = {}  # group -> until (a 429's retry_after)
@@ -124,7 +124,7 @@ class StaffOutbox:
         self._topic_of.update({handoff: thread for (_, thread), handoff in threads.items()})
         for group in groups:
             self._pacers[group] = Pacer(self.per_minute, self.burst)
-            self._rows[group], self._sent[group], self._relayed[group] = {}, {}, {}
+            self._rows[group], self._clocks[group], self._relayed[group] = {}, {}, {}
             self._wake[group] = asyncio.Event()
         for row in await self.store.staff_rows():
             if row.group in self._rows:
@@ -293,10 +293,9 @@ class StaffOutbox:
                 await asyncio.sleep(1.0)
 
     async def _sleep(self, group: int, seconds: float | None) -> None:
-        wake = self._wake[group]
-        wake.clear()
+        """Until something is queued for the group (since this turn began), or `seconds` pass."""
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wake.wait(), seconds)
+            await asyncio.wait_for(self._wake[group].wait(), seconds)
 
     def _pending(self, group: int) -> list[pacing.Pending]:
         found = []
@@ -311,15 +310,14 @@ class StaffOutbox:
         return found
 
     async def _turn(self, group: int) -> None:
+        self._wake[group].clear()  # before looking: anything queued from here on wakes this turn's sleep
         rows = self._rows[group]
         if not rows:
             await self._sleep(group, None)
             return
         now = self.clock()
         await self._drop_stranded(group)
-        choice = pacing.choose(
-            self._pending(group), self._sent[group], self._relayed[group], now, cap=self.cap, interval=self.interval
-        )
+        choice = pacing.choose(self._pending(group), self._clocks[group], self._relayed[group], now, cap=self.cap)
         if not choice.batch:
             await self._sleep(group, choice.wait)
             return
@@ -364,19 +362,18 @@ class StaffOutbox:
         except (KeyError, TypeError, ValueError):  # a row this version cannot send: dropped, not retried forever
             log.exception("a message for a warm-line group could not be sent; dropped")
             answer = None
-        self._count(self._sent[group], first.handoff or pacing.GENERAL)
+        key, clocks = first.handoff or pacing.GENERAL, self._clocks[group]
+        turn = pacing.flow(first.kind, key)
+        clocks[turn] = pacing.advance(clocks.get(turn), self.clock(), self.interval)
         if first.kind == "relay" and first.handoff is not None:
-            self._count(self._relayed[group], first.handoff)
+            now, sends = self.clock(), self._relayed[group]
+            sends[key] = [t for t in sends.get(key, []) if now - t < pacing.WINDOW] + [now]
         await self._done(group, batch, answer)
 
     def _discard(self, rows: dict[int, StaffRow], row_id: int) -> None:
         rows.pop(row_id, None)
         self._ready.pop(row_id, None)
         self._since.pop(row_id, None)
-
-    def _count(self, sends: dict[int, list[float]], conversation: int) -> None:
-        now = self.clock()
-        sends[conversation] = [t for t in sends.get(conversation, []) if now - t < pacing.WINDOW] + [now]
 
     async def _call(self, group: int, batch: list[StaffRow]) -> Any:
         """One Bot API call for the batch (several rows only when they are plain texts merged)."""
@@ -454,8 +451,9 @@ class StaffOutbox:
         if isinstance(exc, BadRequest) and topic_gone(exc) and first.kind not in ("close", "delete", "topic"):
             if first.handoff is not None and await self._reopen(group, first.handoff):
                 return
-        elif first.kind == "topic" and no_rights(exc) and first.handoff is not None:
-            log.error("the bot could not open a warm-line topic (%s); is it an admin with Manage topics?", words)
+        elif first.kind == "topic" and first.handoff is not None:  # no rights, not a forum, a bad name...
+            rights = "; is it an admin with Manage topics?" if no_rights(exc) else ""
+            log.error("Telegram refused to open a warm-line topic (%s)%s", words, rights)
             if await self.hooks.topic_refused(first.handoff, group):
                 await self._retry(batch, exc)
             else:
