@@ -56,6 +56,7 @@ PERSON_KEYS = (
     "give_up",
     "lines_button",
     "muted",
+    "media_note",
 )
 STAFF_KEYS = (
     "default_alias",

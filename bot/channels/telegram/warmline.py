@@ -23,12 +23,13 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, RetryAfter, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot.channels.telegram import groupcommands
 from bot.channels.telegram.delivery import retry_after_seconds, with_retries
 from bot.channels.telegram.relay import GroupQueues, cancel_all
+from bot.channels.telegram.toperson import PersonLine, person_buttons
 from bot.conversation.privacy import delete_topics, wants_brief
 from bot.conversation.safety import is_danger
 from bot.core.numbers import whole_number
@@ -77,10 +78,10 @@ class Warmline:
         self._queues: GroupQueues | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._flushing: set[asyncio.Task[None]] = set()  # copies to people under way
-        self._person_locks: dict[int, asyncio.Lock] = {}
         self._shown: dict[int, str] = {}  # handoff -> waiting text last shown
         self.clock: Callable[[], float] = time.monotonic
         self.admins = groupcommands.Admins()
+        self._person: PersonLine | None = None
 
     @property
     def text(self) -> WarmlineText:
@@ -119,14 +120,18 @@ class Warmline:
         for row in await self.store.handoffs():
             if row["status"] in ("queued", "left") and row["thread"] is None:
                 await self._open_topic(row, message=row["status"] == "left")
-        outgoing: set[int] = set()
+        self._person = PersonLine(edge.delivery, self.store, self._flushing)
+        edge.delivery.when_blocked(self._blocked)
         for row_id, hid, direction, message in await self.store.relay_pending():
             if direction == "in":
                 await self._queue_in(row_id, hid, message, None)
-            else:
-                outgoing.add(hid)
-        for hid in sorted(outgoing):
-            await self._flush_out(hid)
+            elif direction == "out":  # queued by a version that copied to people itself: the outbox has it now
+                rows = await self.store.handoffs(handoff=hid)
+                if rows:
+                    note = self.text.say("media_note", rows[0]["language"])
+                    await self.person.adopt(row_id, rows[0]["person"], message, note)
+                else:
+                    await self.store.relay_done(row_id)
         if self.every:
             self._tasks.append(asyncio.create_task(self._ticker(self.every)))
 
@@ -191,7 +196,6 @@ class Warmline:
         if action.name == "handoff":
             await self.request(
                 incoming.person,
-                incoming.chat_id,
                 str(action.get("language") or "en"),
                 str(action.get("topic") or "talk"),
                 tuple(action.get("path") or ()),
@@ -230,6 +234,12 @@ class Warmline:
         return self.edge.store
 
     @property
+    def person(self) -> PersonLine:
+        """The way to the person (bot.channels.telegram.toperson): the runtime's outbox, any channel."""
+        assert self._person is not None, "Warmline.start() first"
+        return self._person
+
+    @property
     def queues(self) -> GroupQueues:
         assert self._queues is not None, "Warmline.start() first"
         return self._queues
@@ -240,17 +250,15 @@ class Warmline:
         labels = self.edge.content.directory.labels
         return cards.schedule_line(labels, self.text.schedule, lang, now) or self.text.hours
 
-    async def request(
-        self, person: str, chat_id: int, lang: str, topic: str, path: tuple[str, ...], now: datetime
-    ) -> None:
+    async def request(self, person: str, lang: str, topic: str, path: tuple[str, ...], now: datetime) -> None:
         """A person asked for a person: queue them (topic + card) or, out of hours, say so and offer a message."""
         live = [r for r in await self.store.handoffs(person=person) if r["status"] in LIVE]
         if live:
-            await self._to_person(person, chat_id, self.text.say("already", lang))
+            await self._to_person(person, self.text.say("already", lang))
             return
         lines = self.text.say("lines", lang)
         if not self.groups:
-            await self._to_person(person, chat_id, f"{self.text.say('not_set_up', lang)}\n\n{lines}")
+            await self._to_person(person, f"{self.text.say('not_set_up', lang)}\n\n{lines}")
             return
         supporters = await self.supporters()
         if not decide.is_open(self.text, now) or not decide.on_duty(supporters):
@@ -259,7 +267,6 @@ class Warmline:
             said = self.text.say(why, lang, hours=self._hours(lang, now))
             await self._to_person(
                 person,
-                chat_id,
                 f"{said}\n\n{lines}",
                 (((self.text.say("leave_button", lang), f"{PREFIX}leave|{topic}"),),),
             )
@@ -274,7 +281,7 @@ class Warmline:
         except TelegramError as exc:  # e.g. the bot is not an admin with "manage topics" in the group
             log.error("could not open a warm-line topic (%s); the person was given the 24/7 lines", exc)
             await self.close(hid, "failed", say=False)
-            await self._to_person(person, chat_id, f"{self.text.say('nobody', lang)}\n\n{lines}")
+            await self._to_person(person, f"{self.text.say('nobody', lang)}\n\n{lines}")
             return
         await self.refresh_waiting()
 
@@ -339,9 +346,7 @@ class Warmline:
         if verb == "reconnect":
             if row is not None:
                 await self.close(row["id"], "reconnect")
-            await self.request(
-                person, incoming.chat_id, lang, row["topic"] if row else "talk", session.path, incoming.now
-            )
+            await self.request(person, lang, row["topic"] if row else "talk", session.path, incoming.now)
             return Turn((), (await self._session(person)) or session)
         if verb == "wait" and row is not None:
             await self.store.handoff_update(row["id"], warned=0, last_person=incoming.now)
@@ -417,60 +422,21 @@ class Warmline:
             await self._to_group(group, thread, self.text.staff_say("not_yours"))
 
     async def relay_out(self, row: dict[str, Any], message: Message, update_id: int) -> None:
-        """Queue a supporter's message for the person (once per update), then send it."""
-        now = self.edge.clock()
-        if row["status"] == "left":
-            chat = await self.store.chat_id(row["person"])
-            if chat is not None and not await self._to_person(
-                row["person"], chat, self.text.say("answer_intro", row["language"])
-            ):
-                return
-        payload = {"from_chat": message.chat_id, "message_id": message.message_id}
-        if (
-            await self.store.relay_add(row["id"], row["person"], "out", payload, update_id=update_id, now=now)
-            is not None
-        ):
-            if row["status"] == "left":
-                await self._flush_out(row["id"])
-                await self._to_group(
-                    row["group_chat"],
-                    row["thread"],
-                    self.text.staff_say("answer_sent", alias=decide.alias(row["token"])),
-                )
-            else:  # the supporter's next message need not wait for this copy; the handoff's lock keeps order
-                task = asyncio.create_task(self._flush_out(row["id"]))
-                self._flushing.add(task)
-                task.add_done_callback(self._flushing.discard)
+        """Queue a supporter's message for the person (once per update) in the outbox, and send it: a copy to a
+        Telegram person, the words (or a note that something was sent) elsewhere; an answer to a left message
+        comes after a line saying who it is from, in the same transaction."""
+        lang = row["language"]
+        intro = self.text.say("answer_intro", lang) if row["status"] == "left" else None
+        queued = await self.person.relay(row, message, update_id, self.text.say("media_note", lang), intro=intro)
+        if queued and row["status"] == "left":
+            await self._to_group(
+                row["group_chat"], row["thread"], self.text.staff_say("answer_sent", alias=decide.alias(row["token"]))
+            )
 
-    async def _flush_out(self, hid: int) -> None:
-        """Copy a handoff's queued supporter messages to the person, in order; a 403 closes the handoff."""
-        lock = self._person_locks.setdefault(hid, asyncio.Lock())
-        async with lock:
-            rows = await self.store.handoffs(handoff=hid)
-            pending = [(r, m) for r, h, d, m in await self.store.relay_pending() if h == hid and d == "out"]
-            if not rows:
-                await self.store.relay_done(*(r for r, _ in pending))
-                return
-            person = rows[0]["person"]
-            chat = await self.store.chat_id(person)
-            for row_id, message in pending:
-                if chat is None:
-                    await self.store.relay_done(row_id)
-                    continue
-                try:
-                    sent = await self._call(
-                        partial(self.bot.copy_message, chat, message["from_chat"], message["message_id"])
-                    )
-                except Forbidden:
-                    await self.store.relay_done(*(r for r, _ in pending))
-                    await self.close(hid, "blocked")
-                    return
-                except BadRequest as exc:
-                    log.warning("Telegram refused a supporter's message (%s); dropped", exc.message)
-                    await self.store.relay_done(row_id)
-                    continue
-                await self.store.relay_done(row_id)
-                await self.store.remember_sent(person, sent.message_id, self.edge.clock())
+    async def _blocked(self, person: str) -> None:
+        """The outbox found the person has blocked the bot: their conversations end and the topics are told."""
+        for row in await self.store.handoffs(person=person):
+            await self.close(row["id"], "blocked")
 
     async def on_group_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Take (first tap wins, within capacity), Release (back in the queue) and End on a card."""
@@ -507,15 +473,12 @@ class Warmline:
         who = await self.supporter_alias(supporter, row["group_chat"])
         await self._edit_card(row, taken_by=who)
         self._shown.pop(row["id"], None)
-        chat = await self.store.chat_id(row["person"])
-        if chat is not None:
-            lang = row["language"]
-            await self._to_person(
-                row["person"],
-                chat,
-                self.text.say("connected", lang, supporter=who),
-                (((self.text.say("end_button", lang), f"{PREFIX}end|{row['id']}"),),),
-            )
+        lang = row["language"]
+        await self._to_person(
+            row["person"],
+            self.text.say("connected", lang, supporter=who),
+            (((self.text.say("end_button", lang), f"{PREFIX}end|{row['id']}"),),),
+        )
         await self.store.count("warmline_taken", now=self.edge.now())
         await self.count("handoff_taken")
         await self.count(wait_counter(now.timestamp() - row["created_at"]))
@@ -529,10 +492,8 @@ class Warmline:
         row = (await self.store.handoffs(handoff=row["id"]))[0]
         await self._edit_card(row)
         await self._to_group(row["group_chat"], row["thread"], self.text.staff_say("released_note", supporter=who))
-        chat = await self.store.chat_id(row["person"])
-        if chat is not None:
-            await self._to_person(row["person"], chat, self.text.say("released", row["language"]))
-            await self.store.handoff_update(row["id"], waiting=None)
+        await self._to_person(row["person"], self.text.say("released", row["language"]))
+        await self.store.handoff_update(row["id"], waiting=None)
         await self.refresh_waiting()
 
     async def close(self, hid: int, reason: str, *, by: int | None = None, say: bool = True) -> None:
@@ -549,22 +510,19 @@ class Warmline:
         await self.store.count(f"warmline_closed:{reason}", now=self.edge.now())
         if row["status"] == "queued" and row["offered_at"] is None and reason != "reconnect":
             await self.count("handoff_missed")  # nobody took it (a long wait counted it already)
-        chat = await self.store.chat_id(person) if reason not in ("forgot", "blocked") else None
-        if chat is not None and say and reason != "reconnect":
+        if reason not in ("forgot", "blocked", "reconnect") and say:
             if reason == "topic_gone":
                 await self._to_person(
                     person,
-                    chat,
                     self.text.say("topic_gone", lang),
                     (((self.text.say("reconnect_button", lang), f"{PREFIX}reconnect|"),),),
                 )
             elif reason == "idle":
-                await self._to_person(person, chat, self.text.say("idle_end", lang))
+                await self._to_person(person, self.text.say("idle_end", lang))
             elif row["status"] == "taken":
-                await self._to_person(person, chat, self.text.say("closed", lang))
+                await self._to_person(person, self.text.say("closed", lang))
                 await self._to_person(
                     person,
-                    chat,
                     self.text.say("helped", lang),
                     (
                         (
@@ -661,18 +619,15 @@ class Warmline:
                 row["last_person"], row["last_supporter"], seconds, self.text.silence_minutes
             ):
                 await self.store.handoff_update(row["id"], warned=1)
-                chat = await self.store.chat_id(row["person"])
                 lang = row["language"]
-                if chat is not None:
-                    await self._to_person(
-                        row["person"],
-                        chat,
-                        self.text.say("silence", lang),
-                        (
-                            ((self.text.say("wait_button", lang), f"{PREFIX}wait|{row['id']}"),),
-                            ((self.text.say("reconnect_button", lang), f"{PREFIX}reconnect|{row['id']}"),),
-                        ),
-                    )
+                await self._to_person(
+                    row["person"],
+                    self.text.say("silence", lang),
+                    (
+                        ((self.text.say("wait_button", lang), f"{PREFIX}wait|{row['id']}"),),
+                        ((self.text.say("reconnect_button", lang), f"{PREFIX}reconnect|{row['id']}"),),
+                    ),
+                )
                 await self._to_group(
                     row["group_chat"],
                     row["thread"],
@@ -691,18 +646,16 @@ class Warmline:
         if row["offered_at"] is None:
             await self.count("handoff_missed")
         minutes = int(seconds - row["created_at"]) // 60
-        chat, lang = await self.store.chat_id(row["person"]), row["language"]
-        if chat is not None:
-            await self._to_person(
-                row["person"],
-                chat,
-                self.text.say("give_up", lang, minutes=minutes),
-                (
-                    ((self.text.say("wait_button", lang), f"{PREFIX}wait|{row['id']}"),),
-                    ((self.text.say("leave_button", lang), f"{PREFIX}leave|{row['topic']}"),),
-                    ((self.text.say("lines_button", lang), f"{PREFIX}lines|"),),
-                ),
-            )
+        lang = row["language"]
+        await self._to_person(
+            row["person"],
+            self.text.say("give_up", lang, minutes=minutes),
+            (
+                ((self.text.say("wait_button", lang), f"{PREFIX}wait|{row['id']}"),),
+                ((self.text.say("leave_button", lang), f"{PREFIX}leave|{row['topic']}"),),
+                ((self.text.say("lines_button", lang), f"{PREFIX}lines|"),),
+            ),
+        )
         await self._to_group(
             row["group_chat"],
             row["thread"],
@@ -729,11 +682,9 @@ class Warmline:
                 )
             if self._shown.get(row["id"]) == words:
                 continue
-            chat = await self.store.chat_id(row["person"])
-            if chat is None:
-                continue
+            chat = await self.store.chat_id(row["person"])  # Telegram only: there the message is edited
             buttons: Rows = (((self.text.say("cancel_button", lang), f"{PREFIX}cancel|{row['id']}"),),)
-            if row["waiting"] is not None:
+            if row["waiting"] is not None and chat is not None:
                 try:
                     await self._call(
                         partial(self.bot.edit_message_text, words, chat, row["waiting"], reply_markup=markup(buttons))
@@ -744,7 +695,7 @@ class Warmline:
                     pass  # the message is gone (or unchanged): send a fresh one
                 except TelegramError:
                     continue
-            sent = await self._to_person(row["person"], chat, words, buttons)
+            sent = await self._to_person(row["person"], words, buttons, wait=True)
             if sent:
                 await self.store.handoff_update(row["id"], waiting=sent)
                 self._shown[row["id"]] = words
@@ -786,17 +737,10 @@ class Warmline:
             return None
         return int(sent.message_id)
 
-    async def _to_person(self, person: str, chat: int, text: str, buttons: Rows = ()) -> int | None:
-        try:
-            sent = await self._call(partial(self.bot.send_message, chat, text, reply_markup=markup(buttons)))
-        except Forbidden:
-            await self.edge.delivery.mark_inactive(person)
-            return None
-        except (NetworkError, RetryAfter, BadRequest) as exc:
-            log.warning("a warm-line message to a person was not sent (%s)", type(exc).__name__)
-            return None
-        await self.store.remember_sent(person, sent.message_id, self.edge.clock())
-        return int(sent.message_id)
+    async def _to_person(self, person: str, text: str, buttons: Rows = (), *, wait: bool = False) -> int | None:
+        """A note for the person, through the runtime's outbox (durable, in order, retried after an outage) on
+        whichever channel they use; with `wait`, once sent, its message id (None: not sent yet, or no chat)."""
+        return await self.person.say(person, Reply(text, person_buttons(buttons)), wait=wait)
 
     def _card(self, row: dict[str, Any], *, taken_by: str | None = None, message: bool = False) -> str:
         minutes = max(0, int((self.edge.clock().timestamp() - row["created_at"]) // 60))
