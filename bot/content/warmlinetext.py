@@ -91,6 +91,8 @@ STAFF_KEYS = (
     "muted_note",
     "unmuted",
     "admins_only",
+    "person_back",
+    "handed_over",
 )
 NUMBERS = {
     "capacity": 3,

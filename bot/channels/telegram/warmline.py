@@ -29,6 +29,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes, Messag
 from bot.channels.telegram import groupcommands
 from bot.channels.telegram.delivery import retry_after_seconds, with_retries
 from bot.channels.telegram.relay import GroupQueues, cancel_all
+from bot.channels.telegram.requests import Requests
 from bot.channels.telegram.toperson import PersonLine, person_buttons
 from bot.conversation.privacy import delete_topics, wants_brief
 from bot.conversation.safety import is_danger
@@ -82,6 +83,7 @@ class Warmline:
         self.clock: Callable[[], float] = time.monotonic
         self.admins = groupcommands.Admins()
         self._person: PersonLine | None = None
+        self.requests = Requests(self)  # asking for a person, durably; one topic per person
 
     @property
     def text(self) -> WarmlineText:
@@ -132,6 +134,7 @@ class Warmline:
                     await self.person.adopt(row_id, rows[0]["person"], message, note)
                 else:
                     await self.store.relay_done(row_id)
+        await self.requests.resume()
         if self.every:
             self._tasks.append(asyncio.create_task(self._ticker(self.every)))
 
@@ -191,16 +194,14 @@ class Warmline:
             return Turn((), session.with_(brief=True))
         return Turn((), session)
 
+    async def prepare(self, edge: Edge, incoming: Incoming, action: Action) -> None:
+        """Before the turn is saved: a request is recorded before "I'm asking the team" can be sent."""
+        await self.requests.prepare(incoming, action)
+
     async def on_action(self, edge: Edge, incoming: Incoming, action: Action) -> None:
         """`handoff` starts a request; `danger` marks a live one urgent; `erase` closes it before forgetting."""
         if action.name == "handoff":
-            await self.request(
-                incoming.person,
-                str(action.get("language") or "en"),
-                str(action.get("topic") or "talk"),
-                tuple(action.get("path") or ()),
-                incoming.now,
-            )
+            await self.requests.asked(incoming, action)
         elif action.name == "danger":
             for row in await self.store.handoffs(person=incoming.person):
                 if row["status"] in LIVE:
@@ -251,39 +252,9 @@ class Warmline:
         return cards.schedule_line(labels, self.text.schedule, lang, now) or self.text.hours
 
     async def request(self, person: str, lang: str, topic: str, path: tuple[str, ...], now: datetime) -> None:
-        """A person asked for a person: queue them (topic + card) or, out of hours, say so and offer a message."""
-        live = [r for r in await self.store.handoffs(person=person) if r["status"] in LIVE]
-        if live:
-            await self._to_person(person, self.text.say("already", lang))
-            return
-        lines = self.text.say("lines", lang)
-        if not self.groups:
-            await self._to_person(person, f"{self.text.say('not_set_up', lang)}\n\n{lines}")
-            return
-        supporters = await self.supporters()
-        if not decide.is_open(self.text, now) or not decide.on_duty(supporters):
-            why = "out_of_hours" if not decide.is_open(self.text, now) else "nobody"
-            await self.store.count(f"warmline_{why}", now=now)
-            said = self.text.say(why, lang, hours=self._hours(lang, now))
-            await self._to_person(
-                person,
-                f"{said}\n\n{lines}",
-                (((self.text.say("leave_button", lang), f"{PREFIX}leave|{topic}"),),),
-            )
-            return
-        # What the supporter will and will not see was said on the consent screen (flows/talk.yaml) just before.
-        hid = await self.store.handoff_create(person, decide.new_token(), lang, topic, path, "queued", now)
-        await self._set_mode(person, "handoff")
-        await self.store.count("warmline_requested", now=now)
-        row = (await self.store.handoffs(handoff=hid))[0]
-        try:
-            await self._open_topic(row)
-        except TelegramError as exc:  # e.g. the bot is not an admin with "manage topics" in the group
-            log.error("could not open a warm-line topic (%s); the person was given the 24/7 lines", exc)
-            await self.close(hid, "failed", say=False)
-            await self._to_person(person, f"{self.text.say('nobody', lang)}\n\n{lines}")
-            return
-        await self.refresh_waiting()
+        """A person asked for a person: queue them in their topic (a card) or, out of hours, say so and offer a
+        message (bot.channels.telegram.requests)."""
+        await self.requests.request(person, lang, topic, path)
 
     async def _open_topic(self, row: dict[str, Any], *, message: bool = False) -> None:
         """Create the handoff's forum topic and post its card (Take button, or none for a message left)."""
@@ -296,7 +267,11 @@ class Warmline:
         guest = decide.alias(row["token"])
         await self.queues.slot(group)
         topic = await self._call(
-            partial(self.bot.create_forum_topic, group, decide.topic_name(guest, row["language"], row["topic"]))
+            partial(
+                self.bot.create_forum_topic,
+                group,
+                decide.topic_name(guest, row["language"], row["topic"], channel=row["channel"]),
+            )
         )
         await self.store.handoff_update(row["id"], group_chat=group, thread=topic.message_thread_id)
         row = {**row, "group_chat": group, "thread": topic.message_thread_id}
@@ -344,9 +319,10 @@ class Warmline:
             )
             return Turn((Reply(self.text.say("leave_prompt", lang)),), session.with_(mode="handoff"))
         if verb == "reconnect":
-            if row is not None:
-                await self.close(row["id"], "reconnect")
-            await self.request(person, lang, row["topic"] if row else "talk", session.path, incoming.now)
+            if row is not None and row["status"] in ("taken", "queued"):
+                await self.requests.reconnect(row)
+            else:
+                await self.request(person, lang, row["topic"] if row else "talk", session.path, incoming.now)
             return Turn((), (await self._session(person)) or session)
         if verb == "wait" and row is not None:
             await self.store.handoff_update(row["id"], warned=0, last_person=incoming.now)
@@ -504,6 +480,7 @@ class Warmline:
             return
         row = rows[0]
         await self.store.handoff_delete(hid)
+        await self.requests.ended(row, reason)
         self._shown.pop(hid, None)
         guest, lang, person = decide.alias(row["token"]), row["language"], row["person"]
         group, thread = row["group_chat"], row["thread"]
@@ -572,7 +549,7 @@ class Warmline:
                     self.bot.edit_forum_topic,
                     row["group_chat"],
                     row["thread"],
-                    name=decide.topic_name(guest, row["language"], row["topic"], urgent=True),
+                    name=decide.topic_name(guest, row["language"], row["topic"], urgent=True, channel=row["channel"]),
                 )
             )
         taken = await self.supporter_alias(row["supporter"], row["group_chat"]) if row["supporter"] else None
@@ -753,6 +730,7 @@ class Warmline:
             urgent=bool(row["urgent"]),
             taken_by=taken_by,
             message=message or row["status"] == "left",
+            channel=row["channel"],
         )
 
     def _card_buttons(self, row: dict[str, Any]) -> Rows:
