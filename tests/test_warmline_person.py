@@ -8,20 +8,27 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from botapi import BotApiServer
 from running import FAST, FLOWS, RESOURCES
 from test_warmline import (
     GROUP,
+    RIO,
     SAM,
     always_open,
+    ask,
     assert_anonymous,
+    buttons,
+    card_for,
     copies_to,
     on_duty,
     person,
     taken,
+    texts,
     wait_text,
 )
 
@@ -108,3 +115,60 @@ async def test_a_supporters_words_survive_an_outage_in_order_without_a_restart(b
     closing = [t for t in (m.get("text", "") for m in server.messages(alice.id)) if t]
     assert closing[-2:] == [words.say("closed", "en"), words.say("helped", "en")]
     assert await bot.edge.store.outbox() == []
+
+
+def in_topic(server: BotApiServer, thread: int) -> list[str]:
+    return [m.get("text", "") for m in server.messages(GROUP) if m.get("message_thread_id") == thread]
+
+
+async def test_coming_back_after_end_reopens_the_same_topic_under_the_same_alias(bot: Bot, words: WarmlineText) -> None:
+    """After End, the person asks again: their topic is reopened (no new one), a note says they are back, a new
+    card there can be taken, and supporters meet the same Guest."""
+    server = bot.server
+    await on_duty(server, SAM, RIO)
+    alice = person(server, 1001)
+    await taken(server, alice, words)
+    first = server.calls_to("createForumTopic")[0].params["name"]
+    server.group(GROUP).send("/end", from_user=SAM, thread_id=100)
+    await wait_text(server, alice.id, words.say("helped", "en"))
+    await ask(server, alice, words)
+    await server.wait_for_call("reopenForumTopic")
+    assert server.calls_to("reopenForumTopic")[0].params == {"chat_id": GROUP, "message_thread_id": 100}
+    assert len(server.calls_to("createForumTopic")) == 1
+    guest = first.split(" · ")[0]
+    await wait_text(server, GROUP, words.staff_say("person_back", alias=guest))
+
+    def cards() -> list[dict[str, Any]]:
+        return [m for m in server.messages(GROUP) if m.get("message_thread_id") == 100 and buttons(m)]
+
+    await server.wait_for(lambda: len(cards()) == 1)  # the first card lost its buttons at End
+    card = cards()[0]
+    assert guest in card["text"]
+    server.group(GROUP).tap(buttons(card)[0][1], card["message_id"], from_user=RIO)
+    await server.wait_for(lambda: len([t for t in texts(server, alice.id) if "is here with you" in t]) == 2)
+    alice.send("hello again")
+    await server.wait_for(lambda: [c["message_thread_id"] for c in copies_to(server, GROUP)] == [100])
+
+
+async def test_connect_me_again_after_a_silent_supporter_stays_in_the_topic(bot: Bot, words: WarmlineText) -> None:
+    """ "Connect me again" after the supporter went silent: the person goes back in line in the same topic, with a
+    note naming who had it; a colleague takes it there and sees the history."""
+    server = bot.server
+    await on_duty(server, SAM, RIO)
+    alice = person(server, 1001)
+    await taken(server, alice, words)
+    alice.send("are you there?")
+    await server.wait_for(lambda: len(copies_to(server, GROUP)) == 1)
+    await bot.warm.tick(bot.edge.clock() + timedelta(minutes=words.silence_minutes + 1))
+    offer = await wait_text(server, alice.id, words.say("silence", "en"))
+    alice.tap(buttons(offer)[1][1], offer["message_id"])
+    note = words.staff_say("handed_over", alias="X", supporter=words.staff_say("default_alias")).split("X", 1)[1]
+    await wait_text(server, GROUP, note)
+    await wait_text(server, alice.id, "You are number 1")
+    card = card_for(server, 100)
+    await server.wait_for(lambda: buttons(server.message(GROUP, card["message_id"]) or {})[0][0] == "Take")
+    server.group(GROUP).tap(buttons(card)[0][1], card["message_id"], from_user=RIO)
+    await server.wait_for(lambda: len([t for t in texts(server, alice.id) if "is here with you" in t]) == 2)
+    assert len(server.calls_to("createForumTopic")) == 1
+    alice.send("thanks")
+    await server.wait_for(lambda: [c["message_thread_id"] for c in copies_to(server, GROUP)] == [100, 100])
