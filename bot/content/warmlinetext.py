@@ -57,6 +57,12 @@ PERSON_KEYS = (
     "lines_button",
     "muted",
     "media_note",
+    "done_button",
+    "done_words",
+    "part_saved",
+    "reply_button",
+    "reply_offer",
+    "reply_prompt",
 )
 STAFF_KEYS = (
     "default_alias",

@@ -7,9 +7,11 @@ after the last conversation in it ended.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from bot.store.base import StoreBase
 from bot.store.connection import seconds
@@ -38,13 +40,15 @@ class PersonTopics(StoreBase):
         now: datetime,
         *,
         channel: str = "telegram",
+        status: str = "asking",
     ) -> int:
-        """A request ("asking": recorded, not yet decided) made by the update `request` from a person on
-        `channel`; returns its id."""
+        """A request ("asking": recorded, not yet decided; or "leaving", a message being written) made by the
+        update `request` from a person on `channel`; returns its id."""
+        at = seconds(now)
         done = await self._db.execute(
             "INSERT INTO handoffs (person, token, language, topic, path, status, created_at, last_person, request, "
-            "channel) VALUES (?, ?, ?, ?, ?, 'asking', ?, ?, ?, ?)",
-            (person, token, language, topic, json.dumps(list(path)), seconds(now), seconds(now), request, channel),
+            "channel) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (person, token, language, topic, json.dumps(list(path)), status, at, at, request, channel),
         )
         return int(done.lastrowid or 0)
 
@@ -54,6 +58,23 @@ class PersonTopics(StoreBase):
             "UPDATE handoffs SET status = ? WHERE id = ? AND status = ?", (status, handoff, was)
         )
         return done.rowcount == 1
+
+    async def relay_post_parts(
+        self, handoff: int, person: str, messages: Sequence[dict[str, Any]], now: datetime
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """A message left in parts is done: its parts go, and `messages` (the joined texts, then the copies) wait
+        to be relayed into the topic instead, in one transaction. Returns their (row id, message)."""
+        sealed = [(message, self._seal(message)) for message in messages]
+
+        def post(db: sqlite3.Connection) -> list[tuple[int, dict[str, Any]]]:
+            db.execute("DELETE FROM relay WHERE handoff = ? AND direction = 'part'", (handoff,))
+            insert = "INSERT INTO relay (handoff, person, direction, payload, created_at) VALUES (?, ?, 'in', ?, ?)"
+            return [
+                (int(db.execute(insert, (handoff, person, token, seconds(now))).lastrowid or 0), message)
+                for message, token in sealed
+            ]
+
+        return await self._db.transaction(post) or []
 
     async def person_topic(self, person: str) -> PersonTopic | None:
         """The person's topic, if they have had one."""

@@ -113,7 +113,7 @@ class GroupQueues:
         handoff, first = self._meta[batch[0].row]
         rows = [item.row for item in batch]
         try:
-            if len(batch) == 1:
+            if len(batch) == 1 and first.get("from_chat") is not None:  # words alone (the web's) are sent
                 await self.call(
                     partial(
                         self.bot.copy_message,

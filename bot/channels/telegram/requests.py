@@ -200,3 +200,5 @@ class Requests:
                 await store.handoff_delete(row["id"])
             elif row["status"] in ("queued", "taken", "leaving"):
                 await warm._set_mode(row["person"], "handoff")
+            elif row["status"] == "left":  # a crash while its parts were being posted: post them now
+                await warm.left.tick(int(warm.edge.clock().timestamp()))

@@ -28,6 +28,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes, Messag
 
 from bot.channels.telegram import groupcommands
 from bot.channels.telegram.delivery import retry_after_seconds, with_retries
+from bot.channels.telegram.leftmessages import LeftMessages, payload_of, update_of
 from bot.channels.telegram.relay import GroupQueues, cancel_all
 from bot.channels.telegram.requests import Requests
 from bot.channels.telegram.toperson import PersonLine, person_buttons
@@ -84,6 +85,7 @@ class Warmline:
         self.admins = groupcommands.Admins()
         self._person: PersonLine | None = None
         self.requests = Requests(self)  # asking for a person, durably; one topic per person
+        self.left = LeftMessages(self)  # a message left for the team, in parts, answerable
 
     @property
     def text(self) -> WarmlineText:
@@ -154,13 +156,19 @@ class Warmline:
         """While the person is on the warm line: relay their messages; answer warm-line buttons. Commands in
         PASS_THROUGH and danger words go on to the engine (danger words are relayed and mark the topic)."""
         event, session = incoming.event, incoming.session
-        if event.kind == "option":
-            return await self._person_button(incoming) if event.data.startswith(PREFIX) else None
+        if event.kind == "option" and event.data.startswith(PREFIX):
+            return await self._person_button(incoming)
         rows = [r for r in await self.store.handoffs(person=incoming.person) if r["status"] in LIVE]
         if not rows:
             return None
         row = rows[-1]
-        message = incoming.update.message
+        if row["status"] == "leaving":  # writing a message for the team: parts, done, or a detour
+            if event.kind == "option":
+                return await self.left.detour(incoming, row)
+            return await self.left.intercept(incoming, row)
+        if event.kind == "option":
+            return None
+        payload = payload_of(incoming)
         if event.kind in ("command", "start"):
             name = event.text or "start"
             if name in PASS_THROUGH:
@@ -169,7 +177,7 @@ class Warmline:
                 await self.close(row["id"], "person")
                 return Turn((), session.with_(mode="flow"))
             return Turn((Reply(self.text.say("already", session.language or row["language"])),), session)
-        if message is None:  # an edit: the supporter already has the first version
+        if payload is None:  # an edit: the supporter already has the first version
             return Turn((), session)
         lang = session.language or row["language"]
         danger = event.kind == "text" and is_danger(edge.content.danger, event.text)
@@ -177,15 +185,8 @@ class Warmline:
             # a supporter's /mute: held back, not relayed; one calm note (danger words still go through)
             told = await self.store.handoff_mute_tell_once(row["id"])
             return Turn((Reply(self.text.say("muted", lang)),) if told else (), session)
-        brief = (
-            not danger
-            and event.kind == "text"
-            and row["status"] != "leaving"
-            and wants_brief(edge.privacy.words, event.text, lang)
-        )
-        await self.relay_in(row, message, incoming.update.update_id, incoming.now)
-        if row["status"] == "leaving":
-            return Turn((Reply(self.text.say("left", row["language"])),), session.with_(mode="flow"))
+        brief = not danger and event.kind == "text" and wants_brief(edge.privacy.words, event.text, lang)
+        await self.relay_in(row, payload, update_of(incoming), incoming.now)
         if danger:
             await self.mark_urgent(row["id"])
             return None
@@ -314,10 +315,11 @@ class Warmline:
                 await self.close(queued["id"], "person", say=False)
                 rows.pop(queued["id"])
         if verb == "leave" and not any(r["status"] in LIVE for r in rows.values()):
-            await self.store.handoff_create(
-                person, decide.new_token(), lang, arg or "talk", session.path, "leaving", incoming.now
-            )
-            return Turn((Reply(self.text.say("leave_prompt", lang)),), session.with_(mode="handoff"))
+            return await self.left.begin(incoming, arg or "talk")
+        if verb == "done" and row is not None and row["status"] == "leaving":
+            return Turn(await self.left.finish(row, lang), session.with_(mode="flow"))
+        if verb == "reply" and row is not None and row["status"] == "left":
+            return await self.left.answer(incoming, row)
         if verb == "reconnect":
             if row is not None and row["status"] in ("taken", "queued"):
                 await self.requests.reconnect(row)
@@ -330,14 +332,11 @@ class Warmline:
                 await self.store.handoff_offered(row["id"], incoming.now)
         return Turn((), session)
 
-    async def relay_in(self, row: dict[str, Any], message: Message, update_id: int | None, now: datetime) -> None:
-        """Queue the person's message for the topic (once per update) and wake the group's worker."""
-        if row["status"] == "leaving":
-            await self.store.handoff_update(row["id"], status="left")
-            row = {**row, "status": "left"}
-            await self._open_topic(row, message=True)
-            row = (await self.store.handoffs(handoff=row["id"]))[0]
-        payload = {"from_chat": message.chat_id, "message_id": message.message_id, "text": message.text}
+    async def relay_in(
+        self, row: dict[str, Any], payload: dict[str, Any], update_id: int | None, now: datetime
+    ) -> None:
+        """Queue the person's message (leftmessages.payload_of) for the topic, once per update, and wake the
+        group's worker."""
         row_id = await self.store.relay_add(row["id"], row["person"], "in", payload, update_id=update_id, now=now)
         if row_id is not None:
             await self._queue_in(row_id, row["id"], payload, row)
@@ -402,8 +401,12 @@ class Warmline:
         Telegram person, the words (or a note that something was sent) elsewhere; an answer to a left message
         comes after a line saying who it is from, in the same transaction."""
         lang = row["language"]
-        intro = self.text.say("answer_intro", lang) if row["status"] == "left" else None
-        queued = await self.person.relay(row, message, update_id, self.text.say("media_note", lang), intro=intro)
+        left = row["status"] == "left"
+        intro = Reply(self.text.say("answer_intro", lang)) if left else None
+        offer = (((self.text.say("reply_button", lang), f"{PREFIX}reply|{row['id']}"),),)
+        after = Reply(self.text.say("reply_offer", lang), person_buttons(offer)) if left else None
+        note = self.text.say("media_note", lang)
+        queued = await self.person.relay(row, message, update_id, note, intro=intro, after=after)
         if queued and row["status"] == "left":
             await self._to_group(
                 row["group_chat"], row["thread"], self.text.staff_say("answer_sent", alias=decide.alias(row["token"]))
@@ -585,6 +588,7 @@ class Warmline:
         await self.refresh_waiting()
         await self.store.purge_relayed(now)
         seconds = int(now.timestamp())
+        await self.left.tick(seconds)
         for row in await self.store.handoffs():
             if row["status"] == "queued":
                 await self._long_wait(row, now)
