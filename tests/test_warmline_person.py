@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botapi import BotApiServer
+from botapi import BotApiServer, Chat
 from running import FAST, FLOWS, RESOURCES
 from test_warmline import (
     GROUP,
@@ -28,6 +28,7 @@ from test_warmline import (
     on_duty,
     person,
     taken,
+    talk,
     texts,
     wait_text,
 )
@@ -36,6 +37,7 @@ from bot.channels.telegram.edge import Edge
 from bot.channels.telegram.serving import serve
 from bot.channels.telegram.warmline import Warmline
 from bot.content.loader import Content
+from bot.core.types import Session
 from bot.settings import Settings
 from bot.warmline.rules import WarmlineText, load_warmline
 
@@ -61,6 +63,11 @@ class Bot:
     async def halt(self) -> None:
         self.stop.set()
         await asyncio.wait_for(self.task, 10)
+
+    async def run_session(self, who: Chat) -> Session:
+        """The person's session as stored."""
+        data = await self.edge.store.load_session(self.edge.store.person_key(who.id))
+        return Session.from_dict(data or {})
 
 
 async def start(server: BotApiServer, data: Path, content: Content, text: WarmlineText) -> Bot:
@@ -172,3 +179,113 @@ async def test_connect_me_again_after_a_silent_supporter_stays_in_the_topic(bot:
     assert len(server.calls_to("createForumTopic")) == 1
     alice.send("thanks")
     await server.wait_for(lambda: [c["message_thread_id"] for c in copies_to(server, GROUP)] == [100, 100])
+
+
+async def leave(server: BotApiServer, who: Chat, words: WarmlineText) -> dict[str, Any]:
+    """Nobody is on duty: the person asks for a person and taps "Leave a message"; returns the prompt."""
+    await talk(server, who)
+    offer = await wait_text(server, who.id, words.say("nobody", "en"))
+    who.tap(buttons(offer)[0][1], offer["message_id"])
+    return await wait_text(server, who.id, words.say("leave_prompt", "en"))
+
+
+def posted(server: BotApiServer, thread: int) -> list[str]:
+    """What reached a topic from the person, in order: texts sent, and "#n" for a copy of their message n."""
+    found = []
+    for call in server.calls:
+        if call.params.get("chat_id") != GROUP or call.params.get("message_thread_id") != thread:
+            continue
+        if call.method == "copyMessage":
+            found.append(f"#{call.params['message_id']}")
+        elif call.method == "sendMessage" and "Guest " not in call.params["text"]:  # not a card or a note
+            found.append(call.params["text"])
+    return found
+
+
+async def test_a_message_left_in_parts_reaches_the_team_as_one_and_can_be_answered(
+    bot: Bot, words: WarmlineText
+) -> None:
+    """A message written in three parts (a photo among them) goes to the team as one post when the person says
+    "done"; the team's answer reaches the person with a way to answer, and the answer lands in the same topic."""
+    server = bot.server
+    alice = person(server, 1001)
+    prompt = await leave(server, alice, words)
+    assert [label for label, _ in buttons(prompt)] == [words.say("done_button", "en")]
+    alice.send("I work on a farm near Airdrie.")
+    saved = await wait_text(server, alice.id, words.say("part_saved", "en"))
+    photo = alice.photo()
+    alice.send("They keep my passport.")
+    await server.wait_for(lambda: len(bot.warm._flushing) == 0)
+    await asyncio.sleep(0.3)
+    assert not server.calls_to("createForumTopic")  # nothing goes until the person is done
+    assert texts(server, alice.id).count(saved["text"]) == 1  # told once, not after every part
+    alice.send("Done")
+    await wait_text(server, alice.id, words.say("left", "en"))
+    await server.wait_for(lambda: len(posted(server, 100)) == 2)
+    assert posted(server, 100) == [
+        "I work on a farm near Airdrie.\n\nThey keep my passport.",
+        f"#{photo['message_id']}",
+    ]
+    card = next(m for m in server.messages(GROUP) if m.get("message_thread_id") == 100)
+    assert "out of hours" in card["text"]
+    alice.send("food bank")  # back in the flow: a search, not a word for the team
+    await asyncio.sleep(0.5)
+    assert len(posted(server, 100)) == 2
+    server.group(GROUP).send("Thank you for writing. Can you call us?", from_user=RIO, thread_id=100)
+    offer = await wait_text(server, alice.id, words.say("reply_offer", "en"))
+    assert texts(server, alice.id)[-3] == words.say("answer_intro", "en")
+    alice.tap(buttons(offer)[0][1], offer["message_id"])
+    reply = await wait_text(server, alice.id, words.say("reply_prompt", "en"))
+    answer = alice.send("Not by phone, he checks it.")
+    alice.tap(buttons(reply)[0][1], reply["message_id"])
+    await server.wait_for(lambda: len(posted(server, 100)) == 3)
+    assert posted(server, 100)[-1] == f"#{answer['message_id']}"
+    assert len(server.calls_to("createForumTopic")) == 1
+    await server.wait_for(lambda: texts(server, alice.id).count(words.say("left", "en")) == 2)
+
+
+async def test_a_quiet_minute_sends_the_message_as_it_is(bot: Bot, words: WarmlineText) -> None:
+    """A person who writes part of a message and then nothing for a minute: it goes to the team as it is, and
+    they are told so."""
+    server = bot.server
+    alice = person(server, 1001)
+    await leave(server, alice, words)
+    part = alice.send("I need to talk about my employer")
+    await wait_text(server, alice.id, words.say("part_saved", "en"))
+    now = bot.edge.clock()
+    await bot.warm.tick(now + timedelta(seconds=30))
+    await asyncio.sleep(0.2)
+    assert not posted(server, 100)
+    await bot.warm.tick(now + timedelta(seconds=61))
+    await wait_text(server, alice.id, words.say("left", "en"))
+    await server.wait_for(lambda: posted(server, 100) == [f"#{part['message_id']}"])
+    assert (await bot.run_session(alice)).mode == "flow"
+
+
+@pytest.mark.parametrize("written", [False, True])
+async def test_a_detour_to_the_menu_never_traps_the_person(
+    bot: Bot, words: WarmlineText, content: Content, written: bool
+) -> None:
+    """/menu while leaving a message: what was written goes to the team (nothing: no message), the menu shows,
+    the next words are a search, and /talk asks for a person again instead of "You are already on the line"."""
+    server = bot.server
+    alice = person(server, 1001)
+    await leave(server, alice, words)
+    if written:
+        alice.send("my boss took my passport")
+        await wait_text(server, alice.id, words.say("part_saved", "en"))
+    shown = len(server.messages(alice.id))
+    alice.send("/menu")
+    await server.wait_for(lambda: any(buttons(m) for m in server.messages(alice.id)[shown:]))
+    assert (words.say("left", "en") in texts(server, alice.id)) is written
+    assert [r["status"] for r in await bot.edge.store.handoffs()] == (["left"] if written else [])
+    before = len(server.messages(alice.id))
+    alice.send("food bank")
+    await server.wait_for_messages(alice.id, before + 1)
+    await asyncio.sleep(0.3)
+    assert len(posted(server, 100)) == int(written)
+    alice.send("/talk")
+    await server.wait_for(
+        lambda: any(d.endswith("talk.intro|0") for m in server.messages(alice.id) for _, d in buttons(m))
+    )
+    assert words.say("already", "en") not in texts(server, alice.id)
