@@ -11,10 +11,9 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from bot.store.base import StoreBase
 from bot.store.connection import seconds
+from bot.store.staffoutbox import StaffNew, StaffOutbox, StaffRow, next_ord
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,8 +25,8 @@ class PersonTopic:
     token: str
 
 
-class PersonTopics(StoreBase):
-    """Requests keyed by the update that asked, and the person's one topic."""
+class PersonTopics(StaffOutbox):
+    """Requests keyed by the update that asked, the person's one topic, and a message left in parts."""
 
     async def handoff_request(
         self,
@@ -60,19 +59,16 @@ class PersonTopics(StoreBase):
         return done.rowcount == 1
 
     async def relay_post_parts(
-        self, handoff: int, person: str, messages: Sequence[dict[str, Any]], now: datetime
-    ) -> list[tuple[int, dict[str, Any]]]:
-        """A message left in parts is done: its parts go, and `messages` (the joined texts, then the copies) wait
-        to be relayed into the topic instead, in one transaction. Returns their (row id, message)."""
-        sealed = [(message, self._seal(message)) for message in messages]
+        self, handoff: int, person: str, items: Sequence[StaffNew], now: datetime
+    ) -> list[StaffRow]:
+        """A message left in parts is done: its parts go, and `items` (the joined texts, then the copies) wait in
+        the staff outbox instead, in one transaction, so a crash posts them once. Returns the rows queued."""
+        at = seconds(now)
 
-        def post(db: sqlite3.Connection) -> list[tuple[int, dict[str, Any]]]:
+        def post(db: sqlite3.Connection) -> list[StaffRow]:
             db.execute("DELETE FROM relay WHERE handoff = ? AND direction = 'part'", (handoff,))
-            insert = "INSERT INTO relay (handoff, person, direction, payload, created_at) VALUES (?, ?, 'in', ?, ?)"
-            return [
-                (int(db.execute(insert, (handoff, person, token, seconds(now))).lastrowid or 0), message)
-                for message, token in sealed
-            ]
+            order = next_ord(db)
+            return [self._insert(db, item, at, person=person, order=order + n) for n, item in enumerate(items)]
 
         return await self._db.transaction(post) or []
 

@@ -13,17 +13,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from bot.channels.telegram.requests import Requests
 from bot.channels.telegram.toperson import person_buttons
+from bot.channels.telegram.warmparts import WarmlineParts
 from bot.conversation.engine import advance
 from bot.conversation.safety import is_danger
 from bot.core.types import Reply, Turn
 from bot.runtime.ports import parse_address
+from bot.store.staffoutbox import StaffNew
 from bot.warmline import leaving
 from bot.warmline import rules as decide
 
 if TYPE_CHECKING:
     from bot.channels.telegram.edge import Incoming
-    from bot.channels.telegram.warmline import Warmline
 
 
 def payload_of(incoming: Incoming) -> dict[str, Any] | None:
@@ -45,8 +47,8 @@ def update_of(incoming: Incoming) -> int | None:
 class LeftMessages:
     """The leave-a-message states of one Warmline."""
 
-    def __init__(self, warm: Warmline) -> None:
-        self.warm = warm
+    def __init__(self, warm: WarmlineParts, requests: Requests) -> None:
+        self.warm, self.requests = warm, requests
 
     def _done(self, lang: str, hid: int) -> tuple[tuple[tuple[str, str], ...], ...]:
         return (((self.warm.text.say("done_button", lang), f"w|done|{hid}"),),)
@@ -135,7 +137,7 @@ class LeftMessages:
         await store.handoff_status(row["id"], "left", was="leaving")
         row = (await store.handoffs(handoff=row["id"]))[0]
         if row["thread"] is None:
-            await warm.requests.into_topic(row, message=True)
+            await self.requests.into_topic(row, message=True)
             row = (await store.handoffs(handoff=row["id"]))[0]
         pending = [(r, m) for r, h, d, m in await store.relay_pending() if h == row["id"] and d == "part"]
         texts, media = leaving.posts([leaving.Part(r, m.get("text")) for r, m in pending])
@@ -146,8 +148,10 @@ class LeftMessages:
         else:
             payloads = [{"from_chat": None, "message_id": None, "text": t} for t in texts]
         payloads += [copies[r] for r in media]
-        for row_id, payload in await store.relay_post_parts(row["id"], row["person"], payloads, warm.edge.clock()):
-            await warm._queue_in(row_id, row["id"], payload, row)
+        if row["group_chat"] is None:
+            return
+        items = [StaffNew(row["group_chat"], "relay", p, row["id"], row["thread"]) for p in payloads]
+        warm.queues.adopt(await store.relay_post_parts(row["id"], row["person"], items, warm.edge.clock()))
 
     async def _parts(self, hid: int) -> list[int]:
         return [r for r, h, d, _ in await self.warm.store.relay_pending() if h == hid and d == "part"]

@@ -18,14 +18,15 @@ from typing import TYPE_CHECKING, Any
 
 from telegram.error import BadRequest, TelegramError
 
+from bot.channels.telegram.warmparts import WarmlineParts
 from bot.core.types import Action
 from bot.runtime.ports import parse_address
 from bot.store.persontopics import PersonTopic
+from bot.store.staffoutbox import StaffNew
 from bot.warmline import rules as decide
 
 if TYPE_CHECKING:
     from bot.channels.telegram.edge import Incoming
-    from bot.channels.telegram.warmline import Warmline
 
 log = logging.getLogger(__name__)
 ACTIVE = ("queued", "taken")  # "You are already on the warm line" only then
@@ -35,7 +36,7 @@ ALREADY_OPEN = "not modified"  # reopenForumTopic's answer for a topic that is o
 class Requests:
     """The request's steps for one Warmline (its store, words, group side and person side)."""
 
-    def __init__(self, warm: Warmline) -> None:
+    def __init__(self, warm: WarmlineParts) -> None:
         self.warm = warm
 
     async def prepare(self, incoming: Incoming, action: Action) -> None:
@@ -142,13 +143,11 @@ class Requests:
                 return
             await store.handoff_update(row["id"], group_chat=mine.group_chat, thread=mine.thread)
             row = {**row, "group_chat": mine.group_chat, "thread": mine.thread}
-        group, thread = row["group_chat"], row["thread"]
-        await warm._to_group(group, thread, warm.text.staff_say("person_back", alias=decide.alias(row["token"])))
-        card = await warm._to_group(
-            group, thread, warm._card(row, message=message), () if message else warm._card_buttons(row)
-        )
-        if card is not None:
-            await store.handoff_update(row["id"], card=card)
+        group, thread, hid = row["group_chat"], row["thread"], row["id"]
+        back = {"text": warm.text.staff_say("person_back", alias=decide.alias(row["token"]))}
+        buttons = () if message else warm._card_buttons(row)
+        card = {"text": warm._card(row, message=message), "buttons": [list(map(list, r)) for r in buttons]}
+        await warm.queues.add([StaffNew(group, "note", back, hid, thread), StaffNew(group, "card", card, hid, thread)])
         await self._remember(row)
 
     async def _reopen(self, topic: PersonTopic) -> bool:
@@ -200,5 +199,3 @@ class Requests:
                 await store.handoff_delete(row["id"])
             elif row["status"] in ("queued", "taken", "leaving"):
                 await warm._set_mode(row["person"], "handoff")
-            elif row["status"] == "left":  # a crash while its parts were being posted: post them now
-                await warm.left.tick(int(warm.edge.clock().timestamp()))
