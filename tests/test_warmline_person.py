@@ -6,15 +6,17 @@ nothing; one person keeps one topic; a message left in parts reaches the team as
 from __future__ import annotations
 
 import asyncio
+import html
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from botapi import BotApiServer, Chat
-from running import FAST, FLOWS, RESOURCES
+from running import FAST, FLOWS, FRIDAY_AFTERNOON, RESOURCES, ticking_from
 from test_warmline import (
     GROUP,
     RIO,
@@ -32,10 +34,13 @@ from test_warmline import (
     texts,
     wait_text,
 )
+from webchat import say, tap
 
 from bot.channels.telegram.edge import Edge
 from bot.channels.telegram.serving import serve
 from bot.channels.telegram.warmline import Warmline
+from bot.channels.web import server as web_server
+from bot.channels.web.app import WebChat
 from bot.content.loader import Content
 from bot.core.types import Session
 from bot.settings import Settings
@@ -289,3 +294,62 @@ async def test_a_detour_to_the_menu_never_traps_the_person(
         lambda: any(d.endswith("talk.intro|0") for m in server.messages(alice.id) for _, d in buttons(m))
     )
     assert words.say("already", "en") not in texts(server, alice.id)
+
+
+async def page_shows(http: httpx.AsyncClient, words: str, within: float = 5.0) -> str:
+    """The web chat's page, once it shows `words` (supporters' replies arrive while the person waits)."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        shown = html.unescape((await http.get("/")).text)
+        if words in shown:
+            return shown
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"the page never showed {words!r}")
+        await asyncio.sleep(0.05)
+
+
+async def test_a_person_on_the_web_chat_reaches_a_supporter_and_back(
+    botapi: BotApiServer, tmp_path: Path, content: Content, words: WarmlineText
+) -> None:
+    """A person on the web chat (run beside Telegram) asks for a person: the topic says "web", the supporter's
+    words reach the page, a photo becomes a plain note there, and the person's words reach the topic as text."""
+    settings = Settings(
+        token=botapi.token,
+        base_url=botapi.base_url,
+        data_dir=tmp_path / "data",
+        rate_limit=0,
+        flows_dir=FLOWS,
+        resources_dir=RESOURCES,
+        warmline_chat_ids=(GROUP,),
+        extra={"WEB_PORT": "0"},
+    )
+    opened: asyncio.Future[WebChat] = asyncio.get_running_loop().create_future()
+    edge = Edge(
+        settings, content, Warmline(words, per_minute=0, tick=0), policy=FAST, clock=ticking_from(FRIDAY_AFTERNOON)
+    )
+    stop = asyncio.Event()
+    side = web_server.beside(settings, warm_line=True, started=opened.set_result)
+    task = asyncio.create_task(serve(settings, stop=stop, poll_timeout=1, read_timeout=1.0, edge=edge, beside=side))
+    try:
+        web = await asyncio.wait_for(opened, 10)
+        await on_duty(botapi, SAM)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{web.address[1]}") as http:
+            await http.get("/")
+            await say(http, "/talk")
+            await tap(http, "Yes, connect me")
+            topic = (await botapi.wait_for_call("createForumTopic"))[0].params["name"]
+            assert topic.split(" · ")[1:] == ["web", "en", "talk"]
+            card = await wait_text(botapi, GROUP, "web · en")
+            botapi.group(GROUP).tap(buttons(card)[0][1], card["message_id"], from_user=SAM)
+            await page_shows(http, words.say("connected", "en", supporter=words.staff_say("default_alias")))
+            botapi.group(GROUP).send("Hi, I'm here. What's going on?", from_user=SAM, thread_id=100)
+            botapi.group(GROUP).photo(from_user=SAM, thread_id=100)
+            await page_shows(http, "Hi, I'm here. What's going on?")
+            await page_shows(http, words.say("media_note", "en"))
+            await say(http, "my boss keeps my papers")
+            await botapi.wait_for(lambda: "my boss keeps my papers" in posted(botapi, 100))
+            assert not [c for c in botapi.calls_to("copyMessage") if c.params["chat_id"] != GROUP]
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+    assert_anonymous(botapi)
