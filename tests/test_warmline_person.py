@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,6 +18,7 @@ import httpx
 import pytest
 from botapi import BotApiServer, Chat
 from running import FAST, FLOWS, FRIDAY_AFTERNOON, RESOURCES, ticking_from
+from test_restart import Bot as Process
 from test_warmline import (
     GROUP,
     RIO,
@@ -352,4 +354,106 @@ async def test_a_person_on_the_web_chat_reaches_a_supporter_and_back(
     finally:
         stop.set()
         await asyncio.wait_for(task, 10)
+    assert_anonymous(botapi)
+
+
+# -- kill -9 at each of the person's steps: `python -m bot run` as a real process, killed and started again ------
+
+
+def open_all_day(tmp_path: Path) -> Path:
+    """A copy of the flows whose warm line is open 24/7 (the process reads the machine's clock)."""
+    flows = tmp_path / "flows"
+    shutil.copytree(FLOWS, flows)
+    path = flows / "warmline.yaml"
+    text = path.read_text(encoding="utf-8")
+    hours = text.split("\nhours: ", 1)[1].split("\n", 1)[0]
+    path.write_text(text.replace(f"\nhours: {hours}\n", '\nhours: "24/7"\n', 1), encoding="utf-8")
+    return flows
+
+
+STEPS = ("request", "relay", "leave", "answer")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("step", STEPS)
+async def test_kill_9_at_each_step_loses_and_doubles_nothing(
+    botapi: BotApiServer, tmp_path: Path, content: Content, words: WarmlineText, step: str
+) -> None:
+    """SIGKILL while the bot sends what a step promised (the request's "I'm asking the team", a supporter's
+    message, "your part is kept", the team's answer), then a restart: every word arrives once, the topic once."""
+    process = Process(botapi, tmp_path, content)
+    env = {"WARMLINE_CHAT_ID": str(GROUP), "BOT_FLOWS_DIR": str(open_all_day(tmp_path))}
+    group = botapi.group(GROUP)
+    alice = person(botapi, 1001)
+    await process.start(**env)
+    try:
+        if step in ("request", "relay"):
+            await on_duty(botapi, SAM)
+        if step == "request":
+            alice.send("/start")
+            await botapi.wait_for_messages(alice.id, 1, within=10)
+            alice.send("/talk")
+
+            def consent() -> dict[str, Any] | None:
+                return next((m for m in botapi.messages(alice.id) if "talk.intro|0" in str(buttons(m))), None)
+
+            await botapi.wait_for(lambda: consent() is not None, within=10)
+            intro = consent()
+            assert intro is not None
+            botapi.hold("sendMessage")  # "I'm asking the team" is being sent when the bot dies
+            alice.tap(next(d for _, d in buttons(intro) if d.endswith("talk.intro|0")), intro["message_id"])
+        elif step == "relay":
+            await taken(botapi, alice, words)
+            botapi.hold("copyMessage")
+            group.send("I'm here. Take your time.", from_user=SAM, thread_id=100)
+        else:
+            await leave(botapi, alice, words)
+            if step == "leave":
+                botapi.hold("sendMessage")  # "saved: write more or tap Done" is being sent
+            alice.send("I need help with my work permit")
+            if step == "answer":
+                saved = await wait_text(botapi, alice.id, words.say("part_saved", "en"), within=10)
+                alice.tap(buttons(saved)[0][1], saved["message_id"])
+                await botapi.wait_for(lambda: len(copies_to(botapi, GROUP)) == 1, within=10)
+                botapi.hold("copyMessage")  # the answer is being copied to the person
+                group.send("Here is what you can do.", from_user=RIO, thread_id=100)
+        held = "sendMessage" if step in ("request", "leave") else "copyMessage"
+        await botapi.wait_for(lambda: botapi.held.get(held, 0) >= 1, within=10)
+        if step == "answer":  # the staff's note is not under test here: let it be acknowledged first
+            await wait_text(botapi, GROUP, words.staff_say("answer_sent", alias="X").split("X")[0], within=10)
+            await asyncio.sleep(0.3)
+        await process.kill()
+        botapi.release(held)
+        await process.start(**env)
+        botapi.redeliver_all()  # as if every confirmation had been lost too
+        if step == "request":
+            await wait_text(botapi, alice.id, "You are number 1", within=15)
+            asking = content.flows.node("talk.connect")
+            assert asking is not None
+            assert [t for t in texts(botapi, alice.id) if asking.say.get("en") in t] == [asking.say.get("en")]
+            await botapi.wait_for(lambda: len(botapi.calls_to("sendMessage")) >= 2, within=10)
+        elif step == "relay":
+            await botapi.wait_for(lambda: len(copies_to(botapi, alice.id)) == 1, within=15)
+        elif step == "leave":
+            saved = await wait_text(botapi, alice.id, words.say("part_saved", "en"), within=15)
+            alice.tap(buttons(saved)[0][1], saved["message_id"])
+            await wait_text(botapi, alice.id, words.say("left", "en"), within=10)
+            await botapi.wait_for(lambda: len(copies_to(botapi, GROUP)) == 1, within=10)
+        else:
+            await wait_text(botapi, alice.id, words.say("reply_offer", "en"), within=15)
+        await asyncio.sleep(1.0)
+        assert len(botapi.calls_to("createForumTopic")) == 1
+        cards = [m for m in botapi.messages(GROUP) if "Guest " in m.get("text", "") and "·" not in m.get("text", "")]
+        assert len({m["text"] for m in cards}) == len(cards)  # no card or note twice
+        shown = texts(botapi, alice.id)
+        assert len(shown) == len(set(shown)) or step == "request"  # every note once
+        if step == "request":
+            assert shown.count(next(t for t in shown if t.startswith("You are number 1"))) == 1
+        if step in ("relay", "answer"):
+            assert len(copies_to(botapi, alice.id)) == 1
+        if step == "answer":
+            assert shown.count(words.say("answer_intro", "en")) == 1
+    finally:
+        if process.process is not None and process.process.returncode is None:
+            await process.kill()
     assert_anonymous(botapi)
