@@ -14,6 +14,7 @@ whoever takes them sees the history; "Connect me again" after a silent supporter
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from telegram.error import BadRequest, TelegramError
@@ -174,6 +175,10 @@ class Requests:
         elif reason != "forgot" and row["group_chat"] is not None and row["thread"] is not None:
             topic = PersonTopic(row["group_chat"], row["thread"], row["token"])
             await self.warm.store.person_topic_set(row["person"], topic, ended=self.warm.edge.clock())
+
+    async def expire(self, now: datetime) -> None:
+        """A topic whose last conversation ended HANDOFF_RETENTION_DAYS ago is no longer the person's to reuse."""
+        await self.warm.store.person_topics_purge(now - timedelta(days=self.warm.edge.settings.handoff_days))
 
     async def reconnect(self, row: dict[str, Any]) -> None:
         """ "Connect me again" after a silent supporter: back in line in the same topic under the same alias, with

@@ -616,6 +616,7 @@ class Warmline:
         await self.store.purge_relayed(now)
         seconds = int(now.timestamp())
         await self.left.tick(seconds)
+        await self.requests.expire(now)
         for row in await self.store.handoffs():
             if row["status"] == "queued":
                 await self._long_wait(row, now)
