@@ -457,3 +457,31 @@ async def test_kill_9_at_each_step_loses_and_doubles_nothing(
         if process.process is not None and process.process.returncode is None:
             await process.kill()
     assert_anonymous(botapi)
+
+
+async def test_asking_for_a_person_after_leaving_a_message_uses_its_topic(bot: Bot, words: WarmlineText) -> None:
+    """A person who left a message asks for a person once someone is on duty: the request goes into the topic of
+    their message, with a note that they are back and a card to take, not into a new topic."""
+    server = bot.server
+    alice = person(server, 1001)
+    await leave(server, alice, words)
+    alice.send("Please call me back about my visa")
+    alice.send("done")
+    await wait_text(server, alice.id, words.say("left", "en"))
+    await server.wait_for(lambda: len(copies_to(server, GROUP)) == 1)
+    await on_duty(server, SAM)
+    await ask(server, alice, words)
+    guest = server.calls_to("createForumTopic")[0].params["name"].split(" · ")[0]
+    await wait_text(server, GROUP, words.staff_say("person_back", alias=guest))
+
+    def take() -> list[dict[str, Any]]:
+        taking = words.staff_say("take_button")
+        return [m for m in server.messages(GROUP) if [label for label, _ in buttons(m)] == [taking]]
+
+    await server.wait_for(lambda: len(take()) == 1)
+    card = take()[0]
+    assert card.get("message_thread_id") == 100
+    server.group(GROUP).tap(buttons(card)[0][1], card["message_id"], from_user=SAM)
+    await wait_text(server, alice.id, "is here with you")
+    assert len(server.calls_to("createForumTopic")) == 1
+    assert [r["status"] for r in await bot.edge.store.handoffs()] == ["taken"]

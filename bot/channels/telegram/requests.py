@@ -92,7 +92,11 @@ class Requests:
         await self.decide((await store.handoffs(handoff=hid))[0])
 
     async def _token(self, person: str) -> str:
-        """The person's alias token: their topic's, so supporters meet the same Guest again; else a new one."""
+        """The person's alias token: their topic's (a message they left, or their last conversation), so
+        supporters meet the same Guest again; else a new one."""
+        for row in await self.warm.store.handoffs(person=person):
+            if row["status"] == "left":
+                return str(row["token"])
         mine = await self.warm.store.person_topic(person)
         return mine.token if mine is not None else decide.new_token()
 
