@@ -18,6 +18,7 @@ from typing import Any
 
 from telegram.error import BadRequest, Forbidden
 
+from bot.channels.telegram.relaycalls import relay_call
 from bot.store.database import Store
 from bot.warmline.rules import Item, Pacer, next_batch
 
@@ -114,15 +115,7 @@ class GroupQueues:
         rows = [item.row for item in batch]
         try:
             if len(batch) == 1:
-                await self.call(
-                    partial(
-                        self.bot.copy_message,
-                        group,
-                        first["from_chat"],
-                        first["message_id"],
-                        message_thread_id=batch[0].thread,
-                    )
-                )
+                await self.call(relay_call(self.bot, group, first, batch[0].thread))
             else:
                 merged = "\n\n".join(item.text or "" for item in batch)
                 await self.call(partial(self.bot.send_message, group, merged, message_thread_id=batch[0].thread))

@@ -27,8 +27,10 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot.channels.telegram import groupcommands
+from bot.channels.telegram import warmtrust as trust
 from bot.channels.telegram.delivery import retry_after_seconds, with_retries
 from bot.channels.telegram.relay import GroupQueues, cancel_all
+from bot.channels.telegram.relaycalls import relay_call
 from bot.conversation.privacy import delete_topics, wants_brief
 from bot.conversation.safety import is_danger
 from bot.core.numbers import whole_number
@@ -37,6 +39,8 @@ from bot.directory import cards
 from bot.settings import Settings
 from bot.staff.stats import wait_counter
 from bot.store.database import Store
+from bot.warmline import permissions as allow
+from bot.warmline import relaying
 from bot.warmline import rules as decide
 from bot.warmline.rules import Supporter, WarmlineText
 
@@ -48,7 +52,13 @@ T = TypeVar("T")
 PREFIX = "w|"  # callback data of warm-line buttons; the engine's never starts so
 LIVE = ("queued", "taken", "leaving")
 PASS_THROUGH = frozenset({"menu", "forget", "start", "help", "language"})  # commands the engine still answers
+GROUP_COMMANDS = groupcommands.COMMANDS | {"onduty", "offduty", "end"}  # a supporter's other "/..." is relayed
 Rows = tuple[tuple[tuple[str, str], ...], ...]  # buttons as (label, callback data) rows
+
+
+def holding_of(row: dict[str, Any]) -> allow.Holding:
+    """A handoff row as bot.warmline.permissions sees it."""
+    return allow.Holding(row["status"], row["supporter"], row["group_chat"], row["card"])
 
 
 def markup(rows: Rows) -> InlineKeyboardMarkup | None:
@@ -79,6 +89,7 @@ class Warmline:
         self._flushing: set[asyncio.Task[None]] = set()  # copies to people under way
         self._person_locks: dict[int, asyncio.Lock] = {}
         self._shown: dict[int, str] = {}  # handoff -> waiting text last shown
+        self._closed: set[tuple[int, int]] = set()  # (group, thread) of topics closed since the start
         self.clock: Callable[[], float] = time.monotonic
         self.admins = groupcommands.Admins()
 
@@ -99,6 +110,7 @@ class Warmline:
         return (
             CallbackQueryHandler(self.on_group_button, pattern=r"^w\|(take|release|close)\|"),
             MessageHandler(filters.ChatType.SUPERGROUP & filters.UpdateType.MESSAGE, self.on_group_message),
+            MessageHandler(filters.ChatType.SUPERGROUP & filters.UpdateType.EDITED_MESSAGE, self.on_group_edit),
         )
 
     async def start(self, edge: Edge) -> None:
@@ -127,6 +139,7 @@ class Warmline:
                 outgoing.add(hid)
         for hid in sorted(outgoing):
             await self._flush_out(hid)
+        await self._true_places()
         if self.every:
             self._tasks.append(asyncio.create_task(self._ticker(self.every)))
 
@@ -161,10 +174,12 @@ class Warmline:
                 await self.close(row["id"], "person")
                 return Turn((), session.with_(mode="flow"))
             return Turn((Reply(self.text.say("already", session.language or row["language"])),), session)
-        if message is None:  # an edit: the supporter already has the first version
+        if message is None:  # an edit: it reaches the topic as a correction ("edited: ...")
+            await self.relay_edit_in(row, incoming)
             return Turn((), session)
         lang = session.language or row["language"]
         danger = event.kind == "text" and is_danger(edge.content.danger, event.text)
+        heard = danger or bool(message.caption and is_danger(edge.content.danger, message.caption))
         if not danger and (row["muted_until"] or 0) > incoming.now.timestamp():
             # a supporter's /mute: held back, not relayed; one calm note (danger words still go through)
             told = await self.store.handoff_mute_tell_once(row["id"])
@@ -175,7 +190,11 @@ class Warmline:
             and row["status"] != "leaving"
             and wants_brief(edge.privacy.words, event.text, lang)
         )
+        if trust.needs_consent(message):  # a contact, a place, a file: only once they say what is seen is fine
+            return Turn((await trust.hold(self, row, message, lang, PREFIX),), session)
         await self.relay_in(row, message, incoming.update.update_id, incoming.now)
+        if heard and not danger:  # danger words in a caption: the topic is marked too
+            await self.mark_urgent(row["id"])
         if row["status"] == "leaving":
             return Turn((Reply(self.text.say("left", row["language"])),), session.with_(mode="flow"))
         if danger:
@@ -307,33 +326,33 @@ class Warmline:
         rows = {r["id"]: r for r in await self.store.handoffs(person=person)}
         number = whole_number(arg)
         row = rows.get(number) if number is not None else None
-        if verb in ("yes", "no"):
-            query = incoming.update.callback_query
-            if query is not None and query.message is not None:  # one answer per conversation: buttons go
-                with contextlib.suppress(TelegramError):
-                    await self._call(
-                        partial(
-                            self.bot.edit_message_reply_markup,
-                            incoming.chat_id,
-                            query.message.message_id,
-                            reply_markup=None,
-                        )
-                    )
+        query = incoming.update.callback_query
+        tapped = query.message.message_id if query is not None and query.message is not None else None
+        if verb in ("yes", "no"):  # one answer per conversation: its token goes with it, and the buttons
+            await trust.drop_buttons(self, incoming.chat_id, tapped)
+            if not await self.store.asked_answer(arg, person):
+                return Turn((Reply(self.text.say("earlier", lang)),), session)
             await self.store.count(f"warmline_helped:{verb}", now=incoming.now)
             return Turn((Reply(self.text.say("thanks", lang)),), session)
+        if verb in ("share", "noshare") and number is not None:
+            return await self._shared(incoming, number, verb == "share", tapped)
+        verdict = allow.person_button(verb, row["status"] if row is not None else None)
+        if verb in ("cancel", "end", "wait") and verdict != "ok":  # an old screen: say so, change nothing
+            await trust.drop_buttons(self, incoming.chat_id, tapped)
+            return Turn((Reply(self.text.say(verdict, lang)),), session)
         if verb in ("cancel", "end") and row is not None:
             await self.close(row["id"], "person", say=verb == "end")
             replies = (Reply(self.text.say("cancelled", lang)),) if verb == "cancel" else ()
             return Turn(replies, session.with_(mode="flow"))
         if verb == "lines":
             return Turn((Reply(self.text.say("lines", lang)),), session)
-        if verb == "leave":  # from the long-wait offer: the request in line gives way to a message
-            for queued in [r for r in rows.values() if r["status"] == "queued"]:
+        if verb == "leave":  # from the long-wait or silence offer: the conversation gives way to a message
+            for queued in [r for r in rows.values() if r["status"] in ("queued", "taken")]:
                 await self.close(queued["id"], "person", say=False)
                 rows.pop(queued["id"])
         if verb == "leave" and not any(r["status"] in LIVE for r in rows.values()):
             await self.store.handoff_create(
-                person, decide.new_token(), lang, arg or "talk", session.path, "leaving", incoming.now
+                person, decide.new_token(), lang, allow.safe_topic(arg), session.path, "leaving", incoming.now
             )
             return Turn((Reply(self.text.say("leave_prompt", lang)),), session.with_(mode="handoff"))
         if verb == "reconnect":
@@ -349,14 +368,60 @@ class Warmline:
                 await self.store.handoff_offered(row["id"], incoming.now)
         return Turn((), session)
 
-    async def relay_in(self, row: dict[str, Any], message: Message, update_id: int | None, now: datetime) -> None:
-        """Queue the person's message for the topic (once per update) and wake the group's worker."""
+    async def _shared(self, incoming: Incoming, held: int, yes: bool, tapped: int | None) -> Turn:
+        """The answer to "share this contact / place / file?": relayed or dropped; an old question says so."""
+        session, lang = incoming.session, incoming.session.language or "en"
+        await trust.drop_buttons(self, incoming.chat_id, tapped)
+        done = await trust.share(self, incoming.person, held, yes, incoming.update.update_id)
+        if done is None:
+            return Turn((Reply(self.text.say("earlier", lang)),), session)
+        row, relayed = done
+        if relayed and row["status"] == "leaving":  # it was the message left for the team
+            return Turn((Reply(self.text.say("left", row["language"])),), session.with_(mode="flow"))
+        return Turn((Reply(self.text.say("shared" if relayed else "not_shared", lang)),), session)
+
+    async def relay_edit_in(self, row: dict[str, Any], incoming: Incoming) -> None:
+        """The person corrected a message: "Guest 4F2: edited: ..." in the topic; danger words in it mark it."""
+        edited = incoming.update.edited_message
+        words = trust.edited_words(edited) if edited is not None else None
+        if edited is None or words is None or row["status"] not in ("queued", "taken", "left"):
+            return
+        guest = decide.alias(row["token"])
+        relay = relaying.person_edit(guest, self.text.staff_say("edited", text=words))
+        await self.relay_in(row, edited, incoming.update.update_id, incoming.now, relay=relay)
+        if is_danger(self.edge.content.danger, words):
+            await self.mark_urgent(row["id"])
+
+    async def relay_payload(self, row: dict[str, Any], payload: dict[str, Any], update_id: int | None) -> None:
+        """Queue an already shaped message for the topic (a held one the person agreed to share)."""
         if row["status"] == "leaving":
             await self.store.handoff_update(row["id"], status="left")
             row = {**row, "status": "left"}
             await self._open_topic(row, message=True)
             row = (await self.store.handoffs(handoff=row["id"]))[0]
-        payload = {"from_chat": message.chat_id, "message_id": message.message_id, "text": message.text}
+        now = self.edge.clock()
+        row_id = await self.store.relay_add(row["id"], row["person"], "in", payload, update_id=update_id, now=now)
+        if row_id is not None:
+            await self._queue_in(row_id, row["id"], payload, row)
+
+    async def relay_in(
+        self,
+        row: dict[str, Any],
+        message: Message,
+        update_id: int | None,
+        now: datetime,
+        *,
+        relay: relaying.Relay | None = None,
+    ) -> None:
+        """Queue the person's message for the topic (once per update) and wake the group's worker; `relay` is
+        how it is shown (bot.channels.telegram.warmtrust.person_relay unless given)."""
+        if row["status"] == "leaving":
+            await self.store.handoff_update(row["id"], status="left")
+            row = {**row, "status": "left"}
+            await self._open_topic(row, message=True)
+            row = (await self.store.handoffs(handoff=row["id"]))[0]
+        shaped = relay or trust.person_relay(self.text, row["token"], message)
+        payload = shaped.payload(message.chat_id, message.message_id)
         row_id = await self.store.relay_add(row["id"], row["person"], "in", payload, update_id=update_id, now=now)
         if row_id is not None:
             await self._queue_in(row_id, row["id"], payload, row)
@@ -388,27 +453,22 @@ class Warmline:
         if name in groupcommands.COMMANDS:
             await groupcommands.run(self, name, command[1] if len(command) > 1 else "", group, thread, user.id)
             return
-        if name == "alias":
-            chosen = command[1].strip()[:40] if len(command) > 1 else ""
-            if chosen:
-                await self.store.supporter_set(user.id, group, alias=chosen)
-            key = "alias_set" if chosen else "alias_usage"
-            await self._to_group(group, thread, self.text.staff_say(key, supporter=chosen))
-            return
         rows = await self.store.handoffs(thread=(group, thread)) if thread is not None else []
         if not rows:
             if name == "end":  # said in General or an unrelated topic: tell them where it works
                 await self._to_group(group, thread, self.text.staff_say("topic_only", command="end"))
+            elif thread is not None and ((group, thread) in self._closed or trust.was_warmline_topic(message)):
+                await self._to_group(group, thread, self.text.staff_say("gone"))  # a closed topic: nobody reads
             return
         row = rows[0]
         if name == "end":
-            if row["status"] == "left" or row["supporter"] == user.id:
+            if allow.may_end_left(holding_of(row)) or await self.may_manage(row, user.id):
                 await self.close(row["id"], "supporter", by=user.id)
             else:
-                await self._to_group(group, thread, self.text.staff_say("not_yours"))
+                await self._to_group(group, thread, self.text.staff_say("holder_only"))
             return
-        if name:
-            return
+        if allow.is_bot_command(name, GROUP_COMMANDS):
+            return  # another of the bot's commands, not words for the person ("/shrug" is relayed)
         if row["status"] == "queued":
             await self._to_group(group, thread, self.text.staff_say("not_taken"))
         elif (row["status"] == "taken" and row["supporter"] == user.id) or row["status"] == "left":
@@ -416,8 +476,24 @@ class Warmline:
         elif row["status"] == "taken":  # another supporter wrote in a taken topic: nothing reaches the person
             await self._to_group(group, thread, self.text.staff_say("not_yours"))
 
-    async def relay_out(self, row: dict[str, Any], message: Message, update_id: int) -> None:
-        """Queue a supporter's message for the person (once per update), then send it."""
+    async def on_group_edit(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The supporter holding a conversation corrected a message: the person gets "Edited: ..."."""
+        message, user = update.edited_message, update.effective_user
+        if message is None or user is None or user.is_bot or message.chat_id not in self.groups:
+            return
+        words = trust.edited_words(message)
+        thread = message.message_thread_id if message.is_topic_message else None
+        rows = await self.store.handoffs(thread=(message.chat_id, thread)) if thread is not None else []
+        if words is None or not rows or rows[0]["status"] != "taken" or rows[0]["supporter"] != user.id:
+            return
+        relay = relaying.supporter_edit(self.text.say("edited", rows[0]["language"], text=words))
+        await self.relay_out(rows[0], message, update.update_id, relay=relay)
+
+    async def relay_out(
+        self, row: dict[str, Any], message: Message, update_id: int, *, relay: relaying.Relay | None = None
+    ) -> None:
+        """Queue a supporter's message for the person (once per update), then send it; `relay` is how it is
+        shown (bot.channels.telegram.warmtrust.supporter_relay unless given)."""
         now = self.edge.clock()
         if row["status"] == "left":
             chat = await self.store.chat_id(row["person"])
@@ -425,7 +501,8 @@ class Warmline:
                 row["person"], chat, self.text.say("answer_intro", row["language"])
             ):
                 return
-        payload = {"from_chat": message.chat_id, "message_id": message.message_id}
+        shaped = relay or trust.supporter_relay(self.text, row["token"], row["language"], message)
+        payload = shaped.payload(message.chat_id, message.message_id)
         if (
             await self.store.relay_add(row["id"], row["person"], "out", payload, update_id=update_id, now=now)
             is not None
@@ -458,9 +535,7 @@ class Warmline:
                     await self.store.relay_done(row_id)
                     continue
                 try:
-                    sent = await self._call(
-                        partial(self.bot.copy_message, chat, message["from_chat"], message["message_id"])
-                    )
+                    sent = await self._call(relay_call(self.bot, chat, message))
                 except Forbidden:
                     await self.store.relay_done(*(r for r, _ in pending))
                     await self.close(hid, "blocked")
@@ -477,22 +552,34 @@ class Warmline:
         query, user = update.callback_query, update.effective_user
         if query is None or user is None or query.message is None or query.message.chat.id not in self.groups:
             return
-        _, verb, arg = (query.data or "").split("|", 2)
+        _, verb, arg = [*(query.data or "").split("|", 2), "", ""][:3]
         number = whole_number(arg)
         rows = await self.store.handoffs(handoff=number) if number is not None else []
         answer = ""
-        if not rows:
+        holding = holding_of(rows[0]) if rows else None
+        chat, tapped = query.message.chat.id, query.message.message_id
+        if holding is None:
             answer = self.text.staff_say("gone")
+        elif (chat, tapped) != (holding.group, holding.card):
+            pass  # not this conversation's card (crafted data, another group's handoff): nothing happens
+        elif not allow.card_button_counts(holding, verb, chat, tapped):
+            answer = self.text.staff_say("taken_already") if verb == "take" else ""
         elif verb == "take":
             answer = await self.take(rows[0], user.id)
-        elif rows[0]["supporter"] != user.id:
-            answer = self.text.staff_say("not_yours")
+        elif not await self.may_manage(rows[0], user.id):
+            answer = self.text.staff_say("holder_only")
         elif verb == "release":
             await self.release(rows[0])
         else:
             await self.close(rows[0]["id"], "supporter", by=user.id)
         with contextlib.suppress(TelegramError):
             await query.answer(answer or None)
+
+    async def may_manage(self, row: dict[str, Any], user: int) -> bool:
+        """End, release, mute: the holder, or a group admin (Telegram is asked only for someone else)."""
+        holding, group = holding_of(row), row["group_chat"]
+        admin = allow.needs_admin(holding, user) and group is not None and await self.admins.check(self, group, user)
+        return allow.may_manage(holding, user, admin=admin)
 
     async def take(self, row: dict[str, Any], supporter: int) -> str:
         """The claim; returns what to tell the supporter when it failed ('' when it worked)."""
@@ -504,6 +591,8 @@ class Warmline:
             return self.text.staff_say("taken_already")
         await self.store.supporter_set(supporter, row["group_chat"], on_duty=True)
         row = (await self.store.handoffs(handoff=row["id"]))[0]
+        await trust.clear_waiting(self, row, "waiting_taken")  # the place in line is over: no Cancel left
+        await self.store.handoff_update(row["id"], waiting=None)
         who = await self.supporter_alias(supporter, row["group_chat"])
         await self._edit_card(row, taken_by=who)
         self._shown.pop(row["id"], None)
@@ -543,7 +632,11 @@ class Warmline:
             return
         row = rows[0]
         await self.store.handoff_delete(hid)
+        await self.store.held_drop(hid)
         self._shown.pop(hid, None)
+        if row["group_chat"] is not None and row["thread"] is not None:
+            self._closed.add((row["group_chat"], row["thread"]))
+        await trust.clear_waiting(self, row, "waiting_closed")
         guest, lang, person = decide.alias(row["token"]), row["language"], row["person"]
         group, thread = row["group_chat"], row["thread"]
         await self.store.count(f"warmline_closed:{reason}", now=self.edge.now())
@@ -562,19 +655,22 @@ class Warmline:
                 await self._to_person(person, chat, self.text.say("idle_end", lang))
             elif row["status"] == "taken":
                 await self._to_person(person, chat, self.text.say("closed", lang))
+                asked = await self.store.asked_add(person, self.edge.clock())  # its one answer counts, once
                 await self._to_person(
                     person,
                     chat,
                     self.text.say("helped", lang),
                     (
                         (
-                            (self.text.say("yes_button", lang), f"{PREFIX}yes|"),
-                            (self.text.say("no_button", lang), f"{PREFIX}no|"),
+                            (self.text.say("yes_button", lang), f"{PREFIX}yes|{asked}"),
+                            (self.text.say("no_button", lang), f"{PREFIX}no|{asked}"),
                         ),
                     ),
                 )
         if reason not in ("reconnect",):
             await self._set_mode(person, "flow")
+        if row["status"] == "queued":
+            await self.refresh_waiting()  # everyone behind moved up one
         if group is None or thread is None or reason == "topic_gone":
             return
         if reason == "forgot" and delete_topics(self.edge.settings):  # WARMLINE_DELETE_TOPICS=1
@@ -649,6 +745,7 @@ class Warmline:
         now = now or self.edge.clock()
         await self.refresh_waiting()
         await self.store.purge_relayed(now)
+        await self.store.trust_purge(now)
         seconds = int(now.timestamp())
         for row in await self.store.handoffs():
             if row["status"] == "queued":
@@ -668,9 +765,10 @@ class Warmline:
                         row["person"],
                         chat,
                         self.text.say("silence", lang),
-                        (
+                        (  # what the words offer: keep waiting, someone else, or leave a message
                             ((self.text.say("wait_button", lang), f"{PREFIX}wait|{row['id']}"),),
                             ((self.text.say("reconnect_button", lang), f"{PREFIX}reconnect|{row['id']}"),),
+                            ((self.text.say("leave_button", lang), f"{PREFIX}leave|{row['topic']}"),),
                         ),
                     )
                 await self._to_group(
@@ -740,14 +838,25 @@ class Warmline:
                     )
                     self._shown[row["id"]] = words
                     continue
-                except BadRequest:
-                    pass  # the message is gone (or unchanged): send a fresh one
+                except BadRequest as exc:
+                    if trust.not_modified(exc):  # it says this already (after a restart): still the one message
+                        self._shown[row["id"]] = words
+                        continue  # otherwise the message is gone: send a fresh one
                 except TelegramError:
                     continue
             sent = await self._to_person(row["person"], chat, words, buttons)
             if sent:
                 await self.store.handoff_update(row["id"], waiting=sent)
                 self._shown[row["id"]] = words
+
+    async def _true_places(self) -> None:
+        """After a start: a place-in-line message whose wait ended while the bot was down is cleared (no Cancel
+        left under it), and every waiting person's one message is brought up to date at once."""
+        for row in await self.store.handoffs():
+            if row["status"] != "queued" and row["waiting"] is not None:
+                await trust.clear_waiting(self, row, "waiting_taken" if row["status"] == "taken" else "waiting_closed")
+                await self.store.handoff_update(row["id"], waiting=None)
+        await self.refresh_waiting()
 
     async def _ticker(self, every: float) -> None:
         while True:
@@ -773,6 +882,7 @@ class Warmline:
     async def _to_group(self, group: int | None, thread: int | None, text: str, buttons: Rows = ()) -> int | None:
         if group is None:
             return None
+        text = relaying.note(self.text.staff_say("note_mark"), text)  # the bot's own words: never the person's
         await self.queues.slot(group)
         try:
             sent = await self._call(
@@ -800,15 +910,18 @@ class Warmline:
 
     def _card(self, row: dict[str, Any], *, taken_by: str | None = None, message: bool = False) -> str:
         minutes = max(0, int((self.edge.clock().timestamp() - row["created_at"]) // 60))
-        return decide.card_text(
-            self.text,
-            guest=decide.alias(row["token"]),
-            language=row["language"],
-            path=row["path"],
-            minutes=minutes,
-            urgent=bool(row["urgent"]),
-            taken_by=taken_by,
-            message=message or row["status"] == "left",
+        return relaying.note(
+            self.text.staff_say("note_mark"),
+            decide.card_text(
+                self.text,
+                guest=decide.alias(row["token"]),
+                language=row["language"],
+                path=row["path"],
+                minutes=minutes,
+                urgent=bool(row["urgent"]),
+                taken_by=taken_by,
+                message=message or row["status"] == "left",
+            ),
         )
 
     def _card_buttons(self, row: dict[str, Any]) -> Rows:
