@@ -29,12 +29,12 @@ def check_alias(alias: str, refused: Iterable[str], agencies: Iterable[str]) -> 
     name = tidy(alias)
     if not name:
         return "alias_usage"
-    if len(name) > ALIAS_MAX:
-        return "alias_too_long"
     if not plain(name):
         return "alias_plain"
-    if is_agency(name, refused, agencies):
+    if is_agency(name, refused, agencies):  # before the length: an agency's long name is refused for what it is
         return "alias_agency"
+    if len(name) > ALIAS_MAX:
+        return "alias_too_long"
     return ""
 
 

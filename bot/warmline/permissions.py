@@ -16,6 +16,11 @@ MANAGE = frozenset({"end", "release", "mute", "unmute"})  # what only the holder
 TOPIC = re.compile(r"^[a-z][a-z0-9_-]{0,23}$")  # a flow's handoff topic, as flows write it ("work", "talk")
 DEFAULT_TOPIC = "talk"
 PersonButton = Literal["ok", "earlier", "stale"]
+PERSON_VERBS = {  # a person's button naming a conversation, and the states in which it still means something
+    "cancel": ("queued",),
+    "end": ("queued", "taken"),
+    "wait": ("queued", "taken"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,17 +68,11 @@ def person_button(verb: str, status: str | None) -> PersonButton:
     """A warm-line button the person tapped: 'ok' to act on it; 'earlier' when its conversation is over (the
     button is from an earlier one); 'stale' when the conversation goes on but the button no longer fits
     (Cancel after a supporter took them). Old buttons never end a live conversation."""
-    if status is None:
-        return "earlier"
-    allowed = {
-        "cancel": ("queued",),
-        "end": ("queued", "taken"),
-        "wait": ("queued", "taken"),
-        "share": ("taken", "queued"),
-        "noshare": ("taken", "queued", "left", "leaving"),
-    }.get(verb)
+    allowed = PERSON_VERBS.get(verb)
     if allowed is None:
         return "ok"
+    if status is None:
+        return "earlier"
     return "ok" if status in allowed else "stale"
 
 

@@ -90,7 +90,11 @@ def unwrap(text: str | None, guest: str, mark: str) -> str:
     found = text or ""
     if mark and found.startswith(mark):
         found = found[len(mark) :].lstrip("\n")
-    return found.removeprefix(f"{guest}: ")
+    found = found.removeprefix(f"{guest}: ")
+    first, _, rest = found.partition("\n")
+    if rest and first.startswith("(") and first.endswith(")"):  # the context of an earlier reply: not its words
+        found = rest
+    return found
 
 
 def person_in(

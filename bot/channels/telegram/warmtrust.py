@@ -13,20 +13,21 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, TypeVar
 
 from telegram import Message
 from telegram.error import BadRequest, TelegramError
 
+from bot.channels.telegram.edge import Edge
 from bot.core.types import Button, Reply
+from bot.store.database import Store
 from bot.warmline import relaying
 from bot.warmline.relaying import Relay
 from bot.warmline.rules import WarmlineText, alias
 
-if TYPE_CHECKING:
-    from bot.channels.telegram.warmline import Warmline
-
+T = TypeVar("T")
 TOPIC_NAME = re.compile(r"^(⚠ )?Guest [0-9A-F]{3} · ")  # bot.warmline.rules.topic_name's shape
 CONSENT_KEYS = {
     "contact": "share_contact",
@@ -34,6 +35,29 @@ CONSENT_KEYS = {
     "venue": "share_location",
     "document": "share_document",
 }
+
+
+class Warmline(Protocol):
+    """What these adapters use of bot.channels.telegram.warmline.Warmline (which imports this module: a
+    Protocol here, not an import back, keeps the two free of a cycle)."""
+
+    @property
+    def edge(self) -> Edge: ...
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def text(self) -> WarmlineText: ...
+
+    @property
+    def bot(self) -> Any: ...
+
+    async def _call(self, call: Callable[[], Awaitable[T]]) -> T: ...
+
+    async def relay_payload(self, row: dict[str, Any], payload: dict[str, Any], update_id: int | None) -> None: ...
+
+
 FIELDS = ("text", "contact", "venue", "location", "document", *relaying.CAPTIONED, "sticker", "video_note")
 
 
