@@ -87,3 +87,14 @@ def test_only_the_bots_commands_are_commands() -> None:
     assert allow.is_bot_command("end", {"end", "mute"})
     assert not allow.is_bot_command("shrug", {"end", "mute"})
     assert not allow.is_bot_command("", {"end"})
+
+
+@pytest.mark.parametrize(
+    ("status", "handoff", "offered_for", "expected"),
+    [("queued", 3, None, True), ("taken", 3, 3, True), ("taken", 3, None, False), ("taken", 3, 2, False)],
+)
+def test_leave_a_message_ends_only_what_it_was_offered_for(
+    status: str, handoff: int, offered_for: int | None, expected: bool
+) -> None:
+    """The silence offer's "leave a message" ends that conversation; an older offer ends no live one."""
+    assert allow.leave_closes(status, handoff, offered_for) is expected

@@ -136,6 +136,8 @@ async def test_the_place_in_line_is_cleared_on_take_and_a_stale_cancel_ends_noth
     assert not buttons(shown)
     alice.tap(cancel, waiting["message_id"])
     await wait_text(server, alice.id, words.say("stale", "en"))
+    alice.tap("w|leave|talk")  # "leave a message" from an old long-wait offer
+    await server.wait_for(lambda: texts(server, alice.id).count(words.say("stale", "en")) == 2)
     assert [r["status"] for r in await bot.edge.store.handoffs()] == ["taken"]
     alice.send("still here")
     await server.wait_for(lambda: len(copies_to(server, GROUP)) == 1)

@@ -76,6 +76,13 @@ def person_button(verb: str, status: str | None) -> PersonButton:
     return "ok" if status in allowed else "stale"
 
 
+def leave_closes(status: str, handoff: int, offered_for: int | None) -> bool:
+    """ "Leave a message" ends what it was offered for: a wait in line (the long-wait offer), or the one
+    conversation whose supporter went silent (the silence offer names it). An old offer never ends a
+    conversation that is going on."""
+    return status == "queued" or (status == "taken" and offered_for is not None and handoff == offered_for)
+
+
 def safe_topic(value: str, known: Collection[str] = ()) -> str:
     """The handoff topic a person's button names, or DEFAULT_TOPIC: a short plain word (never free text, it
     becomes part of the forum topic's name), and one the flows use when `known` lists them."""

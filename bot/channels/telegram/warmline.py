@@ -346,15 +346,19 @@ class Warmline:
             return Turn(replies, session.with_(mode="flow"))
         if verb == "lines":
             return Turn((Reply(self.text.say("lines", lang)),), session)
-        if verb == "leave":  # from the long-wait or silence offer: the conversation gives way to a message
-            for queued in [r for r in rows.values() if r["status"] in ("queued", "taken")]:
-                await self.close(queued["id"], "person", say=False)
-                rows.pop(queued["id"])
+        topic, _, silent = arg.partition("|")  # "topic", or "topic|handoff" from the silence offer
+        if verb == "leave":  # from the long-wait or silence offer: the wait (or that silence) gives way to a message
+            for live in [r for r in rows.values() if allow.leave_closes(r["status"], r["id"], whole_number(silent))]:
+                await self.close(live["id"], "person", say=False)
+                rows.pop(live["id"])
         if verb == "leave" and not any(r["status"] in LIVE for r in rows.values()):
             await self.store.handoff_create(
-                person, decide.new_token(), lang, allow.safe_topic(arg), session.path, "leaving", incoming.now
+                person, decide.new_token(), lang, allow.safe_topic(topic), session.path, "leaving", incoming.now
             )
             return Turn((Reply(self.text.say("leave_prompt", lang)),), session.with_(mode="handoff"))
+        if verb == "leave":  # an old offer while a conversation goes on: it stays
+            await trust.drop_buttons(self, incoming.chat_id, tapped)
+            return Turn((Reply(self.text.say("stale", lang)),), session)
         if verb == "reconnect":
             if row is not None:
                 await self.close(row["id"], "reconnect")
@@ -386,10 +390,13 @@ class Warmline:
         words = trust.edited_words(edited) if edited is not None else None
         if edited is None or words is None or row["status"] not in ("queued", "taken", "left"):
             return
+        danger = is_danger(self.edge.content.danger, words)
+        if not danger and (row["muted_until"] or 0) > incoming.now.timestamp():
+            return  # held back like their other messages during a /mute
         guest = decide.alias(row["token"])
         relay = relaying.person_edit(guest, self.text.staff_say("edited", text=words))
         await self.relay_in(row, edited, incoming.update.update_id, incoming.now, relay=relay)
-        if is_danger(self.edge.content.danger, words):
+        if danger:
             await self.mark_urgent(row["id"])
 
     async def relay_payload(self, row: dict[str, Any], payload: dict[str, Any], update_id: int | None) -> None:
@@ -768,7 +775,7 @@ class Warmline:
                         (  # what the words offer: keep waiting, someone else, or leave a message
                             ((self.text.say("wait_button", lang), f"{PREFIX}wait|{row['id']}"),),
                             ((self.text.say("reconnect_button", lang), f"{PREFIX}reconnect|{row['id']}"),),
-                            ((self.text.say("leave_button", lang), f"{PREFIX}leave|{row['topic']}"),),
+                            ((self.text.say("leave_button", lang), f"{PREFIX}leave|{row['topic']}|{row['id']}"),),
                         ),
                     )
                 await self._to_group(
