@@ -171,7 +171,7 @@ async def test_buttons_from_an_earlier_conversation_never_touch_the_live_one(bot
     old_end = buttons(connected)[0][1]
     server.group(GROUP).send("/end", from_user=SAM, thread_id=100)
     await wait_text(server, alice.id, words.say("helped", "en"))
-    await taken(server, alice, words, thread=101)
+    await taken(server, alice, words)  # the same topic again (one person, one topic)
     alice.tap(old_end, connected["message_id"])
     await wait_text(server, alice.id, words.say("earlier", "en"))
     assert [r["status"] for r in await bot.edge.store.handoffs()] == ["taken"]
@@ -456,6 +456,8 @@ async def test_a_crafted_topic_never_names_a_forum_topic(bot: Bot, words: Warmli
     alice.tap("w|leave|Calgary Police Service is here", offer["message_id"])
     await wait_text(server, alice.id, words.say("leave_prompt", "en"))
     alice.send("please call me back")
+    saved = await wait_text(server, alice.id, words.say("part_saved", "en"))
+    alice.tap(buttons(saved)[0][1], saved["message_id"])  # Done, send it
     await server.wait_for_call("createForumTopic")
     assert server.calls_to("createForumTopic")[0].params["name"].endswith(" · en · talk")
 

@@ -12,7 +12,8 @@ kept encrypted; the only other long-lived data are anonymous daily counts.
             return  # Telegram delivered this update again after a restart: it was answered already
 
 The methods live in one file per group: sessions and the outbox (sessions.py), forget and erasing (privacy.py),
-the warm line (warmline.py), counts and retention (counts.py); the schema and its migrations in schema.py.
+the warm line (warmline.py), what waits for its groups (staffoutbox.py), counts and retention (counts.py); the
+schema and its migrations in schema.py.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from types import TracebackType
 from bot.store.connection import Connection, StoreError
 from bot.store.counts import Counts
 from bot.store.keys import SECRET_FILE, Keys, SecretKeyError
+from bot.store.persontopics import PersonTopics
 from bot.store.privacy import Privacy
 from bot.store.schema import DB_FILE, MIGRATIONS, PERSON_TABLES, migrate, prepare
 from bot.store.sessions import Sessions
@@ -36,7 +38,7 @@ from bot.store.warmline import WarmLine
 __all__ = ["DB_FILE", "MIGRATIONS", "PERSON_TABLES", "Store", "StoreError", "migrate"]
 
 
-class Store(Sessions, Privacy, WarmLine, WarmTrust, Counts):
+class Store(Sessions, Privacy, WarmLine, WarmTrust, PersonTopics, Counts):  # PersonTopics is a StaffOutbox
     """Sessions, handled updates, message ids, the warm line and counts in one SQLite file; one transaction
     (and one trip to aiosqlite's thread) per method, so no other coroutine's statements land inside it."""
 

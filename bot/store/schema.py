@@ -159,6 +159,42 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     INSERT INTO legacy_people SELECT person FROM sessions UNION SELECT person FROM handoffs;
     """,
+    # +1: the staff outbox (bot.channels.telegram.relay): everything bound for a warm-line group (topics, cards,
+    #     card edits, notes, the person's relayed words, closing a topic) waits here until Telegram has it
+    """
+    CREATE TABLE staff_outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        group_chat INTEGER NOT NULL,
+        handoff INTEGER,                 -- the conversation it belongs to; NULL: General
+        person TEXT,                     -- only on the person's own relayed words, so /forget deletes them
+        kind TEXT NOT NULL,              -- topic, card, note, relay, edit, markup, rename, close, delete
+        urgent INTEGER NOT NULL DEFAULT 0,
+        ord REAL NOT NULL,               -- send order (a re-opened topic goes before what waits for it)
+        thread INTEGER,                  -- NULL while the conversation's topic is not created yet
+        target INTEGER,                  -- the message an edit changes; NULL: the card, once it is posted
+        payload BLOB NOT NULL,           -- Fernet(JSON: text, buttons, name, or from_chat + message_id)
+        attempts INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL
+    );
+    CREATE INDEX staff_outbox_group ON staff_outbox (group_chat, ord);
+    CREATE INDEX staff_outbox_handoff ON staff_outbox (handoff);
+    CREATE INDEX staff_outbox_person ON staff_outbox (person);
+    """,
+    # the warm line's person side (bot/store/persontopics.py): the update that asked for a person, so a request
+    # is recorded before "I'm asking the team" is saved and is never made twice; and each person's one topic,
+    # so coming back reuses it (the same alias, the history in view).
+    """
+    ALTER TABLE handoffs ADD COLUMN request TEXT;  -- "telegram:9001": the update that asked
+    ALTER TABLE handoffs ADD COLUMN channel TEXT NOT NULL DEFAULT 'telegram';  -- where the person is ("web")
+
+    CREATE TABLE person_topics (
+        person TEXT PRIMARY KEY,
+        group_chat INTEGER NOT NULL,
+        thread INTEGER NOT NULL,         -- the forum topic's message_thread_id
+        token TEXT NOT NULL,             -- the alias's token ("Guest 4F2"), never the person key
+        ended_at INTEGER                 -- when its last conversation ended; NULL while one is live
+    ) WITHOUT ROWID;
+    """,
     # the warm line's consent and once-only answers (bot/store/trust.py): a contact, location or document held
     # until the person confirms what the supporter will see; the token of each "did this help?" asked
     """
@@ -186,8 +222,10 @@ MIGRATIONS: tuple[str, ...] = (
 PERSON_TABLES: tuple[str, ...] = (
     "held",
     "asked",
+    "staff_outbox",
     "relay",
     "relayed_updates",
+    "person_topics",
     "handoffs",
     "outbox",
     "sent_messages",

@@ -121,20 +121,12 @@ def person_edit(guest: str, edited: str) -> Relay:
     return Relay(text=person_words(guest, edited), send=SEND)
 
 
-def supporter_out(*, text: str | None, caption: str | None, kind: str, replying: str | None) -> Relay:
-    """A supporter's message for the person: a copy; with the context of a reply above the words."""
-    if replying is None:
-        return Relay()
-    if text is not None:
-        return Relay(text=f"{replying}\n{text}", send=SEND)
-    if kind in CAPTIONED:
-        return Relay(caption=f"{replying}\n{caption or ''}".strip())
-    return Relay()
-
-
-def supporter_edit(edited: str) -> Relay:
-    """A supporter corrected a message: the person gets the correction as text ("Edited: ...")."""
-    return Relay(text=edited, send=SEND)
+def supporter_out(text: str | None, replying: str | None) -> str | None:
+    """A supporter's text for the person when it cannot simply be copied: a reply, with the quote of what it
+    answers above the words. None: copy the message as it is (a photo's reply context goes just before it)."""
+    if replying is None or text is None:
+        return None
+    return f"{replying}\n{text}"
 
 
 def contact_words(first: str, last: str | None) -> str:

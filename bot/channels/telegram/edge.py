@@ -66,6 +66,8 @@ class Incoming:
     event: Event
     session: Session
     now: datetime  # aware, in BOT_TIMEZONE
+    chat: str = ""  # the person's address as the runtime routes it ("telegram:123", "web:ab12")
+    key: str = ""  # the update as the runtime records it handled ("telegram:9001")
 
 
 class Handoff(Protocol):
@@ -125,10 +127,20 @@ class _HandoffHook:
         self.edge = edge
 
     def _incoming(self, incoming: ports.Incoming) -> Incoming:
-        update = incoming.inbound.raw
-        assert isinstance(update, Update)
+        """A person of another channel (the web chat) carries no Update: an empty one stands in, and chat_id is 0
+        (the warm line reaches them by `chat`, their address)."""
+        inbound = incoming.inbound
+        telegram = isinstance(inbound.raw, Update)
+        update = inbound.raw if isinstance(inbound.raw, Update) else Update(0)
         return Incoming(
-            update, incoming.person, int(incoming.inbound.chat), incoming.event, incoming.session, incoming.now
+            update,
+            incoming.person,
+            int(inbound.chat) if telegram else 0,
+            incoming.event,
+            incoming.session,
+            incoming.now,
+            Runtime.chat(inbound),
+            Runtime.update_key(inbound),
         )
 
     def claims(self, incoming: ports.Incoming) -> bool:

@@ -23,14 +23,17 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import BaseHandler, CallbackQueryHandler, ChatMemberHandler, ContextTypes, MessageHandler, filters
 
 from bot.channels.telegram import groupcommands
 from bot.channels.telegram import warmtrust as trust
-from bot.channels.telegram.delivery import retry_after_seconds, with_retries
-from bot.channels.telegram.relay import GroupQueues, cancel_all
-from bot.channels.telegram.relaycalls import relay_call
+from bot.channels.telegram.delivery import with_retries
+from bot.channels.telegram.edge import CHANNEL
+from bot.channels.telegram.leftmessages import LeftMessages, payload_of, update_of
+from bot.channels.telegram.relay import StaffOutbox, cancel_all
+from bot.channels.telegram.requests import Requests
+from bot.channels.telegram.toperson import PersonLine, person_buttons
 from bot.conversation.privacy import delete_topics, wants_brief
 from bot.conversation.safety import is_danger
 from bot.core.numbers import whole_number
@@ -39,8 +42,9 @@ from bot.directory import cards
 from bot.settings import Settings
 from bot.staff.stats import wait_counter
 from bot.store.database import Store
+from bot.store.staffoutbox import StaffNew
+from bot.warmline import pacing, relaying
 from bot.warmline import permissions as allow
-from bot.warmline import relaying
 from bot.warmline import rules as decide
 from bot.warmline.rules import Supporter, WarmlineText
 
@@ -84,14 +88,18 @@ class Warmline:
         self.every = float(text.refresh_seconds) if tick is None else tick
         self._edge: Edge | None = None
         self.groups: tuple[int, ...] = ()
-        self._queues: GroupQueues | None = None
+        self._queues: StaffOutbox | None = None
+        self._told_busy: float | None = None  # when on-duty supporters were last told every group is full
+        self._told_refused: set[int] = set()  # handoffs whose refused topic General has been told about
         self._tasks: list[asyncio.Task[None]] = []
         self._flushing: set[asyncio.Task[None]] = set()  # copies to people under way
-        self._person_locks: dict[int, asyncio.Lock] = {}
         self._shown: dict[int, str] = {}  # handoff -> waiting text last shown
         self._closed: set[tuple[int, int]] = set()  # (group, thread) of topics closed since the start
         self.clock: Callable[[], float] = time.monotonic
         self.admins = groupcommands.Admins()
+        self._person: PersonLine | None = None
+        self.requests = Requests(self)  # asking for a person, durably; one topic per person
+        self.left = LeftMessages(self, self.requests)  # a message left for the team, in parts, answerable
 
     @property
     def text(self) -> WarmlineText:
@@ -111,34 +119,47 @@ class Warmline:
             CallbackQueryHandler(self.on_group_button, pattern=r"^w\|(take|release|close)\|"),
             MessageHandler(filters.ChatType.SUPERGROUP & filters.UpdateType.MESSAGE, self.on_group_message),
             MessageHandler(filters.ChatType.SUPERGROUP & filters.UpdateType.EDITED_MESSAGE, self.on_group_edit),
+            ChatMemberHandler(self.on_blocked, ChatMemberHandler.MY_CHAT_MEMBER),
         )
 
     async def start(self, edge: Edge) -> None:
-        """Open topics a crash left unopened, queue what was waiting to be relayed, start the workers."""
+        """Start the groups' senders on what their staff outbox still holds, queue topics a crash left unqueued,
+        and send what was waiting to be relayed to people."""
         self._edge = edge
         self._text_version = edge.content.version  # the words given to the constructor, until a reload
         self.groups = edge.settings.warmline_chat_ids
-        self._queues = GroupQueues(
+        self._queues = StaffOutbox(
             self.bot,
             self.store,
-            self._call,
-            partial(self.close, reason="topic_gone"),
+            self,
+            policy=edge.policy,
             per_minute=self.per_minute,
             burst=self.burst,
             clock=self.clock,
+            now=edge.clock,
         )
-        self._queues.open(self.groups)
-        for row in await self.store.handoffs():
-            if row["status"] in ("queued", "left") and row["thread"] is None:
+        handoffs = {row["id"]: row for row in await self.store.handoffs()}
+        threads = {(r["group_chat"], r["thread"]): r["id"] for r in handoffs.values() if r["thread"] is not None}
+        await self._queues.open(self.groups, threads)
+        for row in handoffs.values():
+            unopened = row["status"] in ("queued", "left") and row["thread"] is None
+            if unopened and not self._queues.waiting(row["id"], "topic"):
                 await self._open_topic(row, message=row["status"] == "left")
-        outgoing: set[int] = set()
+        self._person = PersonLine(edge.delivery, self.store, self._flushing)
+        edge.delivery.when_blocked(self._on_blocked)
         for row_id, hid, direction, message in await self.store.relay_pending():
-            if direction == "in":
-                await self._queue_in(row_id, hid, message, None)
-            else:
-                outgoing.add(hid)
-        for hid in sorted(outgoing):
-            await self._flush_out(hid)
+            if direction == "in":  # left by a version before the staff outbox: it moves there
+                if hid in handoffs:
+                    await self._relay_into(handoffs[hid], message, None, edge.clock())
+                await self.store.relay_done(row_id)
+            elif direction == "out":  # queued by a version that copied to people itself: the outbox has it now
+                if hid in handoffs:
+                    note = self.text.say("media_note", handoffs[hid]["language"])
+                    await self.person.adopt(row_id, handoffs[hid]["person"], message, note)
+                else:
+                    await self.store.relay_done(row_id)
+        await self.requests.resume()
+        await self.left.tick(int(edge.clock().timestamp()))  # a crash while a left message was being posted
         await self._true_places()
         if self.every:
             self._tasks.append(asyncio.create_task(self._ticker(self.every)))
@@ -159,13 +180,19 @@ class Warmline:
         """While the person is on the warm line: relay their messages; answer warm-line buttons. Commands in
         PASS_THROUGH and danger words go on to the engine (danger words are relayed and mark the topic)."""
         event, session = incoming.event, incoming.session
-        if event.kind == "option":
-            return await self._person_button(incoming) if event.data.startswith(PREFIX) else None
+        if event.kind == "option" and event.data.startswith(PREFIX):
+            return await self._person_button(incoming)
         rows = [r for r in await self.store.handoffs(person=incoming.person) if r["status"] in LIVE]
         if not rows:
             return None
         row = rows[-1]
-        message = incoming.update.message
+        if row["status"] == "leaving":  # writing a message for the team: parts, done, or a detour
+            if event.kind == "option":
+                return await self.left.detour(incoming, row)
+            return await self.left.intercept(incoming, row)
+        if event.kind == "option":
+            return None
+        payload = payload_of(incoming)
         if event.kind in ("command", "start"):
             name = event.text or "start"
             if name in PASS_THROUGH:
@@ -174,29 +201,25 @@ class Warmline:
                 await self.close(row["id"], "person")
                 return Turn((), session.with_(mode="flow"))
             return Turn((Reply(self.text.say("already", session.language or row["language"])),), session)
-        if message is None:  # an edit: it reaches the topic as a correction ("edited: ...")
+        if payload is None:  # an edit: it reaches the topic as a correction ("edited: ...")
             await self.relay_edit_in(row, incoming)
             return Turn((), session)
         lang = session.language or row["language"]
         danger = event.kind == "text" and is_danger(edge.content.danger, event.text)
-        heard = danger or bool(message.caption and is_danger(edge.content.danger, message.caption))
+        message = incoming.update.message
+        caption = message.caption if message is not None else None
+        heard = danger or bool(caption and is_danger(edge.content.danger, caption))
         if not danger and (row["muted_until"] or 0) > incoming.now.timestamp():
             # a supporter's /mute: held back, not relayed; one calm note (danger words still go through)
             told = await self.store.handoff_mute_tell_once(row["id"])
             return Turn((Reply(self.text.say("muted", lang)),) if told else (), session)
-        brief = (
-            not danger
-            and event.kind == "text"
-            and row["status"] != "leaving"
-            and wants_brief(edge.privacy.words, event.text, lang)
-        )
-        if trust.needs_consent(message):  # a contact, a place, a file: only once they say what is seen is fine
+        brief = not danger and event.kind == "text" and wants_brief(edge.privacy.words, event.text, lang)
+        if message is not None and trust.needs_consent(message):  # a contact, place or file: once they say yes
             return Turn((await trust.hold(self, row, message, lang, PREFIX),), session)
-        await self.relay_in(row, message, incoming.update.update_id, incoming.now)
+        payload = trust.words_in(self.text, row["token"], payload, message)
+        await self.relay_in(row, payload, update_of(incoming), incoming.now)
         if heard and not danger:  # danger words in a caption: the topic is marked too
             await self.mark_urgent(row["id"])
-        if row["status"] == "leaving":
-            return Turn((Reply(self.text.say("left", row["language"])),), session.with_(mode="flow"))
         if danger:
             await self.mark_urgent(row["id"])
             return None
@@ -205,17 +228,14 @@ class Warmline:
             return Turn((), session.with_(brief=True))
         return Turn((), session)
 
+    async def prepare(self, edge: Edge, incoming: Incoming, action: Action) -> None:
+        """Before the turn is saved: a request is recorded before "I'm asking the team" can be sent."""
+        await self.requests.prepare(incoming, action)
+
     async def on_action(self, edge: Edge, incoming: Incoming, action: Action) -> None:
         """`handoff` starts a request; `danger` marks a live one urgent; `erase` closes it before forgetting."""
         if action.name == "handoff":
-            await self.request(
-                incoming.person,
-                incoming.chat_id,
-                str(action.get("language") or "en"),
-                str(action.get("topic") or "talk"),
-                tuple(action.get("path") or ()),
-                incoming.now,
-            )
+            await self.requests.asked(incoming, action)
         elif action.name == "danger":
             for row in await self.store.handoffs(person=incoming.person):
                 if row["status"] in LIVE:
@@ -249,7 +269,13 @@ class Warmline:
         return self.edge.store
 
     @property
-    def queues(self) -> GroupQueues:
+    def person(self) -> PersonLine:
+        """The way to the person (bot.channels.telegram.toperson): the runtime's outbox, any channel."""
+        assert self._person is not None, "Warmline.start() first"
+        return self._person
+
+    @property
+    def queues(self) -> StaffOutbox:
         assert self._queues is not None, "Warmline.start() first"
         return self._queues
 
@@ -259,64 +285,44 @@ class Warmline:
         labels = self.edge.content.directory.labels
         return cards.schedule_line(labels, self.text.schedule, lang, now) or self.text.hours
 
-    async def request(
-        self, person: str, chat_id: int, lang: str, topic: str, path: tuple[str, ...], now: datetime
-    ) -> None:
-        """A person asked for a person: queue them (topic + card) or, out of hours, say so and offer a message."""
-        live = [r for r in await self.store.handoffs(person=person) if r["status"] in LIVE]
-        if live:
-            await self._to_person(person, chat_id, self.text.say("already", lang))
-            return
-        lines = self.text.say("lines", lang)
-        if not self.groups:
-            await self._to_person(person, chat_id, f"{self.text.say('not_set_up', lang)}\n\n{lines}")
-            return
-        supporters = await self.supporters()
-        if not decide.is_open(self.text, now) or not decide.on_duty(supporters):
-            why = "out_of_hours" if not decide.is_open(self.text, now) else "nobody"
-            await self.store.count(f"warmline_{why}", now=now)
-            said = self.text.say(why, lang, hours=self._hours(lang, now))
-            await self._to_person(
-                person,
-                chat_id,
-                f"{said}\n\n{lines}",
-                (((self.text.say("leave_button", lang), f"{PREFIX}leave|{topic}"),),),
-            )
-            return
-        # What the supporter will and will not see was said on the consent screen (flows/talk.yaml) just before.
-        hid = await self.store.handoff_create(person, decide.new_token(), lang, topic, path, "queued", now)
-        await self._set_mode(person, "handoff")
-        await self.store.count("warmline_requested", now=now)
-        row = (await self.store.handoffs(handoff=hid))[0]
-        try:
-            await self._open_topic(row)
-        except TelegramError as exc:  # e.g. the bot is not an admin with "manage topics" in the group
-            log.error("could not open a warm-line topic (%s); the person was given the 24/7 lines", exc)
-            await self.close(hid, "failed", say=False)
-            await self._to_person(person, chat_id, f"{self.text.say('nobody', lang)}\n\n{lines}")
-            return
-        await self.refresh_waiting()
+    async def request(self, person: str, lang: str, topic: str, path: tuple[str, ...], now: datetime) -> None:
+        """A person asked for a person: queue them in their topic (a card) or, out of hours, say so and offer a
+        message (bot.channels.telegram.requests)."""
+        await self.requests.request(person, lang, topic, path)
 
     async def _open_topic(self, row: dict[str, Any], *, message: bool = False) -> None:
-        """Create the handoff's forum topic and post its card (Take button, or none for a message left)."""
+        """Queue the handoff's forum topic and its card (Take button, or none for a message left) for the group
+        with room; the group's sender creates them in turn (bot.channels.telegram.relay)."""
+        group = await self._route()
+        await self.store.handoff_update(row["id"], group_chat=group)
+        row = {**row, "group_chat": group}
+        guest = decide.alias(row["token"])
+        await self.queues.open_topic(
+            row["id"],
+            group,
+            decide.topic_name(guest, row["language"], row["topic"], urgent=bool(row["urgent"]), channel=row["channel"]),
+            decide.topic_name(guest, row["language"], row["topic"], urgent=True, channel=row["channel"]),
+            self._card(row, message=message),
+            () if message else self._card_buttons(row),
+        )
+
+    async def _route(self) -> int:
+        """The group a new request goes to: one whose queue has room (pacing.with_room), the most free
+        supporters among them (rules.choose_group). When every group is full, on-duty supporters are told in
+        General, at most once per pacing.BUSY_EVERY seconds."""
         supporters = await self.supporters()
         queued: dict[int, int] = {}
         for other in await self.store.handoffs():
             if other["status"] == "queued" and other["group_chat"] is not None:
                 queued[other["group_chat"]] = queued.get(other["group_chat"], 0) + 1
-        group = decide.choose_group(self.groups, supporters, queued, self.text.capacity)
-        guest = decide.alias(row["token"])
-        await self.queues.slot(group)
-        topic = await self._call(
-            partial(self.bot.create_forum_topic, group, decide.topic_name(guest, row["language"], row["topic"]))
-        )
-        await self.store.handoff_update(row["id"], group_chat=group, thread=topic.message_thread_id)
-        row = {**row, "group_chat": group, "thread": topic.message_thread_id}
-        card = await self._to_group(
-            group, topic.message_thread_id, self._card(row, message=message), () if message else self._card_buttons(row)
-        )
-        if card is not None:
-            await self.store.handoff_update(row["id"], card=card)
+        room = pacing.with_room(self.groups, self.queues.depths(), self.per_minute, self.burst, pacing.LAG_GOAL)
+        group = decide.choose_group(room or self.groups, supporters, queued, self.text.capacity)
+        if not room and pacing.due(self._told_busy, self.clock(), pacing.BUSY_EVERY):
+            self._told_busy = self.clock()
+            note = self.text.staff_say("groups_busy", seconds=int(pacing.LAG_GOAL))
+            for each in self.groups:
+                await self._to_group(each, None, note, urgent=True)
+        return group
 
     async def _person_button(self, incoming: Incoming) -> Turn:
         """Cancel, End, Leave a message, Keep waiting, Connect again, and the did-this-help answer."""
@@ -352,19 +358,19 @@ class Warmline:
                 await self.close(live["id"], "person", say=False)
                 rows.pop(live["id"])
         if verb == "leave" and not any(r["status"] in LIVE for r in rows.values()):
-            await self.store.handoff_create(
-                person, decide.new_token(), lang, allow.safe_topic(topic), session.path, "leaving", incoming.now
-            )
-            return Turn((Reply(self.text.say("leave_prompt", lang)),), session.with_(mode="handoff"))
-        if verb == "leave":  # an old offer while a conversation goes on: it stays
-            await trust.drop_buttons(self, incoming.chat_id, tapped)
+            return await self.left.begin(incoming, allow.safe_topic(topic))
+        if verb == "leave" and not any(r["status"] == "leaving" for r in rows.values()):
+            await trust.drop_buttons(self, incoming.chat_id, tapped)  # an old offer: the conversation goes on
             return Turn((Reply(self.text.say("stale", lang)),), session)
+        if verb == "done" and row is not None and row["status"] == "leaving":
+            return Turn(await self.left.finish(row, lang), session.with_(mode="flow"))
+        if verb == "reply" and row is not None and row["status"] == "left":
+            return await self.left.answer(incoming, row)
         if verb == "reconnect":
-            if row is not None:
-                await self.close(row["id"], "reconnect")
-            await self.request(
-                person, incoming.chat_id, lang, row["topic"] if row else "talk", session.path, incoming.now
-            )
+            if row is not None and row["status"] in ("taken", "queued"):
+                await self.requests.reconnect(row)
+            else:
+                await self.request(person, lang, row["topic"] if row else "talk", session.path, incoming.now)
             return Turn((), (await self._session(person)) or session)
         if verb == "wait" and row is not None:
             await self.store.handoff_update(row["id"], warned=0, last_person=incoming.now)
@@ -373,15 +379,17 @@ class Warmline:
         return Turn((), session)
 
     async def _shared(self, incoming: Incoming, held: int, yes: bool, tapped: int | None) -> Turn:
-        """The answer to "share this contact / place / file?": relayed or dropped; an old question says so."""
+        """The answer to "share this contact / place / file?": relayed (or kept as a part of a message being
+        left) or dropped; an old question says so."""
         session, lang = incoming.session, incoming.session.language or "en"
         await trust.drop_buttons(self, incoming.chat_id, tapped)
-        done = await trust.share(self, incoming.person, held, yes, incoming.update.update_id)
+        done = await trust.share(self, incoming.person, held, yes, update_of(incoming))
         if done is None:
             return Turn((Reply(self.text.say("earlier", lang)),), session)
         row, relayed = done
-        if relayed and row["status"] == "leaving":  # it was the message left for the team
-            return Turn((Reply(self.text.say("left", row["language"])),), session.with_(mode="flow"))
+        if relayed and row["status"] == "leaving":
+            done_button = (((self.text.say("done_button", lang), f"{PREFIX}done|{row['id']}"),),)
+            return Turn((Reply(self.text.say("part_saved", lang), person_buttons(done_button)),), session)
         return Turn((Reply(self.text.say("shared" if relayed else "not_shared", lang)),), session)
 
     async def relay_edit_in(self, row: dict[str, Any], incoming: Incoming) -> None:
@@ -393,52 +401,35 @@ class Warmline:
         danger = is_danger(self.edge.content.danger, words)
         if not danger and (row["muted_until"] or 0) > incoming.now.timestamp():
             return  # held back like their other messages during a /mute
-        guest = decide.alias(row["token"])
-        relay = relaying.person_edit(guest, self.text.staff_say("edited", text=words))
-        await self.relay_in(row, edited, incoming.update.update_id, incoming.now, relay=relay)
+        relay = relaying.person_edit(decide.alias(row["token"]), self.text.staff_say("edited", text=words))
+        payload = relay.payload(edited.chat_id, edited.message_id)
+        await self.relay_in(row, payload, update_of(incoming), incoming.now)
         if danger:
             await self.mark_urgent(row["id"])
 
     async def relay_payload(self, row: dict[str, Any], payload: dict[str, Any], update_id: int | None) -> None:
-        """Queue an already shaped message for the topic (a held one the person agreed to share)."""
-        if row["status"] == "leaving":
-            await self.store.handoff_update(row["id"], status="left")
-            row = {**row, "status": "left"}
-            await self._open_topic(row, message=True)
-            row = (await self.store.handoffs(handoff=row["id"]))[0]
+        """A held message the person agreed to share: into the topic, or kept as a part of a message being left."""
         now = self.edge.clock()
-        row_id = await self.store.relay_add(row["id"], row["person"], "in", payload, update_id=update_id, now=now)
-        if row_id is not None:
-            await self._queue_in(row_id, row["id"], payload, row)
+        if row["status"] == "leaving":
+            await self.store.relay_add(row["id"], row["person"], "part", payload, update_id=update_id, now=now)
+        else:
+            await self.relay_in(row, payload, update_id, now)
 
     async def relay_in(
-        self,
-        row: dict[str, Any],
-        message: Message,
-        update_id: int | None,
-        now: datetime,
-        *,
-        relay: relaying.Relay | None = None,
+        self, row: dict[str, Any], payload: dict[str, Any], update_id: int | None, now: datetime
     ) -> None:
-        """Queue the person's message for the topic (once per update) and wake the group's worker; `relay` is
-        how it is shown (bot.channels.telegram.warmtrust.person_relay unless given)."""
-        if row["status"] == "leaving":
-            await self.store.handoff_update(row["id"], status="left")
-            row = {**row, "status": "left"}
-            await self._open_topic(row, message=True)
-            row = (await self.store.handoffs(handoff=row["id"]))[0]
-        shaped = relay or trust.person_relay(self.text, row["token"], message)
-        payload = shaped.payload(message.chat_id, message.message_id)
-        row_id = await self.store.relay_add(row["id"], row["person"], "in", payload, update_id=update_id, now=now)
-        if row_id is not None:
-            await self._queue_in(row_id, row["id"], payload, row)
+        """Queue the person's message (leftmessages.payload_of) for the topic, once per update; the group's
+        sender copies it in turn."""
+        await self._relay_into(row, payload, update_id, now)
 
-    async def _queue_in(self, row_id: int, hid: int, payload: dict[str, Any], row: dict[str, Any] | None) -> None:
-        rows = [row] if row is not None else await self.store.handoffs(handoff=hid)
-        if not rows or not self.queues.knows(rows[0]["group_chat"]) or rows[0]["thread"] is None:
-            await self.store.relay_done(row_id)
+    async def _relay_into(
+        self, row: dict[str, Any], payload: dict[str, Any], update_id: int | None, now: datetime
+    ) -> None:
+        if row["group_chat"] is None:
             return
-        self.queues.add(rows[0]["group_chat"], rows[0]["thread"], row_id, hid, payload)
+        await self.queues.relay(
+            row["group_chat"], row["thread"], row["id"], row["person"], payload, update_id=update_id, now=now
+        )
 
     # -- the supporters' side -------------------------------------------------------------------------------
 
@@ -493,66 +484,38 @@ class Warmline:
         rows = await self.store.handoffs(thread=(message.chat_id, thread)) if thread is not None else []
         if words is None or not rows or rows[0]["status"] != "taken" or rows[0]["supporter"] != user.id:
             return
-        relay = relaying.supporter_edit(self.text.say("edited", rows[0]["language"], text=words))
-        await self.relay_out(rows[0], message, update.update_id, relay=relay)
+        await self.relay_out(
+            rows[0], message, update.update_id, text=self.text.say("edited", rows[0]["language"], text=words)
+        )
 
     async def relay_out(
-        self, row: dict[str, Any], message: Message, update_id: int, *, relay: relaying.Relay | None = None
+        self, row: dict[str, Any], message: Message, update_id: int, *, text: str | None = None
     ) -> None:
-        """Queue a supporter's message for the person (once per update), then send it; `relay` is how it is
-        shown (bot.channels.telegram.warmtrust.supporter_relay unless given)."""
-        now = self.edge.clock()
-        if row["status"] == "left":
-            chat = await self.store.chat_id(row["person"])
-            if chat is not None and not await self._to_person(
-                row["person"], chat, self.text.say("answer_intro", row["language"])
-            ):
-                return
-        shaped = relay or trust.supporter_relay(self.text, row["token"], row["language"], message)
-        payload = shaped.payload(message.chat_id, message.message_id)
-        if (
-            await self.store.relay_add(row["id"], row["person"], "out", payload, update_id=update_id, now=now)
-            is not None
-        ):
-            if row["status"] == "left":
-                await self._flush_out(row["id"])
-                await self._to_group(
-                    row["group_chat"],
-                    row["thread"],
-                    self.text.staff_say("answer_sent", alias=decide.alias(row["token"])),
-                )
-            else:  # the supporter's next message need not wait for this copy; the handoff's lock keeps order
-                task = asyncio.create_task(self._flush_out(row["id"]))
-                self._flushing.add(task)
-                task.add_done_callback(self._flushing.discard)
+        """Queue a supporter's message for the person (once per update) in the outbox, and send it: a copy to a
+        Telegram person, the words (or a note that something was sent) elsewhere; an answer to a left message
+        comes after a line saying who it is from, in the same transaction. A reply carries a short quote of what
+        it answers (bot.channels.telegram.warmtrust); `text`, when given, is sent instead (an edit)."""
+        lang = row["language"]
+        left = row["status"] == "left"
+        intro = Reply(self.text.say("answer_intro", lang)) if left else None
+        replying = trust.supporter_context(self.text, row["token"], lang, message) if text is None else None
+        if replying is not None and message.text is not None:
+            text = f"{replying}\n{message.text}"
+        elif replying is not None and intro is None:  # a reply with a photo, a file...: its context just before
+            intro = Reply(replying)
+        offer = (((self.text.say("reply_button", lang), f"{PREFIX}reply|{row['id']}"),),)
+        after = Reply(self.text.say("reply_offer", lang), person_buttons(offer)) if left else None
+        note = self.text.say("media_note", lang)
+        queued = await self.person.relay(row, message, update_id, note, intro=intro, after=after, text=text)
+        if queued and row["status"] == "left":
+            await self._to_group(
+                row["group_chat"], row["thread"], self.text.staff_say("answer_sent", alias=decide.alias(row["token"]))
+            )
 
-    async def _flush_out(self, hid: int) -> None:
-        """Copy a handoff's queued supporter messages to the person, in order; a 403 closes the handoff."""
-        lock = self._person_locks.setdefault(hid, asyncio.Lock())
-        async with lock:
-            rows = await self.store.handoffs(handoff=hid)
-            pending = [(r, m) for r, h, d, m in await self.store.relay_pending() if h == hid and d == "out"]
-            if not rows:
-                await self.store.relay_done(*(r for r, _ in pending))
-                return
-            person = rows[0]["person"]
-            chat = await self.store.chat_id(person)
-            for row_id, message in pending:
-                if chat is None:
-                    await self.store.relay_done(row_id)
-                    continue
-                try:
-                    sent = await self._call(relay_call(self.bot, chat, message))
-                except Forbidden:
-                    await self.store.relay_done(*(r for r, _ in pending))
-                    await self.close(hid, "blocked")
-                    return
-                except BadRequest as exc:
-                    log.warning("Telegram refused a supporter's message (%s); dropped", exc.message)
-                    await self.store.relay_done(row_id)
-                    continue
-                await self.store.relay_done(row_id)
-                await self.store.remember_sent(person, sent.message_id, self.edge.clock())
+    async def _on_blocked(self, person: str) -> None:
+        """The outbox found the person has blocked the bot: their conversations end and the topics are told."""
+        for row in await self.store.handoffs(person=person):
+            await self.close(row["id"], "blocked")
 
     async def on_group_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Take (first tap wins, within capacity), Release (back in the queue) and End on a card."""
@@ -594,6 +557,9 @@ class Warmline:
         if not decide.may_take(active, self.text.capacity):
             return self.text.staff_say("at_capacity", capacity=self.text.capacity)
         now = self.edge.clock()
+        if await self._blocked(row["person"]):  # the person blocked the bot: say so rather than connect
+            await self.close(row["id"], "blocked")
+            return self.text.staff_say("take_blocked")
         if not await self.store.handoff_take(row["id"], supporter, now):
             return self.text.staff_say("taken_already")
         await self.store.supporter_set(supporter, row["group_chat"], on_duty=True)
@@ -603,15 +569,16 @@ class Warmline:
         who = await self.supporter_alias(supporter, row["group_chat"])
         await self._edit_card(row, taken_by=who)
         self._shown.pop(row["id"], None)
-        chat = await self.store.chat_id(row["person"])
-        if chat is not None:
-            lang = row["language"]
-            await self._to_person(
-                row["person"],
-                chat,
-                self.text.say("connected", lang, supporter=who),
-                (((self.text.say("end_button", lang), f"{PREFIX}end|{row['id']}"),),),
-            )
+        lang = row["language"]
+        sent = await self._to_person(
+            row["person"],
+            self.text.say("connected", lang, supporter=who),
+            (((self.text.say("end_button", lang), f"{PREFIX}end|{row['id']}"),),),
+            wait=True,
+        )
+        if sent is None and await self._blocked(row["person"]):
+            await self.close(row["id"], "blocked")
+            return self.text.staff_say("take_blocked")
         await self.store.count("warmline_taken", now=self.edge.now())
         await self.count("handoff_taken")
         await self.count(wait_counter(now.timestamp() - row["created_at"]))
@@ -625,10 +592,8 @@ class Warmline:
         row = (await self.store.handoffs(handoff=row["id"]))[0]
         await self._edit_card(row)
         await self._to_group(row["group_chat"], row["thread"], self.text.staff_say("released_note", supporter=who))
-        chat = await self.store.chat_id(row["person"])
-        if chat is not None:
-            await self._to_person(row["person"], chat, self.text.say("released", row["language"]))
-            await self.store.handoff_update(row["id"], waiting=None)
+        await self._to_person(row["person"], self.text.say("released", row["language"]))
+        await self.store.handoff_update(row["id"], waiting=None)
         await self.refresh_waiting()
 
     async def close(self, hid: int, reason: str, *, by: int | None = None, say: bool = True) -> None:
@@ -640,6 +605,7 @@ class Warmline:
         row = rows[0]
         await self.store.handoff_delete(hid)
         await self.store.held_drop(hid)
+        await self.requests.ended(row, reason)
         self._shown.pop(hid, None)
         if row["group_chat"] is not None and row["thread"] is not None:
             self._closed.add((row["group_chat"], row["thread"]))
@@ -649,23 +615,20 @@ class Warmline:
         await self.store.count(f"warmline_closed:{reason}", now=self.edge.now())
         if row["status"] == "queued" and row["offered_at"] is None and reason != "reconnect":
             await self.count("handoff_missed")  # nobody took it (a long wait counted it already)
-        chat = await self.store.chat_id(person) if reason not in ("forgot", "blocked") else None
-        if chat is not None and say and reason != "reconnect":
+        if reason not in ("forgot", "blocked", "reconnect") and say:
             if reason == "topic_gone":
                 await self._to_person(
                     person,
-                    chat,
                     self.text.say("topic_gone", lang),
                     (((self.text.say("reconnect_button", lang), f"{PREFIX}reconnect|"),),),
                 )
             elif reason == "idle":
-                await self._to_person(person, chat, self.text.say("idle_end", lang))
+                await self._to_person(person, self.text.say("idle_end", lang))
             elif row["status"] == "taken":
-                await self._to_person(person, chat, self.text.say("closed", lang))
+                await self._to_person(person, self.text.say("closed", lang))
                 asked = await self.store.asked_add(person, self.edge.clock())  # its one answer counts, once
                 await self._to_person(
                     person,
-                    chat,
                     self.text.say("helped", lang),
                     (
                         (
@@ -678,12 +641,14 @@ class Warmline:
             await self._set_mode(person, "flow")
         if row["status"] == "queued":
             await self.refresh_waiting()  # everyone behind moved up one
+        if reason == "forgot":  # the person's words still waiting for the topic do not go
+            await self.queues.forget(hid)
+        if group is not None and thread is None:  # its topic was not created yet: nothing of it goes
+            await self.queues.drop(hid)
         if group is None or thread is None or reason == "topic_gone":
             return
         if reason == "forgot" and delete_topics(self.edge.settings):  # WARMLINE_DELETE_TOPICS=1
-            await self.queues.slot(group)
-            with contextlib.suppress(TelegramError):
-                await self._call(partial(self.bot.delete_forum_topic, group, thread))
+            await self.queues.close_topic(hid, group, thread, delete=True)
             return
         note: dict[str, tuple[str, dict[str, object]]] = {
             "supporter": ("ended", {"supporter": await self.supporter_alias(by or 0, group)}),
@@ -694,35 +659,31 @@ class Warmline:
             "reconnect": ("reconnected", {}),
         }
         key, values = note.get(reason, ("person_left", {}))
-        await self._to_group(group, thread, self.text.staff_say(key, alias=guest, **values))
-        if row["card"] is not None:
-            with contextlib.suppress(TelegramError):
-                await self._call(partial(self.bot.edit_message_reply_markup, group, row["card"], reply_markup=None))
-        with contextlib.suppress(TelegramError):
-            await self._call(partial(self.bot.close_forum_topic, group, thread))
+        await self._to_group(group, thread, self.text.staff_say(key, alias=guest, **values), handoff=hid)
+        await self.queues.unbutton(hid, group, thread, row["card"])
+        await self.queues.close_topic(hid, group, thread)
 
     async def mark_urgent(self, hid: int) -> None:
-        """Danger words: ⚠ in the topic's name, on the card, and a note in the topic (once per handoff)."""
+        """Danger words: what the conversation has waiting goes to the front of its group's queue; ⚠ in the
+        topic's name, on the card, and a note in the topic (once per handoff)."""
         rows = await self.store.handoffs(handoff=hid)
-        if not rows or rows[0]["urgent"]:
+        if not rows:
+            return
+        await self.queues.urgent(hid)
+        if rows[0]["urgent"]:
             return
         await self.store.handoff_update(hid, urgent=1)
         row = {**rows[0], "urgent": 1}
-        if row["group_chat"] is None or row["thread"] is None:
+        group, thread = row["group_chat"], row["thread"]
+        if group is None:
             return
         guest = decide.alias(row["token"])
-        with contextlib.suppress(TelegramError):
-            await self._call(
-                partial(
-                    self.bot.edit_forum_topic,
-                    row["group_chat"],
-                    row["thread"],
-                    name=decide.topic_name(guest, row["language"], row["topic"], urgent=True),
-                )
-            )
-        taken = await self.supporter_alias(row["supporter"], row["group_chat"]) if row["supporter"] else None
-        await self._edit_card(row, taken_by=taken)
-        await self._to_group(row["group_chat"], row["thread"], self.text.staff_say("urgent_note", alias=guest))
+        if thread is not None:  # a topic still waiting to be created gets the ⚠ name when it is
+            name = decide.topic_name(guest, row["language"], row["topic"], urgent=True, channel=row["channel"])
+            await self.queues.rename(hid, group, thread, name, urgent=True)
+        taken = await self.supporter_alias(row["supporter"], group) if row["supporter"] else None
+        await self._edit_card(row, taken_by=taken, urgent=True)
+        await self._to_group(group, thread, self.text.staff_say("urgent_note", alias=guest), handoff=hid, urgent=True)
 
     # -- supporters ---------------------------------------------------------------------------------------------
 
@@ -754,6 +715,8 @@ class Warmline:
         await self.store.purge_relayed(now)
         await self.store.trust_purge(now)
         seconds = int(now.timestamp())
+        await self.left.tick(seconds)
+        await self.requests.expire(now)
         for row in await self.store.handoffs():
             if row["status"] == "queued":
                 await self._long_wait(row, now)
@@ -765,19 +728,16 @@ class Warmline:
                 row["last_person"], row["last_supporter"], seconds, self.text.silence_minutes
             ):
                 await self.store.handoff_update(row["id"], warned=1)
-                chat = await self.store.chat_id(row["person"])
                 lang = row["language"]
-                if chat is not None:
-                    await self._to_person(
-                        row["person"],
-                        chat,
-                        self.text.say("silence", lang),
-                        (  # what the words offer: keep waiting, someone else, or leave a message
-                            ((self.text.say("wait_button", lang), f"{PREFIX}wait|{row['id']}"),),
-                            ((self.text.say("reconnect_button", lang), f"{PREFIX}reconnect|{row['id']}"),),
-                            ((self.text.say("leave_button", lang), f"{PREFIX}leave|{row['topic']}|{row['id']}"),),
-                        ),
-                    )
+                await self._to_person(
+                    row["person"],
+                    self.text.say("silence", lang),
+                    (  # what the words offer: keep waiting, someone else, or leave a message
+                        ((self.text.say("wait_button", lang), f"{PREFIX}wait|{row['id']}"),),
+                        ((self.text.say("reconnect_button", lang), f"{PREFIX}reconnect|{row['id']}"),),
+                        ((self.text.say("leave_button", lang), f"{PREFIX}leave|{row['topic']}|{row['id']}"),),
+                    ),
+                )
                 await self._to_group(
                     row["group_chat"],
                     row["thread"],
@@ -796,18 +756,16 @@ class Warmline:
         if row["offered_at"] is None:
             await self.count("handoff_missed")
         minutes = int(seconds - row["created_at"]) // 60
-        chat, lang = await self.store.chat_id(row["person"]), row["language"]
-        if chat is not None:
-            await self._to_person(
-                row["person"],
-                chat,
-                self.text.say("give_up", lang, minutes=minutes),
-                (
-                    ((self.text.say("wait_button", lang), f"{PREFIX}wait|{row['id']}"),),
-                    ((self.text.say("leave_button", lang), f"{PREFIX}leave|{row['topic']}"),),
-                    ((self.text.say("lines_button", lang), f"{PREFIX}lines|"),),
-                ),
-            )
+        lang = row["language"]
+        await self._to_person(
+            row["person"],
+            self.text.say("give_up", lang, minutes=minutes),
+            (
+                ((self.text.say("wait_button", lang), f"{PREFIX}wait|{row['id']}"),),
+                ((self.text.say("leave_button", lang), f"{PREFIX}leave|{row['topic']}"),),
+                ((self.text.say("lines_button", lang), f"{PREFIX}lines|"),),
+            ),
+        )
         await self._to_group(
             row["group_chat"],
             row["thread"],
@@ -834,11 +792,9 @@ class Warmline:
                 )
             if self._shown.get(row["id"]) == words:
                 continue
-            chat = await self.store.chat_id(row["person"])
-            if chat is None:
-                continue
+            chat = await self.store.chat_id(row["person"])  # Telegram only: there the message is edited
             buttons: Rows = (((self.text.say("cancel_button", lang), f"{PREFIX}cancel|{row['id']}"),),)
-            if row["waiting"] is not None:
+            if row["waiting"] is not None and chat is not None:
                 try:
                     await self._call(
                         partial(self.bot.edit_message_text, words, chat, row["waiting"], reply_markup=markup(buttons))
@@ -851,7 +807,7 @@ class Warmline:
                         continue  # otherwise the message is gone: send a fresh one
                 except TelegramError:
                     continue
-            sent = await self._to_person(row["person"], chat, words, buttons)
+            sent = await self._to_person(row["person"], words, buttons, wait=True)
             if sent:
                 await self.store.handoff_update(row["id"], waiting=sent)
                 self._shown[row["id"]] = words
@@ -886,50 +842,46 @@ class Warmline:
     async def _call(self, call: Callable[[], Awaitable[T]]) -> T:
         return await with_retries(call, self.edge.policy)
 
-    async def _to_group(self, group: int | None, thread: int | None, text: str, buttons: Rows = ()) -> int | None:
+    async def _to_group(
+        self,
+        group: int | None,
+        thread: int | None,
+        text: str,
+        buttons: Rows = (),
+        *,
+        handoff: int | None = None,
+        urgent: bool = False,
+    ) -> int | None:
+        """Queue a note for a topic (General when thread is None and no handoff is named): one store trip, never
+        a wait for the group. 1 when queued, None when it cannot be (no such group)."""
         if group is None:
             return None
-        text = relaying.note(self.text.staff_say("note_mark"), text)  # the bot's own words: never the person's
-        await self.queues.slot(group)
-        try:
-            sent = await self._call(
-                partial(self.bot.send_message, group, text, message_thread_id=thread, reply_markup=markup(buttons))
-            )
-        except RetryAfter as exc:
-            await asyncio.sleep(retry_after_seconds(exc))
-            return None
-        except TelegramError as exc:
-            log.warning("a note to a warm-line topic was not sent (%s)", type(exc).__name__)
-            return None
-        return int(sent.message_id)
+        text = self.note(text)  # the bot's own words: never the person's
+        return 1 if await self.queues.post(group, thread, text, buttons, handoff=handoff, urgent=urgent) else None
 
-    async def _to_person(self, person: str, chat: int, text: str, buttons: Rows = ()) -> int | None:
-        try:
-            sent = await self._call(partial(self.bot.send_message, chat, text, reply_markup=markup(buttons)))
-        except Forbidden:
-            await self.edge.delivery.mark_inactive(person)
-            return None
-        except (NetworkError, RetryAfter, BadRequest) as exc:
-            log.warning("a warm-line message to a person was not sent (%s)", type(exc).__name__)
-            return None
-        await self.store.remember_sent(person, sent.message_id, self.edge.clock())
-        return int(sent.message_id)
+    def note(self, text: str) -> str:
+        """A note of the bot for a topic, marked as one (bot.warmline.relaying.note)."""
+        return relaying.note(self.text.staff_say("note_mark"), text)
+
+    async def _to_person(self, person: str, text: str, buttons: Rows = (), *, wait: bool = False) -> int | None:
+        """A note for the person, through the runtime's outbox (durable, in order, retried after an outage) on
+        whichever channel they use; with `wait`, once sent, its message id (None: not sent yet, or no chat)."""
+        return await self.person.say(person, Reply(text, person_buttons(buttons)), wait=wait)
 
     def _card(self, row: dict[str, Any], *, taken_by: str | None = None, message: bool = False) -> str:
         minutes = max(0, int((self.edge.clock().timestamp() - row["created_at"]) // 60))
-        return relaying.note(
-            self.text.staff_say("note_mark"),
-            decide.card_text(
-                self.text,
-                guest=decide.alias(row["token"]),
-                language=row["language"],
-                path=row["path"],
-                minutes=minutes,
-                urgent=bool(row["urgent"]),
-                taken_by=taken_by,
-                message=message or row["status"] == "left",
-            ),
+        card = decide.card_text(
+            self.text,
+            guest=decide.alias(row["token"]),
+            language=row["language"],
+            path=row["path"],
+            minutes=minutes,
+            urgent=bool(row["urgent"]),
+            taken_by=taken_by,
+            message=message or row["status"] == "left",
+            channel=row["channel"],
         )
+        return relaying.note(self.text.staff_say("note_mark"), card)
 
     def _card_buttons(self, row: dict[str, Any]) -> Rows:
         if row["status"] == "queued":
@@ -943,19 +895,80 @@ class Warmline:
             )
         return ()
 
-    async def _edit_card(self, row: dict[str, Any], *, taken_by: str | None = None) -> None:
-        if row["card"] is None or row["group_chat"] is None:
+    async def _edit_card(self, row: dict[str, Any], *, taken_by: str | None = None, urgent: bool = False) -> None:
+        """Queue the card's new text and buttons (a pending older edit is replaced; a card not yet posted is
+        edited once it is)."""
+        if row["group_chat"] is None:
             return
-        with contextlib.suppress(TelegramError):
-            await self._call(
-                partial(
-                    self.bot.edit_message_text,
-                    self._card(row, taken_by=taken_by),
-                    row["group_chat"],
-                    row["card"],
-                    reply_markup=markup(self._card_buttons(row)),
-                )
-            )
+        await self.queues.edit(
+            row["id"],
+            row["group_chat"],
+            row["thread"],
+            row["card"],
+            self._card(row, taken_by=taken_by),
+            self._card_buttons(row),
+            urgent=urgent,
+        )
+
+    # -- when a topic fails (the staff outbox's Hooks) ---------------------------------------------------------
+
+    async def topic_lost(self, handoff: int) -> list[StaffNew]:
+        """Staff deleted a live conversation's topic: a new one for the same person, its card, and a note that
+        earlier history was lost; what was waiting is then sent there."""
+        rows = await self.store.handoffs(handoff=handoff)
+        if not rows or rows[0]["group_chat"] is None:
+            return []
+        row = rows[0]
+        guest, group = decide.alias(row["token"]), row["group_chat"]
+        taken = await self.supporter_alias(row["supporter"], group) if row["supporter"] else None
+        urgent = bool(row["urgent"])
+        name = decide.topic_name(guest, row["language"], row["topic"], channel=row["channel"])
+        card = {"text": self._card(row, taken_by=taken), "buttons": self._card_buttons(row)}
+        return [
+            StaffNew(group, "topic", {"name": name, "urgent_name": f"⚠ {name}"[:128]}, handoff, urgent=urgent),
+            StaffNew(group, "card", card, handoff, urgent=urgent),
+            StaffNew(group, "note", {"text": self.note(self.text.staff_say("topic_reopened", alias=guest))}, handoff),
+        ]
+
+    async def topic_refused(self, handoff: int, group: int) -> bool:
+        """Telegram would not open a topic (the bot lacks the Manage topics right): General is told once per
+        handoff; a waiting person is offered to leave a message instead. True: try again later (a message
+        left keeps waiting for its topic)."""
+        rows = await self.store.handoffs(handoff=handoff)
+        if not rows:
+            return False
+        row = rows[0]
+        if handoff not in self._told_refused:
+            self._told_refused.add(handoff)
+            note = self.text.staff_say("topic_refused", alias=decide.alias(row["token"]))
+            await self._to_group(group, None, note, urgent=True)
+        if row["status"] != "queued":
+            return True
+        await self.close(handoff, "failed", say=False)
+        lang = row["language"]
+        await self._to_person(
+            row["person"],
+            self.text.say("no_topic", lang),
+            (
+                ((self.text.say("leave_button", lang), f"{PREFIX}leave|{row['topic']}"),),
+                ((self.text.say("lines_button", lang), f"{PREFIX}lines|"),),
+            ),
+        )
+        return False
+
+    async def on_blocked(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The person blocked the bot (my_chat_member, status "kicked"): their topic is told at once and closed."""
+        member = update.my_chat_member
+        if member is None or member.chat.type != "private" or member.new_chat_member.status != "kicked":
+            return
+        person = self.store.channel_key(CHANNEL, str(member.from_user.id))
+        for row in await self.store.handoffs(person=person):
+            await self.close(row["id"], "blocked")
+
+    async def _blocked(self, person: str) -> bool:
+        """The person has blocked the bot (their session was marked inactive)."""
+        session = await self._session(person)
+        return session is not None and session.mode == "inactive"
 
     async def _session(self, person: str) -> Session | None:
         data = await self.store.load_session(person)

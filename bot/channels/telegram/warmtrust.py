@@ -37,6 +37,19 @@ CONSENT_KEYS = {
 }
 
 
+class Holder(Protocol):
+    """What holding a message for consent uses (the Warmline, or its person-side helpers)."""
+
+    @property
+    def edge(self) -> Edge: ...
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def text(self) -> WarmlineText: ...
+
+
 class Warmline(Protocol):
     """What these adapters use of bot.channels.telegram.warmline.Warmline (which imports this module: a
     Protocol here, not an import back, keeps the two free of a cycle)."""
@@ -89,14 +102,25 @@ def person_relay(text: WarmlineText, token: str, message: Message) -> Relay:
     )
 
 
-def supporter_relay(text: WarmlineText, token: str, lang: str, message: Message) -> Relay:
-    """A supporter's message as it goes to the person: a copy, with the context of a reply."""
+def supporter_context(text: WarmlineText, token: str, lang: str, message: Message) -> str | None:
+    """The line that keeps a supporter's reply in context for the person ("(Replying to “...”)"), or None."""
     replied = replied_text(message)
-    replying = None
-    if replied:
-        quoted = relaying.quote(relaying.unwrap(replied, alias(token), text.staff_say("note_mark")))
-        replying = text.say("replying", lang, quote=quoted)
-    return relaying.supporter_out(text=message.text, caption=message.caption, kind=kind(message), replying=replying)
+    if not replied:
+        return None
+    quoted = relaying.quote(relaying.unwrap(replied, alias(token), text.staff_say("note_mark")))
+    return text.say("replying", lang, quote=quoted)
+
+
+def words_in(text: WarmlineText, token: str, payload: dict[str, Any], message: Message | None) -> dict[str, Any]:
+    """The relay payload of a person's message, shaped so it never passes for a bot note and keeps a reply's
+    context: from the Telegram message, or (another channel) from the words alone."""
+    if message is not None:
+        return person_relay(text, token, message).payload(message.chat_id, message.message_id)
+    words = payload.get("text")
+    if not isinstance(words, str):
+        return payload
+    shaped = relaying.person_in(alias(token), text.staff_say("note_mark"), text=words, caption=None, kind="text")
+    return {**payload, "text": shaped.text}
 
 
 def edited_words(message: Message) -> str | None:
@@ -129,7 +153,7 @@ def consent_relay(text: WarmlineText, token: str, message: Message) -> Relay:
     )
 
 
-async def hold(warm: Warmline, row: dict[str, Any], message: Message, lang: str, prefix: str) -> Reply:
+async def hold(warm: Holder, row: dict[str, Any], message: Message, lang: str, prefix: str) -> Reply:
     """Keep the message unrelayed and ask the person to confirm what the supporter will see."""
     relay = consent_relay(warm.text, row["token"], message)
     held = await warm.store.held_add(
@@ -148,7 +172,7 @@ async def hold(warm: Warmline, row: dict[str, Any], message: Message, lang: str,
 
 
 async def share(
-    warm: Warmline, person: str, held: int, yes: bool, update_id: int
+    warm: Warmline, person: str, held: int, yes: bool, update_id: int | None
 ) -> tuple[dict[str, Any], bool] | None:
     """The person answered the consent question: relay the held message (yes) or drop it. Returns the
     handoff row and whether it was relayed; None when nothing was held any more (an old question)."""
