@@ -490,3 +490,46 @@ async def test_a_contact_or_place_waits_for_the_persons_yes(bot: Bot, words: War
     assert not copies_to(server, GROUP)
     assert len([p for p in into_topic(server) if "Ana Ruiz" in p.get("text", "")]) == 1
     assert not [c for c in server.calls if c.params.get("chat_id") == GROUP and "5550123" in repr(c.params)]
+
+
+async def test_a_closed_topic_still_says_so_after_a_restart(
+    botapi: BotApiServer, tmp_path: Path, content: Content, words: WarmlineText
+) -> None:
+    """The person's topic is on record, so after a restart writing in it after End still says it reaches no one."""
+    running = await start(botapi, tmp_path, content, always_open(words))
+    await on_duty(botapi, SAM)
+    alice = person(botapi, 1001)
+    await taken(botapi, alice, words)
+    botapi.group(GROUP).send("/end", from_user=SAM, thread_id=100)
+    await wait_text(botapi, alice.id, words.say("helped", "en"))
+    await running.halt()
+    running = await start(botapi, tmp_path, content, always_open(words))
+    try:
+        botapi.group(GROUP).send("are you still there?", from_user=SAM, thread_id=100)
+        gone = await wait_text(botapi, GROUP, words.staff_say("gone"))
+        assert gone["message_thread_id"] == 100
+        assert len(copies_to(botapi, alice.id)) == 0
+    finally:
+        await running.halt()
+    assert_anonymous(botapi)
+
+
+async def test_a_place_in_a_message_left_waits_for_the_persons_yes_too(
+    bot: Bot, words: WarmlineText, content: Content
+) -> None:
+    """While leaving a message, a shared place is asked about first; once the person says yes it is a part of the
+    message, and it reaches the topic when they are done. Danger words in a caption mark the topic."""
+    server = bot.server
+    alice = person(server, 1001)
+    await talk(server, alice)
+    offer = await wait_text(server, alice.id, "1-833-900-1010")
+    alice.tap(buttons(offer)[0][1], offer["message_id"])
+    await wait_text(server, alice.id, words.say("leave_prompt", "en"))
+    alice.location()
+    asked = await wait_text(server, alice.id, words.say("share_location", "en"))
+    alice.tap(buttons(asked)[0][1], asked["message_id"])
+    saved = await wait_text(server, alice.id, words.say("part_saved", "en"))
+    more.photo(alice, f"this is where {content.danger.of('danger', 'en')[0]}")
+    alice.tap(buttons(saved)[0][1], saved["message_id"])
+    await server.wait_for(lambda: len(copies_to(server, GROUP)) == 2)
+    assert server.calls_to("createForumTopic")[0].params["name"].startswith("⚠")

@@ -64,6 +64,13 @@ class WarmTrust(StoreBase):
         done = await self._db.execute("DELETE FROM asked WHERE token = ? AND person = ?", (token, person))
         return done.rowcount == 1
 
+    async def topic_known(self, group_chat: int, thread: int) -> bool:
+        """Whether a forum topic is (or was) a person's warm-line topic (person_topics), live or not."""
+        rows = await self._db.fetchall(
+            "SELECT 1 FROM person_topics WHERE group_chat = ? AND thread = ? LIMIT 1", (group_chat, thread)
+        )
+        return bool(rows)
+
     async def trust_purge(self, now: datetime) -> None:
         """Forget held messages and unanswered questions older than KEEP_DAYS."""
         before = seconds(now - timedelta(days=KEEP_DAYS))

@@ -106,6 +106,8 @@ class LeftMessages:
         if event.kind == "text" and is_danger(warm.edge.content.danger, event.text):
             await warm.mark_urgent(row["id"])
             return None  # the engine answers danger words; the part is kept
+        if message is not None and message.caption and is_danger(warm.edge.content.danger, message.caption):
+            await warm.mark_urgent(row["id"])  # danger words in a photo's caption mark the topic too
         if added is None or parts:
             return Turn((), session)
         saved = Reply(warm.text.say("part_saved", lang), person_buttons(self._done(lang, row["id"])))

@@ -455,7 +455,7 @@ class Warmline:
         if not rows:
             if name == "end":  # said in General or an unrelated topic: tell them where it works
                 await self._to_group(group, thread, self.text.staff_say("topic_only", command="end"))
-            elif thread is not None and ((group, thread) in self._closed or trust.was_warmline_topic(message)):
+            elif thread is not None and await self._was_topic(message, group, thread):
                 await self._to_group(group, thread, self.text.staff_say("gone"))  # a closed topic: nobody reads
             return
         row = rows[0]
@@ -473,6 +473,13 @@ class Warmline:
             await self.relay_out(row, message, update.update_id)
         elif row["status"] == "taken":  # another supporter wrote in a taken topic: nothing reaches the person
             await self._to_group(group, thread, self.text.staff_say("not_yours"))
+
+    async def _was_topic(self, message: Message, group: int, thread: int) -> bool:
+        """A topic the warm line opened, though no conversation lives there now (closed since the start, a
+        person's topic on record, or named like one): writing there reaches nobody."""
+        if (group, thread) in self._closed or trust.was_warmline_topic(message):
+            return True
+        return await self.store.topic_known(group, thread)
 
     async def on_group_edit(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The supporter holding a conversation corrected a message: the person gets "Edited: ..."."""
