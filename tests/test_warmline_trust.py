@@ -217,10 +217,12 @@ async def test_edits_travel_both_ways_as_corrections(bot: Bot, words: WarmlineTe
     await server.wait_for(lambda: len(copies_to(server, alice.id)) == 1)
     more.edit(group, written["message_id"], "Call 403-555-0199", from_user=SAM, thread_id=100)
     await wait_text(server, alice.id, words.say("edited", "es", text="Call 403-555-0199"))
+    command = group.send("/mute 5", from_user=SAM, thread_id=100)
+    more.edit(group, command["message_id"], "/mute 10", from_user=SAM, thread_id=100)  # a command, not words
     other = group.send("a note among us", from_user=RIO, thread_id=100)
     more.edit(group, other["message_id"], "a note among us, edited", from_user=RIO, thread_id=100)
     await asyncio.sleep(0.4)
-    assert not [t for t in sent_to(server, alice.id) if "among us" in t]
+    assert not [t for t in sent_to(server, alice.id) if "among us" in t or "/mute" in t]
 
 
 async def test_replies_keep_a_short_quote_of_what_they_answer(bot: Bot, words: WarmlineText) -> None:
@@ -358,10 +360,14 @@ async def test_only_the_holder_or_an_admin_ends_releases_or_mutes(bot: Bot, word
     assert not [m for m in server.messages(GROUP) if "muted until" in m.get("text", "")]
     admins(server, RIO)
     bot.warm.admins._known.clear()  # who is an admin is remembered for a minute
+    group.send("/alias Rio", from_user=RIO)
     group.send("/mute 10", from_user=RIO, thread_id=100)
     await wait_text(server, GROUP, "muted until")
+    group.tap(buttons(card)[0][1], card["message_id"], from_user=RIO)  # Release, by an admin
+    await wait_text(server, GROUP, words.staff_say("released_note", supporter="Rio"))
+    await wait_text(server, alice.id, words.say("released", "en"))
     group.send("/end", from_user=RIO, thread_id=100)
-    await wait_text(server, alice.id, words.say("closed", "en"))
+    await server.wait_for_call("closeForumTopic")
     assert await bot.edge.store.handoffs() == []
 
 

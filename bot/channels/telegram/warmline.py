@@ -491,6 +491,9 @@ class Warmline:
         rows = await self.store.handoffs(thread=(message.chat_id, thread)) if thread is not None else []
         if words is None or not rows or rows[0]["status"] != "taken" or rows[0]["supporter"] != user.id:
             return
+        name = words.split(maxsplit=1)[0][1:].split("@")[0].lower() if words.startswith("/") else ""
+        if allow.is_bot_command(name, GROUP_COMMANDS):
+            return  # an edited command ("/mute 10") is not words for the person
         await self.relay_out(
             rows[0], message, update.update_id, text=self.text.say("edited", rows[0]["language"], text=words)
         )
@@ -546,7 +549,7 @@ class Warmline:
         elif not await self.may_manage(rows[0], user.id):
             answer = self.text.staff_say("holder_only")
         elif verb == "release":
-            await self.release(rows[0])
+            await self.release(rows[0], by=user.id)
         else:
             await self.close(rows[0]["id"], "supporter", by=user.id)
         with contextlib.suppress(TelegramError):
@@ -592,9 +595,10 @@ class Warmline:
         await self.refresh_waiting()
         return ""
 
-    async def release(self, row: dict[str, Any]) -> None:
-        """The supporter steps away: the person goes back to the queue (keeping their place by age)."""
-        who = await self.supporter_alias(row["supporter"], row["group_chat"])
+    async def release(self, row: dict[str, Any], by: int | None = None) -> None:
+        """The supporter steps away (or an admin `by` releases it): the person goes back to the queue, keeping
+        their place by age; the note names who released it."""
+        who = await self.supporter_alias(by if by is not None else row["supporter"], row["group_chat"])
         await self.store.handoff_update(row["id"], status="queued", supporter=None, taken_at=None, warned=0)
         row = (await self.store.handoffs(handoff=row["id"]))[0]
         await self._edit_card(row)
