@@ -246,6 +246,16 @@ async def test_replies_keep_a_short_quote_of_what_they_answer(bot: Bot, words: W
     assert back.startswith("Guest ")
     assert "Stay there, it is safe" in back
     assert mark(words) not in back
+    into, out = len(copies_to(server, GROUP)), len(copies_to(server, alice.id))
+    earlier = alice.send("my name is Alicia, I typed this before")
+    more.reply(alice, "about that", to=earlier)  # their own words: copied as they are, never quoted
+    note = next(m for m in server.messages(GROUP) if m.get("text", "").startswith(mark(words)))
+    more.reply(group, "one more thing", to=note, from_user=SAM, thread_id=100)  # a bot note: not for the person
+    await server.wait_for(
+        lambda: len(copies_to(server, GROUP)) == into + 2 and len(copies_to(server, alice.id)) == out + 1
+    )
+    assert not [p for p in into_topic(server) if "typed this before" in p.get("text", "")]
+    assert not [t for t in sent_to(server, alice.id) if "one more thing" in t]
 
 
 async def test_a_supporters_slash_words_are_relayed_but_commands_are_not(bot: Bot, words: WarmlineText) -> None:

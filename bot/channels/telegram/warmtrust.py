@@ -80,12 +80,16 @@ def kind(message: Message) -> str:
 
 
 def replied_text(message: Message) -> str | None:
-    """The text (or caption) of the message this one replies to; None when it replies to nothing (in a forum
-    topic every message "replies" to the topic's first service message: that is not a reply)."""
+    """The text (or caption) of the bot's message this one replies to; None when it replies to nothing (in a
+    forum topic every message "replies" to the topic's first service message: that is not a reply), or to
+    someone else's message: a person's own earlier words were never meant for the supporter, and a colleague's
+    message in the topic never for the person."""
     reply = message.reply_to_message
     if reply is None or reply.forum_topic_created is not None:
         return None
     if message.message_thread_id is not None and reply.message_id == message.message_thread_id:
+        return None
+    if reply.from_user is None or not reply.from_user.is_bot:
         return None
     return reply.text or reply.caption or None
 
@@ -105,9 +109,10 @@ def person_relay(text: WarmlineText, token: str, message: Message) -> Relay:
 def supporter_context(text: WarmlineText, token: str, lang: str, message: Message) -> str | None:
     """The line that keeps a supporter's reply in context for the person ("(Replying to “...”)"), or None."""
     replied = replied_text(message)
-    if not replied:
+    mark = text.staff_say("note_mark")
+    if not replied or replied.startswith(mark):  # the bot's own notes to the team are not for the person
         return None
-    quoted = relaying.quote(relaying.unwrap(replied, alias(token), text.staff_say("note_mark")))
+    quoted = relaying.quote(relaying.unwrap(replied, alias(token), mark))
     return text.say("replying", lang, quote=quoted)
 
 
