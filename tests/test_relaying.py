@@ -105,7 +105,7 @@ def test_quotes_lose_the_bots_framing(words: WarmlineText) -> None:
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_edits_are_corrections_both_ways(words: WarmlineText, lang: str) -> None:
-    """An edit reaches the topic as the person's correction, and the person as "Edited: ..." in their language."""
+    """An edit reaches the topic as the person's correction, and the person as "edited: ..." in their language."""
     into = relaying.person_edit(GUEST, words.staff_say("edited", text="123 Main St"))
     assert into.text == f"{GUEST}: " + words.staff_say("edited", text="123 Main St")
     assert into.send == SEND

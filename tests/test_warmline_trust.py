@@ -200,7 +200,7 @@ async def test_a_restart_keeps_one_place_in_line_message(
 
 async def test_edits_travel_both_ways_as_corrections(bot: Bot, words: WarmlineText) -> None:
     """A person's edited message reaches the topic as "Guest ...: edited: ..."; the holder's edit reaches the
-    person as "Edited: ..."; another supporter's edit reaches nobody."""
+    person as "edited: ..."; another supporter's edit reaches nobody."""
     server = bot.server
     await on_duty(server, SAM, RIO)
     alice = person(server, 1001, "es")

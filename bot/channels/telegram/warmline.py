@@ -482,7 +482,7 @@ class Warmline:
         return await self.store.topic_known(group, thread)
 
     async def on_group_edit(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """The supporter holding a conversation corrected a message: the person gets "Edited: ..."."""
+        """The supporter holding a conversation corrected a message: the person gets "edited: ..."."""
         message, user = update.edited_message, update.effective_user
         if message is None or user is None or user.is_bot or message.chat_id not in self.groups:
             return
