@@ -98,3 +98,11 @@ def test_leave_a_message_ends_only_what_it_was_offered_for(
 ) -> None:
     """The silence offer's "leave a message" ends that conversation; an older offer ends no live one."""
     assert allow.leave_closes(status, handoff, offered_for) is expected
+
+
+@pytest.mark.parametrize(("thread", "expected"), [(100, True), (101, False), (None, False)])
+def test_a_card_not_yet_recorded_counts_only_in_its_own_topic(thread: int | None, expected: bool) -> None:
+    """Just after the card is posted (its id not yet recorded) a tap counts only inside the conversation's topic."""
+    holding = Holding("queued", None, GROUP, None, 100)
+    assert allow.card_button_counts(holding, "take", GROUP, 55, thread) is expected
+    assert not allow.card_button_counts(holding, "take", OTHER, 55, 100)

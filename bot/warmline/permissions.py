@@ -30,7 +30,8 @@ class Holding:
     status: str  # queued, taken, leaving, left
     holder: int | None  # the supporter's Telegram user id (staff data), None while nobody holds it
     group: int | None  # the group the card lives in
-    card: int | None  # the card's message id there
+    card: int | None  # the card's message id there (None until Telegram has confirmed it)
+    thread: int | None = None  # the forum topic the card is in
 
 
 def may_manage(holding: Holding, user: int, *, admin: bool) -> bool:
@@ -51,11 +52,21 @@ def needs_admin(holding: Holding, user: int) -> bool:
     return holding.holder is None or holding.holder != user
 
 
-def card_button_counts(holding: Holding, verb: str, chat: int, message: int) -> bool:
+def on_own_card(holding: Holding, chat: int, message: int, thread: int | None) -> bool:
+    """The button was tapped on the conversation's own card, in the group where it lives. Until the card's id
+    is recorded (just after Telegram confirms it), a tap in that conversation's own topic counts as on it."""
+    if holding.group is None or chat != holding.group:
+        return False
+    if holding.card is not None:
+        return message == holding.card
+    return holding.thread is not None and thread == holding.thread
+
+
+def card_button_counts(holding: Holding, verb: str, chat: int, message: int, thread: int | None = None) -> bool:
     """A card's button counts only when it was tapped on that conversation's own card, in the group where
     the card lives, and only for a state the card offers it in (Take while queued; Release and End while
     taken). Crafted callback data naming another handoff, or another group's, does nothing."""
-    if holding.group is None or holding.card is None or chat != holding.group or message != holding.card:
+    if not on_own_card(holding, chat, message, thread):
         return False
     if verb == "take":
         return holding.status == "queued"

@@ -62,7 +62,7 @@ Rows = tuple[tuple[tuple[str, str], ...], ...]  # buttons as (label, callback da
 
 def holding_of(row: dict[str, Any]) -> allow.Holding:
     """A handoff row as bot.warmline.permissions sees it."""
-    return allow.Holding(row["status"], row["supporter"], row["group_chat"], row["card"])
+    return allow.Holding(row["status"], row["supporter"], row["group_chat"], row["card"], row["thread"])
 
 
 def markup(rows: Rows) -> InlineKeyboardMarkup | None:
@@ -538,11 +538,12 @@ class Warmline:
         answer = ""
         holding = holding_of(rows[0]) if rows else None
         chat, tapped = query.message.chat.id, query.message.message_id
+        thread = getattr(query.message, "message_thread_id", None)
         if holding is None:
             answer = self.text.staff_say("gone")
-        elif (chat, tapped) != (holding.group, holding.card):
+        elif not allow.on_own_card(holding, chat, tapped, thread):
             pass  # not this conversation's card (crafted data, another group's handoff): nothing happens
-        elif not allow.card_button_counts(holding, verb, chat, tapped):
+        elif not allow.card_button_counts(holding, verb, chat, tapped, thread):
             answer = self.text.staff_say("taken_already") if verb == "take" else ""
         elif verb == "take":
             answer = await self.take(rows[0], user.id)
