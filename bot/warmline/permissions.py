@@ -12,7 +12,6 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Literal
 
-MANAGE = frozenset({"end", "release", "mute", "unmute"})  # what only the holder (or an admin) may do
 TOPIC = re.compile(r"^[a-z][a-z0-9_-]{0,23}$")  # a flow's handoff topic, as flows write it ("work", "talk")
 DEFAULT_TOPIC = "talk"
 PersonButton = Literal["ok", "earlier", "stale"]

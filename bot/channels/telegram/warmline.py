@@ -509,9 +509,10 @@ class Warmline:
         left = row["status"] == "left"
         intro = Reply(self.text.say("answer_intro", lang)) if left else None
         replying = trust.supporter_context(self.text, row["token"], lang, message) if text is None else None
-        if replying is not None and message.text is not None:
-            text = f"{replying}\n{message.text}"
-        elif replying is not None and intro is None:  # a reply with a photo, a file...: its context just before
+        text = relaying.supporter_out(message.text, replying) if text is None else text
+        if (
+            text is None and replying is not None and intro is None
+        ):  # a reply with a photo, a file...: its context just before
             intro = Reply(replying)
         offer = (((self.text.say("reply_button", lang), f"{PREFIX}reply|{row['id']}"),),)
         after = Reply(self.text.say("reply_offer", lang), person_buttons(offer)) if left else None
