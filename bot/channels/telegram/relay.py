@@ -30,6 +30,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.channels.telegram.delivery import DEFAULT_POLICY, RetryPolicy, retry_after_seconds
+from bot.channels.telegram.relaycalls import relay_call
 from bot.store.database import Store
 from bot.store.staffoutbox import StaffNew, StaffRow
 from bot.warmline import pacing
@@ -395,8 +396,8 @@ class StaffOutbox:
         if first.kind == "relay" and (len(batch) > 1 or body.get("from_chat") is None):  # words alone: the web's
             merged = "\n\n".join(str(row.payload.get("text") or "") for row in batch)
             return await bot.send_message(group, merged, message_thread_id=first.thread)
-        if first.kind == "relay":
-            return await bot.copy_message(group, body["from_chat"], body["message_id"], message_thread_id=first.thread)
+        if first.kind == "relay":  # a copy, or as bot.warmline.relaying shaped it (a text, a new caption)
+            return await relay_call(bot, group, body, first.thread)()
         if first.target is None:
             return None  # an edit of a card that was never posted: nothing to change
         if first.kind == "edit":
