@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -21,7 +22,9 @@ from bot.channels.web.chats import quiet_state
 from bot.channels.web.config import WebSettings
 from bot.channels.web.turns import event_for
 from bot.content.loader import Content
+from bot.core.types import Reply
 from bot.runtime.flood import FloodGate
+from bot.runtime.ports import SendOutcome
 from bot.settings import Settings, SettingsError
 
 
@@ -48,6 +51,7 @@ async def test_pages_have_no_inline_script_or_third_party_address(tmp_path: Path
         html = (await http.get("/")).text
     assert '<script src="/static/chat.js" defer></script>' in html
     assert html.count("<script") == 1
+    assert '<noscript><p class="check"><a id="check" href="/#now">' in html  # without the script: a way to look again
     assert "style=" not in html
     assert "onclick" not in html
     assert 'src="http' not in html
@@ -375,10 +379,14 @@ async def test_run_serves_the_web_chat_beside_telegram(tmp_path: Path, content: 
         telegram.serve(settings, stop=stop, poll_timeout=1, read_timeout=1.0, edge=edge, beside=side)
     )
     web = await asyncio.wait_for(opened, 10)
+    assert web.turns.runtime is edge.runtime  # one runtime: the same store, content, outbox and hook
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{web.address[1]}") as http:
         page = await http.get("/?lang=es")
-    assert page.status_code == 200
-    assert content.text("web_exit", "es") in page.text
+        assert page.status_code == 200
+        assert content.text("web_exit", "es") in page.text
+        await http.post("/say", data={**forms(page.text)["write"].hidden, "text": "banco de comida"})
+    (chat,) = list(web.chats)
+    assert await edge.store.load_session(chat.person) is not None  # the bot's own store holds the web turn
     stop.set()
     await asyncio.wait_for(task, 10)
 
@@ -396,3 +404,40 @@ def test_a_bot_line_without_buttons_leaves_the_last_ones_on_the_page() -> None:
     chat.add("bot", "cards", ((),))
     assert chat.buttons() == ((Button("A door", "d"),),)
     assert chat.label_of("d") == "A door"
+
+
+async def test_the_runtime_reaches_an_open_page_and_deletes_from_it(tmp_path: Path, content: Content) -> None:
+    """A message the runtime sends a web person outside a turn (as the warm line does) becomes a line kept for
+    the page and an "update" to its open stream; deleting lines takes them off the page's rows ("redraw")."""
+    async with open_web(tmp_path, content) as (web, _), client(web) as http:
+        await http.get("/")
+        (chat,) = list(web.chats)
+        stream: asyncio.Queue[str] = asyncio.Queue()
+        chat.listeners.add(stream)
+        outbox = web.turns.runtime.outbox
+        assert await outbox.send_now(chat.person, f"web:{chat.handle}", "Sam is here with you now.")
+        assert stream.get_nowait() == "update"
+        assert "Sam is here with you now." in (await http.get("/")).text  # on reload too (JavaScript off)
+        sent = chat.lines[-1].n
+        await web.sender.delete(chat.handle, [sent])
+        assert stream.get_nowait() == "redraw"
+        assert "Sam is here with you now." not in (await http.get("/")).text
+        assert f"web:{chat.handle}" != f"web:{chat.id}"  # the stored address is not the cookie
+        await web.stop()
+        ended = await outbox.send(f"web:{chat.handle}", Reply("anyone there?"))
+    assert ended.outcome is SendOutcome.BLOCKED  # an ended chat: the person has left
+
+
+async def test_erase_goes_through_the_runtime_and_the_person_lines_too(tmp_path: Path, content: Content) -> None:
+    """/forget's yes on the web is the runtime's erase: every row goes, the person's own lines with the bot's."""
+    async with open_web(tmp_path, content) as (web, _), client(web) as http:
+        await http.get("/")
+        await say(http, "food bank")
+        (chat,) = list(web.chats)
+        store = web.turns.store
+        assert await store.sent_messages(chat.person, FRIDAY_AFTERNOON - timedelta(hours=1))
+        await say(http, "/forget")
+        await tap(http, "Yes, erase")
+        assert await store.load_session(chat.person) is None
+        assert await store.sent_messages(chat.person, FRIDAY_AFTERNOON - timedelta(hours=1)) == []
+        assert await store.outbox(chat.person) == []

@@ -203,6 +203,7 @@ class WebChat:
 
     async def _end(self, chat: Chat, reason: str) -> None:
         async with chat.lock:
+            chat.closing = True
             await self.turns.erase(chat)
             self.chats.end(chat, reason, self.turns.now())
 

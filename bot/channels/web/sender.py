@@ -72,6 +72,6 @@ class WebSender:
         found = self.chats.by_handle(chat)
         if found is None:  # the chat ended: its lines went with it
             return Deleted(len(message_ids))
-        if found.remove(message_ids):
+        if found.remove(message_ids) and not found.closing:
             found.notify("redraw")
         return Deleted(len(message_ids))
