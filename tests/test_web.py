@@ -441,3 +441,16 @@ async def test_erase_goes_through_the_runtime_and_the_person_lines_too(tmp_path:
         assert await store.load_session(chat.person) is None
         assert await store.sent_messages(chat.person, FRIDAY_AFTERNOON - timedelta(hours=1)) == []
         assert await store.outbox(chat.person) == []
+
+
+async def test_changing_the_language_later_changes_the_page_too(tmp_path: Path, content: Content) -> None:
+    """?lang=fr on an open chat taps the language button for the person: the flow and the page turn French."""
+    async with open_web(tmp_path, content) as (web, _), client(web) as http:
+        await http.get("/?lang=en")
+        html = (await http.get("/?lang=fr")).text
+        (chat,) = list(web.chats)
+        data = await web.turns.store.load_session(chat.person)
+    assert '<html lang="fr">' in html
+    assert content.text("web_write", "fr") in html
+    assert data is not None
+    assert data["language"] == "fr"
