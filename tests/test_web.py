@@ -24,7 +24,7 @@ from bot.channels.web.turns import event_for
 from bot.content.loader import Content
 from bot.core.types import Reply
 from bot.runtime.flood import FloodGate
-from bot.runtime.ports import SendOutcome
+from bot.runtime.ports import Outgoing, SendOutcome
 from bot.settings import Settings, SettingsError
 
 
@@ -417,6 +417,14 @@ async def test_the_runtime_reaches_an_open_page_and_deletes_from_it(tmp_path: Pa
         outbox = web.turns.runtime.outbox
         assert await outbox.send_now(chat.person, f"web:{chat.handle}", "Sam is here with you now.")
         assert stream.get_nowait() == "update"
+        assert chat.lines[-1].who == "bot"
+        relayed = Outgoing(f"web:{chat.handle}", Reply("Hi, I'm Sam.", by="supporter"))  # a supporter's words
+        assert Outgoing.from_payload(relayed.to_payload()) == relayed  # as the outbox keeps it, author and all
+        await outbox.send(relayed.chat, relayed.reply)
+        assert chat.lines[-1].who == "supporter"
+        assert stream.get_nowait() == "update"
+        assert content.text("web_supporter", "en") in (await http.get("/")).text
+        chat.remove([chat.lines[-1].n])
         assert "Sam is here with you now." in (await http.get("/")).text  # on reload too (JavaScript off)
         sent = chat.lines[-1].n
         await web.sender.delete(chat.handle, [sent])

@@ -303,6 +303,8 @@ def supporter_replies(site: Site, driver: Any, *, javascript: bool) -> None:
         site.call(wait_until(lambda: any("I'm Sam" in line.text for line in chat.lines)))
         answered(driver, driver.find_element(By.CSS_SELECTOR, "#check button").click, javascript=False)
     wait_for_line(driver, "Hi, I'm Sam. I'm here with you.")
+    said = [li.text for li in driver.find_elements(By.CSS_SELECTOR, "#log li.supporter")]
+    assert any("Hi, I'm Sam" in text for text in said), said  # shown as the peer supporter's, not the bot's
     write(driver, "thank you, I need a bed", javascript=javascript)  # and the person's words reach the topic
     site.topic_has("thank you, I need a bed")
 
