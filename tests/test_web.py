@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import html
 import logging
+import re
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
+import opening_hours
 import pytest
 from botapi import BotApiServer
+from botapi.server import supporter_takes, topic_names
 from running import FLOWS, FRIDAY_AFTERNOON, RESOURCES, ticking_from
 from webchat import EXIT, client, forms, open_web, say, tap
 
 from bot.channels.telegram import serving as telegram
 from bot.channels.telegram.edge import Edge
+from bot.channels.telegram.warmline import Warmline
 from bot.channels.web import server as web_server
 from bot.channels.web.app import CSP, WebChat, is_https
-from bot.channels.web.chats import quiet_state
+from bot.channels.web.chats import Chat, quiet_state
 from bot.channels.web.config import WebSettings
 from bot.channels.web.turns import event_for
 from bot.content.loader import Content
@@ -26,6 +32,10 @@ from bot.core.types import Reply
 from bot.runtime.flood import FloodGate
 from bot.runtime.ports import Outgoing, SendOutcome
 from bot.settings import Settings, SettingsError
+from bot.warmline.rules import load_warmline
+
+GROUP = -100500  # the supporters' forum group
+SAM = {"id": 501, "is_bot": False, "first_name": "Samantha", "username": "sam_real_name"}
 
 
 @pytest.mark.parametrize("path", ["/", "/static/chat.js", "/static/chat.css", "/nowhere", "/exit"])
@@ -395,7 +405,6 @@ def test_a_bot_line_without_buttons_leaves_the_last_ones_on_the_page() -> None:
     """Chat.buttons: the newest bot line with buttons counts; empty rows are dropped."""
     from datetime import UTC, datetime
 
-    from bot.channels.web.chats import Chat
     from bot.core.types import Button
 
     chat = Chat(id="c", person="p", token="t", language="en", last_active=datetime(2026, 1, 1, tzinfo=UTC))
@@ -462,3 +471,65 @@ async def test_changing_the_language_later_changes_the_page_too(tmp_path: Path, 
     assert content.text("web_write", "fr") in html
     assert data is not None
     assert data["language"] == "fr"
+
+
+@pytest.mark.slow
+async def test_web_people_wait_in_the_warm_lines_queue_and_see_their_place_move(
+    tmp_path: Path, content: Content, botapi: BotApiServer
+) -> None:
+    """Two web people ask for a person in `run` (WARMLINE_CHAT_ID set): each gets a topic named for a web guest
+    and a place in line on the page; when Sam takes the first, the second's page says they are number 1."""
+    text, problems = load_warmline(FLOWS / "warmline.yaml")
+    assert text is not None, [str(p) for p in problems]
+    words = dataclasses.replace(text, hours="24/7", schedule=opening_hours.OpeningHours("24/7"))
+    settings = Settings(
+        token=botapi.token,
+        base_url=botapi.base_url,
+        data_dir=tmp_path,
+        rate_limit=0,
+        flows_dir=FLOWS,
+        resources_dir=RESOURCES,
+        warmline_chat_ids=(GROUP,),
+        extra={"WEB_PORT": "0"},
+    )
+    opened: asyncio.Future[WebChat] = asyncio.get_running_loop().create_future()
+    edge = Edge(settings, content, Warmline(words, per_minute=0, tick=0), clock=ticking_from(FRIDAY_AFTERNOON))
+    stop = asyncio.Event()
+    side = web_server.beside(settings, warm_line=True, started=opened.set_result)
+    task = asyncio.create_task(
+        telegram.serve(settings, stop=stop, poll_timeout=1, read_timeout=1.0, edge=edge, beside=side)
+    )
+    place = words.say("queued", "en", position="X", wait="Y").split("X")[0]
+    try:
+        web = await asyncio.wait_for(opened, 10)
+        botapi.group(GROUP).send("/onduty", from_user=SAM)
+        await botapi.wait_for(lambda: bool(botapi.messages(GROUP)))
+        base = f"http://127.0.0.1:{web.address[1]}"
+        async with httpx.AsyncClient(base_url=base) as first, httpx.AsyncClient(base_url=base) as second:
+            for http in (first, second):
+                await http.get("/?lang=en")
+                await say(http, "/talk")
+                await tap(http, "Yes, connect me")
+            await botapi.wait_for(lambda: len(topic_names(botapi, GROUP)) == 2)
+            assert all(re.fullmatch(r"Guest [0-9A-F]{3} · web · en · .*", n) for n in topic_names(botapi, GROUP))
+            one, two = (web.chats.get(http.cookies.get("chat")) for http in (first, second))
+            assert one is not None
+            assert two is not None
+            assert any(line.text.startswith(f"{place}2") for line in two.lines)
+            await supporter_takes(botapi, GROUP, SAM)
+            await wait_for_line(one, words.say("connected", "en", supporter="X").split("X")[1][:12])
+            await wait_for_line(two, f"{place}1")
+            assert f"{place}1" in html.unescape((await second.get("/")).text)  # on reload too
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+
+
+async def wait_for_line(chat: Chat, start: str, within: float = 5.0) -> None:
+    """Until one of the chat's lines (the page's rows) holds `start`."""
+
+    async def poll() -> None:
+        while not any(start in line.text for line in chat.lines):  # noqa: ASYNC110  # rows, not an event
+            await asyncio.sleep(0.02)
+
+    await asyncio.wait_for(poll(), within)
