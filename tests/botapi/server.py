@@ -771,3 +771,33 @@ class BotApiServer:
             raise BadCall("Bad Request: message to delete not found")
         self._messages[chat_id] = remaining
         return True
+
+
+# --- the supporters' side, for tests that drive a warm-line group from outside (the web chat's browser test) ------
+def inline_buttons(message: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, callback data) of every inline button on one of the bot's messages."""
+    rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+    return [(b["text"], b.get("callback_data", "")) for row in rows for b in row]
+
+
+def topic_names(server: BotApiServer, group: int) -> list[str]:
+    """The name of each forum topic the bot created in `group`, oldest first."""
+    return [
+        str(c.params.get("name", "")) for c in server.calls_to("createForumTopic") if c.params.get("chat_id") == group
+    ]
+
+
+async def supporter_takes(server: BotApiServer, group: int, supporter: dict[str, Any], within: float = 10.0) -> int:
+    """`supporter` taps Take on the first card in `group` that has one, once it is posted; returns the card's
+    thread (the topic the supporter then writes in)."""
+
+    def card() -> dict[str, Any] | None:
+        takes = [m for m in server.messages(group) if any("take" in data for _, data in inline_buttons(m))]
+        return takes[0] if takes else None
+
+    await server.wait_for(lambda: card() is not None, within)
+    found = card()
+    assert found is not None
+    data = next(data for _, data in inline_buttons(found) if "take" in data)
+    server.group(group).tap(data, found["message_id"], from_user=supporter)
+    return int(found["message_thread_id"])
