@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 from botapi import BotApiServer
+from running import start_bot
 from test_warmline import GROUP, SAM, always_open, assert_anonymous, copies_to, on_duty, person, start, taken, wait_text
 
 from bot.content.loader import Content, load_content
@@ -310,3 +311,29 @@ async def test_crisis_in_a_live_handoff_marks_the_topic_and_answers_the_person(
     finally:
         await running.halt()
     assert_anonymous(botapi)
+
+
+async def test_an_edited_message_or_a_caption_with_danger_words_gets_the_crisis_answer(
+    botapi: BotApiServer, tmp_path: Path, content: Content
+) -> None:
+    """Through the real bot: a message edited to say danger, or a photo captioned with it, brings the crisis
+    screen (911 first for a knife); an edit or a caption without danger words is only told what the bot reads."""
+    running = await start_bot(botapi, tmp_path / "data", content)
+    try:
+        alice = person(botapi, 1001)
+        sent = alice.send("/start")
+        await botapi.wait_for_messages(alice.id, 1)
+        alice.edit(sent["message_id"], "hes outside with a knife")
+        danger = await wait_text(botapi, alice.id, first_line(content, "danger", "en"))
+        numbers = [danger["text"].find(n) for n in ("911", "988", "403-266-4357", "310-1818") if n in danger["text"]]
+        assert danger["text"].find("911") == min(numbers)
+        size = {"file_id": "AgAD", "file_unique_id": "AQAD", "width": 90, "height": 90}
+        botapi.enqueue({"message": alice._message(None, photo=[size], caption="quiero morirme")})
+        await wait_text(botapi, alice.id, first_line(content, "suicide", "en"))
+        before = len(botapi.messages(alice.id))
+        botapi.enqueue({"message": alice._message(None, photo=[size], caption="my new place")})
+        alice.edit(sent["message_id"], "where can i sleep")
+        messages = await botapi.wait_for_messages(alice.id, before + 2)
+        assert all(content.text("unsupported", "en") in m["text"] for m in messages[before:])
+    finally:
+        await running.halt()
