@@ -1,10 +1,10 @@
 """Crisis heard however it is typed: suicide and self-harm, and immediate danger, in every language at once.
 
 Pure. Staff keep the phrases in flows/danger-words.yaml (bot/conversation/dangerwords.py reads and checks it, and
-`build` indexes it once). For each language, a message's shorthand is spelled out ("gonna" -> "going to") and any
-number becomes "0"; each word is known by its form, its lemma (simplemma, offline: "pills" -> "pill"), its
-Snowball stem (en, fr, es) or its Tagalog root (bot/conversation/tagalog.py: "papatayin" -> "patay"), and a word no
-dictionary knows is matched to the phrases' words with one or two typos forgiven ("sucide"). A phrase is heard
+`build` indexes it once). For each language, a message's shorthand is spelled out ("gonna" -> "going to") and a
+number of MANY or more becomes "0"; each word is known by its form, its lemma (simplemma, offline: "pills" ->
+"pill"), its Snowball stem (en, fr, es) or its Tagalog root (bot/conversation/tagalog.py: "papatayin" ->
+"patay"), and a word no dictionary knows is matched to the phrases' words with one or two typos forgiven ("sucide"). A phrase is heard
 when its words come in order (one extra word allowed between them in phrases of three or more words); a net
 (grammar: "someone" + "will" + "kill me") when one phrase of each of its parts follows the last within a few words.
 A calm phrase ("is killing me", "me muero de hambre") silences a crisis phrase it covers, so idioms do not alarm;
@@ -42,7 +42,8 @@ FUZZY_FROM = 4  # a phrase word this long forgives one typo in a word no diction
 FUZZY_TWO_FROM = 8  # ...and two from this long
 CACHE = 50_000  # words remembered per language (their ids), then forgotten at once
 WINDOW = 3  # words allowed between two parts of a net, unless it says `within`
-NUMBER = "0"  # every number, in messages and phrases alike: "took 30 pills" hears "took 12 pills"
+NUMBER = "0"  # a number from MANY up, in messages and phrases alike: "took 30 pills" hears "took 12 pills"...
+MANY = 5  # ...while a dose stays as typed ("took 2 advil")
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -150,7 +151,8 @@ class _Index:
     def spelled(self, text: str) -> list[str]:
         out: list[str] = []
         for word in split_words(text):
-            out += (NUMBER,) if word.isdecimal() else self.shorthand.get(fold(word), (word,))
+            many = word.isdecimal() and (len(word) > 1 or int(word) >= MANY)
+            out += (NUMBER,) if many else self.shorthand.get(fold(word), (word,))
         return out
 
     def add(self, group: str, phrase: str) -> None:
