@@ -25,7 +25,7 @@ from test_warmline import GROUP, SAM, always_open, assert_anonymous, copies_to, 
 from bot.content.loader import Content, load_content
 from bot.conversation.dangerwords import load_danger_words
 from bot.conversation.engine import advance
-from bot.conversation.safety import hear
+from bot.conversation.safety import Combo, build, hear
 from bot.core.types import Event, Session, Turn
 from bot.warmline.rules import load_warmline
 
@@ -189,6 +189,76 @@ def test_every_language_is_heard_in_every_chat(content: Content) -> None:
             assert screen_of(content, said(content, Phrase(text, "en", "suicide", False, lang, False))) != "calm"
 
 
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("my boss is gonna kill me lol", None),  # a threat beside a joke marker stays calm
+        ("haha my coach will kill me if i skip practice", None),
+        ("mi jefa me va a matar jajaja", None),
+        ("papatayin ako ng kuya ko haha", None),
+        ("lol i want to die", "suicide"),  # never a suicide phrase: people hide it behind a laugh
+        ("mdr je vais me tuer", "suicide"),
+        ("he has a knife lol", "danger"),  # nor a weapon, being locked in, being hit
+        ("lol they locked me in", "danger"),
+        ("my boss is gonna kill me", "danger"),  # without the marker the threat alarms
+    ],
+)
+def test_a_joke_marker_keeps_a_threat_calm_and_nothing_else(content: Content, text: str, kind: str | None) -> None:
+    """ "lol", "haha", "if im late" silence a threat from someone ("gonna kill me"), never suicide or other
+    danger."""
+    heard = hear(content.danger, text)
+    assert (heard.kind if heard else None) == kind, heard
+
+
+@pytest.mark.parametrize(
+    ("text", "now"),
+    [("i took 12 tylenol", True), ("took 5 pills", True), ("i took 2 tylenol", None), ("took 4 advil", None)],
+)
+def test_a_number_from_five_up_is_a_quantity_and_a_dose_is_not(content: Content, text: str, now: bool | None) -> None:
+    """ "Took 12 tylenol" is an overdose happening now; "took 2 tylenol" is a dose."""
+    heard = hear(content.danger, text)
+    assert (heard.now if heard else None) == now, heard
+
+
+def test_a_very_long_number_is_read_without_error(content: Content) -> None:
+    """A number of thousands of digits is one quantity, not a crash."""
+    heard = hear(content.danger, f"took {'9' * 5000} pills")
+    assert heard is not None
+    assert heard.now
+
+
+def test_a_net_hears_its_parts_in_order_and_within_its_window() -> None:
+    """A net of three parts is heard only with each part after the one before, within `within` words."""
+    words = build(
+        {"suicide": {"en": ("kill myself",)}}, {}, (Combo("threat", "en", (("he",), ("will",), ("hurt me",)), 1),)
+    )
+    assert hear(words, "he will hurt me") is not None
+    assert hear(words, "he really will really hurt me") is not None
+    assert hear(words, "he really truly will hurt me") is None  # two words between two parts: too far
+    assert hear(words, "hurt me he will") is None  # out of order
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("sinaktan niya ako", "danger"),  # hurt: completed, ongoing, future
+        ("sinasaktan niya ako", "danger"),
+        ("sasaktan niya ako", "danger"),
+        ("magpapakamatay na ako", "suicide"),  # kill oneself: future, completed
+        ("nagpakamatay ako muntik na", "suicide"),
+        ("bubugbugin niya ako", "danger"),  # beat up
+        ("nasaktan ako sa sinabi niya", None),  # got hurt (stative) is not hurt by someone
+        ("patay gutom na kami", None),  # a bare root as typed: dead (starving), not "will kill"
+        ("namatay yung aso namin", None),  # died is not killed oneself
+        ("nasa kulungan ang kuya ko", None),  # in jail is not locked in
+    ],
+)
+def test_tagalog_forms_are_heard_by_their_root(content: Content, text: str, kind: str | None) -> None:
+    """A Tagalog verb is heard in every aspect, and the stative or bare forms stay apart."""
+    heard = hear(content.danger, text)
+    assert (heard.kind if heard else None) == kind, heard
+
+
 def calm_first(text: str, phrase: str) -> str:
     """danger-words.yaml's text with `phrase` first in the English calm list."""
     return text.replace("\ncalm:\n  en: [", f"\ncalm:\n  en: [{phrase}, ", 1)
@@ -252,6 +322,23 @@ def test_a_calm_phrase_that_alarms_and_a_too_short_word_are_refused(tmp_path: Pa
     problems = _load(folder)
     assert any("'quiero morir lol' would raise the alarm itself" in p and "'es'" in p for p in problems), problems
     assert any("'od' is one word shorter than 3 letters" in p for p in problems), problems
+
+
+def test_a_joke_marker_that_alarms_and_a_net_of_one_part_are_refused(tmp_path: Path) -> None:
+    """A joke marker with crisis words in it, and a net with a single part, are errors naming their place."""
+    folder = _copy(tmp_path)
+    path = folder / "danger-words.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("\njoke:\n  en: [", "\njoke:\n  en: [lol i want to die, ", 1)
+    path.write_text(text, encoding="utf-8")
+    problems = _load(folder)
+    assert any("'lol i want to die' would raise the alarm itself" in p for p in problems), problems
+    one = "combine:\n  - kind: suicide\n    lang: en\n    parts:\n      - [want]\n"
+    start = text.index("combine:\n")
+    path.write_text(text[:start] + one + text[text.index("# calm:") :], encoding="utf-8")
+    line = next(i for i, row in enumerate(path.read_text().splitlines(), 1) if row.strip() == "- [want]")
+    problems = _load(folder)
+    assert any(p.startswith(f"flows/danger-words.yaml:{line}:") and "too short" in p for p in problems), problems
 
 
 def test_check_prints_the_danger_words_problems(tmp_path: Path) -> None:

@@ -135,12 +135,12 @@ def _phrase_problems(
     if group in CRISIS and heard is None:
         return [problem("would never be heard: a calm phrase covers it; remove or narrow that calm phrase")]
     if group in ("calm", "joke") and heard is not None:
+        fix = (
+            f"put it in the calm list of '{heard.lang}', with the words around that phrase"
+            if group == "calm"
+            else "write the marker alone ('lol', 'if im late'), without crisis words"
+        )
         return [
-            problem(
-                f"would raise the alarm itself ({heard.kind}, through '{heard.phrase}' in '{heard.lang}'): "
-                f"put it in the calm list of '{heard.lang}', with the words around that phrase"
-                if group == "calm"
-                else "write the marker alone ('lol', 'if im late'), without crisis words"
-            )
+            problem(f"would raise the alarm itself ({heard.kind}, through '{heard.phrase}' in '{heard.lang}'): {fix}")
         ]
     return []

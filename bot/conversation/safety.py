@@ -4,9 +4,10 @@ Pure. Staff keep the phrases in flows/danger-words.yaml (bot/conversation/danger
 `build` indexes it once). For each language, a message's shorthand is spelled out ("gonna" -> "going to") and a
 number of MANY or more becomes "0"; each word is known by its form, its lemma (simplemma, offline: "pills" ->
 "pill"), its Snowball stem (en, fr, es) or its Tagalog root (bot/conversation/tagalog.py: "papatayin" ->
-"patay"), and a word no dictionary knows is matched to the phrases' words with one or two typos forgiven ("sucide"). A phrase is heard
-when its words come in order (one extra word allowed between them in phrases of three or more words); a net
-(grammar: "someone" + "will" + "kill me") when one phrase of each of its parts follows the last within a few words.
+"patay"), and a word no dictionary knows is matched to the phrases' words with one or two typos forgiven
+("sucide"). A phrase is heard when its words come in order (one extra word allowed between them in phrases of
+three or more words); a net (a small grammar: "someone" + "will" + "kill me") when one phrase of each of its parts
+follows the one before within a few words.
 A calm phrase ("is killing me", "me muero de hambre") silences a crisis phrase it covers, so idioms do not alarm;
 a joke marker anywhere in the message ("lol", "if im late") silences threats from someone else ("my boss is gonna
 kill me lol"), never suicide, self-harm, weapons or being locked in ("lol i want to die" alarms).
