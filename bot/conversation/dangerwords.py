@@ -122,17 +122,18 @@ def _phrase_problems(
     if plain in seen:
         return [problem("is listed twice here: remove one", warning=True)]
     seen.add(plain)
-    if group in CRISIS and " " not in plain and len(plain) < MIN_SINGLE:
+    alarms = group in CRISIS or group == "alone"
+    if alarms and " " not in plain and len(plain) < MIN_SINGLE:
         return [
             problem(
                 f"is one word shorter than {MIN_SINGLE} letters and would match ordinary words: "
                 'write the words around it ("i od")'
             )
         ]
-    if group in CRISIS and plain in {fold(p) for p in words.of("calm", lang)}:
+    if alarms and plain in {fold(p) for p in words.of("calm", lang)}:
         return [problem("is also in the calm list: remove it from one of the two")]
     heard = words.hear(phrase)
-    if group in CRISIS and heard is None:
+    if alarms and heard is None:
         return [problem("would never be heard: a calm phrase covers it; remove or narrow that calm phrase")]
     if group in ("calm", "joke") and heard is not None:
         fix = (

@@ -32,8 +32,9 @@ from bot.core.text import fold
 
 Kind = Literal["suicide", "danger"]
 CRISIS = ("suicide", "suicide_now", "danger", "threat")  # lists that raise the alarm ("threat" as danger)
-# "now" marks a suicide phrase as happening now; "calm" silences what it covers; "joke" silences threats
-LISTS = (*CRISIS, "now", "calm", "joke")
+# "alone": suicide when it is the whole message ("ayoko na"); "now" marks a suicide phrase as happening now;
+# "calm" silences what it covers; "joke" silences threats
+LISTS = (*CRISIS, "alone", "now", "calm", "joke")
 LEMMA_LANGUAGES = frozenset(("en", "fr", "es", "tl"))  # what simplemma ships; other languages match word forms
 # Snowball stems catch what a dictionary lemma misses ("frappe" is a noun to simplemma, a verb here)
 STEMMERS = {"en": "english", "fr": "french", "es": "spanish"}
@@ -201,8 +202,8 @@ class _Index:
                 found |= self.surface[key]
         return frozenset(found)
 
-    def matches(self, text: str) -> list[tuple[_Pattern, int, int]]:
-        """Every (pattern, first word, last word) heard in `text`."""
+    def matches(self, text: str) -> tuple[list[tuple[_Pattern, int, int]], int]:
+        """Every (pattern, first word, last word) heard in `text`, and the number of words."""
         sets = [self.ids(w) for w in self.spelled(text)]
         found = []
         for start, here in enumerate(sets):
@@ -211,7 +212,7 @@ class _Index:
                     end = _match_from(pattern, sets, start)
                     if end is not None:
                         found.append((pattern, start, end))
-        return found
+        return found, len(sets)
 
 
 def _match_from(pattern: _Pattern, sets: list[frozenset[int]], start: int, word: int = 1) -> int | None:
@@ -244,21 +245,25 @@ class DangerWords:
         best: dict[str, tuple[str, str]] = {}
         joking = False
         for index in self.indexes:
-            found = index.matches(text)
+            found, count = index.matches(text)
             calm = [(a, b) for p, a, b in found if p.group == "calm"]
-            joking = joking or any(p.group == "joke" for p, _, _ in found)
-
-            def quiet(start: int, end: int, calm: list[tuple[int, int]] = calm) -> bool:
-                return any(a <= start and end <= b for a, b in calm)
-
+            heard: dict[str, list[tuple[str, int, int]]] = {}  # list or net part -> (phrase, first, last word)
             for pattern, start, end in found:
-                if (pattern.group in CRISIS or pattern.group == "now") and not quiet(start, end):
-                    best.setdefault(pattern.group, (pattern.phrase, index.lang))
+                if pattern.group == "joke":
+                    joking = True
+                elif pattern.group != "calm" and not any(a <= start and end <= b for a, b in calm):
+                    heard.setdefault(pattern.group, []).append((pattern.phrase, start, end))
+            for group in (*CRISIS, "now"):
+                if group in heard:
+                    best.setdefault(group, (heard[group][0][0], index.lang))
+            whole = [phrase for phrase, start, end in heard.get("alone", ()) if (start, end) == (0, count - 1)]
+            if whole:
+                best.setdefault("suicide", (whole[0], index.lang))
             for n, net in enumerate(self.combos):
                 if net.lang == index.lang and net.kind not in best:
-                    heard = _net_heard(net, n, [(p, a, b) for p, a, b in found if not quiet(a, b)])
-                    if heard is not None:
-                        best[net.kind] = (heard, index.lang)
+                    said = _net_heard(net, n, heard)
+                    if said is not None:
+                        best[net.kind] = (said, index.lang)
         if joking:
             best.pop("threat", None)  # "my boss is gonna kill me if im late lol"
         suicide = best.get("suicide_now") or best.get("suicide")
@@ -271,12 +276,12 @@ class DangerWords:
         return None
 
 
-def _net_heard(net: Combo, n: int, found: list[tuple[_Pattern, int, int]]) -> str | None:
+def _net_heard(net: Combo, n: int, heard: Mapping[str, list[tuple[str, int, int]]]) -> str | None:
     """The phrases that heard net `n` ("he ... is going to ... kill me"), or None: one phrase of each part, in
     order, each beginning within `net.within` words after the one before it ends."""
     reach: dict[int, tuple[str, ...]] = {}  # the last word of the parts heard so far -> their phrases
     for part in range(len(net.parts)):
-        hits = [(p.phrase, a, b) for p, a, b in found if p.group == f"{n}:{part}"]
+        hits = heard.get(f"{n}:{part}", [])
         reach = {
             end: (*said, phrase)
             for phrase, start, end in hits

@@ -15,6 +15,7 @@ from bot.conversation.safety import EMPTY, DangerWords
 DANGER_LISTS = (
     ("suicide", "suicide and self-harm"),
     ("suicide_now", "happening now"),
+    ("alone", "suicide when the whole message"),
     ("now", "now words"),
     ("danger", "immediate danger"),
     ("threat", "threats from someone (a joke marker keeps them calm)"),
