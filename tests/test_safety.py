@@ -270,6 +270,29 @@ def test_an_alone_phrase_alarms_only_as_the_whole_message(content: Content, text
     assert (heard.kind if heard else None) == kind, heard
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "je suis enervee",  # énervée (upset), not enfermée (locked in)
+        "une femme voilee",  # voilée (veiled), not violée
+        "je me suis sacrifiee pour mes enfants",  # sacrifiée, not scarifiée
+        "puedes contarme mas",  # contarme (tell me), not cortarme
+        "estoy enferma",  # sick (Spanish), not enfermée (French)
+        "necesito una enfermera",
+    ],
+)
+def test_a_real_word_is_never_taken_for_a_typo_of_a_crisis_word(content: Content, text: str) -> None:
+    """A word typed without its accents, or a verb with a pronoun joined on, is a real word: no typo is
+    forgiven into a crisis word ("enervee" is "énervée", not "enfermée")."""
+    assert hear(content.danger, text) is None
+
+
+def test_a_typo_in_a_crisis_word_is_still_forgiven(content: Content) -> None:
+    """ "Sucide", "kil myslef", "suicidarmee" are typos no dictionary knows: they are heard."""
+    for text in ("sucide", "im gonna kil myslef", "quiero suicidarmee", "gusto ko mgpakamatay"):
+        assert hear(content.danger, text) is not None, text
+
+
 def calm_first(text: str, phrase: str) -> str:
     """danger-words.yaml's text with `phrase` first in the English calm list."""
     return text.replace("\ncalm:\n  en: [", f"\ncalm:\n  en: [{phrase}, ", 1)

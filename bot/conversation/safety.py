@@ -67,6 +67,29 @@ def _lemmas(word: str, lang: str) -> frozenset[str]:
     return frozenset((_lemma(word, lang), _lemma(fold(word), lang)))
 
 
+ACCENTS = {
+    "fr": {"a": "àâ", "i": "î", "o": "ô", "u": "ûù", "c": "ç"},  # and every e may be é, è or ê
+    "es": {"a": "á", "e": "é", "i": "í", "o": "ó", "u": "ú", "n": "ñ"},
+}
+MAX_E = 5  # French words with more unaccented e's than this are tried with their other letters only
+
+
+@lru_cache(maxsize=65536)
+def _restored(word: str, lang: str) -> tuple[str, ...]:
+    """The spellings with accents that a word typed without them has in `lang`'s dictionary ("enervee" ->
+    "énervée"): in French every e may be é, è or ê, or one other letter take its accent; in Spanish one letter."""
+    marks = ACCENTS.get(lang)
+    if marks is None or not word.isalpha() or word != fold(word) or simplemma.is_known(word, lang=lang):
+        return ()
+    spellings = {word[:i] + m + word[i + 1 :] for i, c in enumerate(word) for m in marks.get(c, "")}
+    if lang == "fr" and 0 < word.count("e") <= MAX_E:
+        combos = {""}
+        for c in word:
+            combos = {w + m for w in combos for m in ("eéèê" if c == "e" else c)}
+        spellings |= combos
+    return tuple(sorted(w for w in spellings if w != word and simplemma.is_known(w, lang=lang)))
+
+
 @lru_cache(maxsize=65536)
 def _stems(word: str, lang: str) -> frozenset[str]:
     """The word's Snowball stems in `lang` (its roots in Tagalog), as typed and without accents; none when too
@@ -93,8 +116,17 @@ def _known_in(word: str, lang: str) -> bool:
 
 @lru_cache(maxsize=65536)
 def _known(word: str) -> bool:
-    """True when a dictionary knows the word in any language we lemmatize: a real word is never a typo."""
-    return any(simplemma.is_known(word, lang=lang) for lang in LEMMA_LANGUAGES)
+    """True when a dictionary knows the word in any language we lemmatize, as typed, with the accents it was typed
+    without ("enervee"), or as a form the lemmatizer reads ("contarme", tell me): a real word is never a typo."""
+    return any(
+        simplemma.is_known(word, lang=lang) or _restored(word, lang) or _read_as(word, lang) for lang in LEMMA_LANGUAGES
+    )
+
+
+def _read_as(word: str, lang: str) -> bool:
+    """True when the lemmatizer reads the word as a form of a word its dictionary has ("contarme" -> "contar")."""
+    lemma = simplemma.lemmatize(word, lang=lang)
+    return lemma != word and bool(simplemma.is_known(lemma, lang=lang))
 
 
 @dataclass(frozen=True, slots=True)
