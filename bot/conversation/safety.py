@@ -149,15 +149,7 @@ class Combo:
     lang: str
     parts: tuple[tuple[str, ...], ...]
     within: int = WINDOW
-    name: str = ""
-
-    @property
-    def first(self) -> tuple[str, ...]:
-        return self.parts[0]
-
-    @property
-    def then(self) -> tuple[str, ...]:
-        return self.parts[-1]
+    name: str = ""  # what it hears, for people reading the file
 
 
 @dataclass(frozen=True, slots=True)
