@@ -279,6 +279,7 @@ def test_an_alone_phrase_alarms_only_as_the_whole_message(content: Content, text
         "puedes contarme mas",  # contarme (tell me), not cortarme
         "estoy enferma",  # sick (Spanish), not enfermée (French)
         "necesito una enfermera",
+        "busco trabajo de auxiliar de limpieza",  # auxiliar (assistant), not auxilio (help!)
     ],
 )
 def test_a_real_word_is_never_taken_for_a_typo_of_a_crisis_word(content: Content, text: str) -> None:
