@@ -57,6 +57,10 @@ class LeftMessages:
         """ "Leave a message": the person writes it now, in as many parts as they like, then taps Done."""
         warm, store = self.warm, self.warm.store
         lang = incoming.session.language or "en"
+        left = [r for r in await store.handoffs(person=incoming.person) if r["status"] == "left"]
+        if left and await store.handoff_status(left[-1]["id"], "leaving", was="left"):  # more for the same topic
+            prompt = Reply(warm.text.say("leave_prompt", lang), person_buttons(self._done(lang, left[-1]["id"])))
+            return Turn((prompt,), incoming.session.with_(mode="handoff"))
         mine = await store.person_topic(incoming.person)
         channel, _ = parse_address(incoming.chat)
         hid = await store.handoff_request(

@@ -705,9 +705,9 @@ class Warmline:
                 except TelegramError:
                     continue
             sent = await self._to_person(row["person"], words, buttons, wait=True)
+            self._shown[row["id"]] = words  # queued: an outage sends it later, once (not again at every refresh)
             if sent:
                 await self.store.handoff_update(row["id"], waiting=sent)
-                self._shown[row["id"]] = words
 
     async def _ticker(self, every: float) -> None:
         while True:
