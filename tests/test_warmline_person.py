@@ -485,3 +485,24 @@ async def test_asking_for_a_person_after_leaving_a_message_uses_its_topic(bot: B
     await wait_text(server, alice.id, "is here with you")
     assert len(server.calls_to("createForumTopic")) == 1
     assert [r["status"] for r in await bot.edge.store.handoffs()] == ["taken"]
+
+
+async def test_a_second_message_left_goes_to_the_same_topic(bot: Bot, words: WarmlineText) -> None:
+    """A person who leaves a message, then another one later: both are in one topic, under one alias."""
+    server = bot.server
+    alice = person(server, 1001)
+    await leave(server, alice, words)
+    alice.send("first message")
+    alice.send("done")
+    await wait_text(server, alice.id, words.say("left", "en"))
+    await server.wait_for(lambda: len(posted(server, 100)) == 1)
+    before = texts(server, alice.id).count(words.say("leave_prompt", "en"))
+    await talk(server, alice)
+    offer = [m for m in server.messages(alice.id) if words.say("nobody", "en") in m.get("text", "")][-1]
+    alice.tap(buttons(offer)[0][1], offer["message_id"])
+    await server.wait_for(lambda: texts(server, alice.id).count(words.say("leave_prompt", "en")) == before + 1)
+    alice.send("second message")
+    alice.send("done")
+    await server.wait_for(lambda: len(posted(server, 100)) == 2)
+    assert len(server.calls_to("createForumTopic")) == 1
+    assert [r["status"] for r in await bot.edge.store.handoffs()] == ["left"]
