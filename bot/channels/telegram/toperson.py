@@ -76,18 +76,15 @@ class PersonLine:
         media_note: str,
         *,
         intro: Reply | None = None,
-        after: Reply | None = None,
     ) -> bool:
-        """Queue a supporter's message (between `intro` and `after`, when given) for the handoff's person, once
-        per update, and send it; False when there is nowhere to send it or the update was relayed already."""
+        """Queue a supporter's message (after `intro`, when given) for the handoff's person, once per update, and
+        send it; False when there is nowhere to send it or the update was relayed already."""
         person = row["person"]
         chat = await self.where(person)
         if chat is None:
             return False
         messages = [Outgoing(chat, intro)] if intro else []
         messages.append(relayed(chat, message, media_note))
-        if after is not None:
-            messages.append(Outgoing(chat, after))
         if await self.outbox.enqueue(person, messages, relayed=(update_id, row["id"])) is None:
             return False
         self.deliver(person)

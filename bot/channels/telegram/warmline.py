@@ -420,19 +420,19 @@ class Warmline:
 
     async def relay_out(self, row: dict[str, Any], message: Message, update_id: int) -> None:
         """Queue a supporter's message for the person (once per update) in the outbox, and send it: a copy to a
-        Telegram person, the words (or a note that something was sent) elsewhere; an answer to a left message
-        comes after a line saying who it is from, in the same transaction."""
+        Telegram person, the words (or a note that something was sent) elsewhere. An answer to a left message
+        comes after a line saying who it is from, with "Answer the team" (once per answer, however many
+        messages it takes), in the same transaction."""
         lang = row["language"]
-        left = row["status"] == "left"
-        intro = Reply(self.text.say("answer_intro", lang)) if left else None
+        answered = row["last_supporter"] is not None and row["last_supporter"] >= (row["last_person"] or 0)
+        first = row["status"] == "left" and not answered  # the first message since the person last wrote
         offer = (((self.text.say("reply_button", lang), f"{PREFIX}reply|{row['id']}"),),)
-        after = Reply(self.text.say("reply_offer", lang), person_buttons(offer)) if left else None
+        intro = Reply(self.text.say("answer_intro", lang), person_buttons(offer)) if first else None
         note = self.text.say("media_note", lang)
-        queued = await self.person.relay(row, message, update_id, note, intro=intro, after=after)
-        if queued and row["status"] == "left":
-            await self._to_group(
-                row["group_chat"], row["thread"], self.text.staff_say("answer_sent", alias=decide.alias(row["token"]))
-            )
+        queued = await self.person.relay(row, message, update_id, note, intro=intro)
+        if queued and first:
+            alias = decide.alias(row["token"])
+            await self._to_group(row["group_chat"], row["thread"], self.text.staff_say("answer_sent", alias=alias))
 
     async def _on_blocked(self, person: str) -> None:
         """The outbox found the person has blocked the bot: their conversations end and the topics are told."""
