@@ -56,12 +56,13 @@ class PersonLine:
         chat = await self.store.chat(person)
         return None if chat is None else address(*parse_address(chat))
 
-    async def say(self, person: str, reply: Reply, *, wait: bool = False) -> int | None:
-        """Queue one note for the person and send it; with `wait`, its message id once sent (else None)."""
+    async def say(self, person: str, reply: Reply, *, wait: bool = False, waiting: int | None = None) -> int | None:
+        """Queue one note for the person and send it; with `wait`, its message id once sent (else None).
+        `waiting`: it is that handoff's place in line (see Outgoing)."""
         chat = await self.where(person)
         if chat is None:
             return None
-        rows = await self.outbox.enqueue(person, [Outgoing(chat, reply)], watch=wait)
+        rows = await self.outbox.enqueue(person, [Outgoing(chat, reply, waiting=waiting)], watch=wait)
         if not wait or not rows:
             self.deliver(person)
             return None

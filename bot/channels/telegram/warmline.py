@@ -51,6 +51,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+NOT_MODIFIED = "not modified"  # Telegram's answer to an edit that changes nothing
 PREFIX = "w|"  # callback data of warm-line buttons; the engine's never starts so
 LIVE = ("queued", "taken", "leaving")
 PASS_THROUGH = frozenset({"menu", "forget", "start", "help", "language"})  # commands the engine still answers
@@ -691,6 +692,8 @@ class Warmline:
                 )
             if self._shown.get(row["id"]) == words:
                 continue
+            if row["waiting"] == 0:  # queued, not sent yet (an outage, a restart): it is edited once it is
+                continue
             chat = await self.store.chat_id(row["person"])  # Telegram only: there the message is edited
             buttons: Rows = (((self.text.say("cancel_button", lang), f"{PREFIX}cancel|{row['id']}"),),)
             if row["waiting"] is not None and chat is not None:
@@ -700,14 +703,15 @@ class Warmline:
                     )
                     self._shown[row["id"]] = words
                     continue
-                except BadRequest:
-                    pass  # the message is gone (or unchanged): send a fresh one
+                except BadRequest as exc:
+                    if NOT_MODIFIED in exc.message.lower():  # it says this already (e.g. after a restart)
+                        self._shown[row["id"]] = words
+                        continue  # else the message is gone: send a fresh one
                 except TelegramError:
                     continue
-            sent = await self._to_person(row["person"], words, buttons, wait=True)
-            self._shown[row["id"]] = words  # queued: an outage sends it later, once (not again at every refresh)
-            if sent:
-                await self.store.handoff_update(row["id"], waiting=sent)
+            await self.store.handoff_update(row["id"], waiting=0)  # the outbox records its id when it is sent
+            self._shown[row["id"]] = words
+            await self._to_person(row["person"], words, buttons, waiting=row["id"])
 
     async def _ticker(self, every: float) -> None:
         while True:
@@ -746,10 +750,13 @@ class Warmline:
             return None
         return 1 if await self.queues.post(group, thread, text, buttons, handoff=handoff, urgent=urgent) else None
 
-    async def _to_person(self, person: str, text: str, buttons: Rows = (), *, wait: bool = False) -> int | None:
+    async def _to_person(
+        self, person: str, text: str, buttons: Rows = (), *, wait: bool = False, waiting: int | None = None
+    ) -> int | None:
         """A note for the person, through the runtime's outbox (durable, in order, retried after an outage) on
-        whichever channel they use; with `wait`, once sent, its message id (None: not sent yet, or no chat)."""
-        return await self.person.say(person, Reply(text, person_buttons(buttons)), wait=wait)
+        whichever channel they use; with `wait`, once sent, its message id (None: not sent yet, or no chat).
+        `waiting`: the handoff whose place in line it is (its id is recorded on the handoff when sent)."""
+        return await self.person.say(person, Reply(text, person_buttons(buttons)), wait=wait, waiting=waiting)
 
     def _card(self, row: dict[str, Any], *, taken_by: str | None = None, message: bool = False) -> str:
         minutes = max(0, int((self.edge.clock().timestamp() - row["created_at"]) // 60))
