@@ -98,7 +98,8 @@ class LeftMessages:
             if (event.text or "start") == "forget":
                 return None  # the engine asks; erasing closes every handoff of theirs
             return await self.detour(incoming, row)
-        if event.kind == "text" and leaving.is_done(event.text, warm.text.say("done_words", lang)):
+        done_words = f"{warm.text.say('done_words', lang)},{warm.text.say('done_words', 'en')}"  # English too
+        if event.kind == "text" and leaving.is_done(event.text, done_words):
             return Turn(await self.finish(row, lang), session.with_(mode="flow"))
         payload = payload_of(incoming)
         if payload is None:

@@ -157,6 +157,7 @@ class Warmline:
     async def stop(self) -> None:
         if self._flushing:  # let copies under way finish: cut off, one might be sent again after a restart
             await asyncio.wait(self._flushing, timeout=5)
+            await cancel_all(list(self._flushing))  # still trying (an outage): the outbox keeps them for the next start
         if self._queues is not None:
             await self._queues.close()
         await cancel_all(self._tasks)
