@@ -90,6 +90,8 @@ class Outgoing:
             payload["copy"] = {"from_chat": self.copy.from_chat, "message_id": self.copy.message_id}
         if self.waiting is not None:
             payload["waiting"] = self.waiting
+        if self.reply.by:
+            payload["by"] = self.reply.by
         return payload
 
     @classmethod
@@ -102,8 +104,9 @@ class Outgoing:
         source = payload.get("copy")
         copy = Copy(str(source["from_chat"]), int(source["message_id"])) if source else None
         waiting = payload.get("waiting")
+        reply = Reply(str(payload["text"]), rows, str(payload.get("by") or ""))
         chat = address(*parse_address(str(payload["chat_id"])))
-        return cls(chat, Reply(str(payload["text"]), rows), copy, None if waiting is None else int(waiting))
+        return cls(chat, reply, copy, None if waiting is None else int(waiting))
 
 
 class PersonSender(Protocol):
