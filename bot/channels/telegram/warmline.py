@@ -143,7 +143,9 @@ class Warmline:
         await self._queues.open(self.groups, threads)
         for row in handoffs.values():
             unopened = row["status"] in ("queued", "left") and row["thread"] is None
-            if unopened and not self._queues.waiting(row["id"], "topic"):
+            if unopened and row["group_chat"] is None:  # a crash before it went anywhere: the person's topic
+                await self.requests.into_topic(row, message=row["status"] == "left")
+            elif unopened and not self._queues.waiting(row["id"], "topic"):
                 await self._open_topic(row, message=row["status"] == "left")
         self._person = PersonLine(edge.delivery, self.store, self._flushing)
         edge.delivery.when_blocked(self._on_blocked)
