@@ -72,6 +72,7 @@ async def start(
     *,
     groups: tuple[int, ...] = (GROUP,),
     per_minute: int = 0,
+    burst: int = 4,
     flows: Path = FLOWS,
     extra: dict[str, str] | None = None,
     watch: bool = False,
@@ -86,7 +87,7 @@ async def start(
         warmline_chat_ids=groups,
         extra=extra or {},
     )
-    warm = Warmline(text, per_minute=per_minute, tick=0)
+    warm = Warmline(text, per_minute=per_minute, burst=burst, tick=0)
     edge = Edge(settings, content, warm, policy=FAST)
     stop = asyncio.Event()
     before = len(server.calls_to("setMyCommands"))

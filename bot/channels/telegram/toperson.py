@@ -40,8 +40,10 @@ def relayed(chat: str, message: Message, media_note: str) -> Outgoing:
     if channel == CHANNEL:  # the copy carries the words; the outbox keeps none of them
         return Outgoing(chat, Reply(media_note), Copy(str(message.chat_id), message.message_id))
     if message.text:
-        return Outgoing(chat, Reply(message.text))
-    return Outgoing(chat, Reply(f"{media_note}\n\n{message.caption}" if message.caption else media_note))
+        return Outgoing(chat, Reply(message.text, by="supporter"))
+    return Outgoing(
+        chat, Reply(f"{media_note}\n\n{message.caption}" if message.caption else media_note, by="supporter")
+    )
 
 
 class PersonLine:

@@ -315,7 +315,10 @@ class Warmline:
         for other in await self.store.handoffs():
             if other["status"] == "queued" and other["group_chat"] is not None:
                 queued[other["group_chat"]] = queued.get(other["group_chat"], 0) + 1
-        room = pacing.with_room(self.groups, self.queues.depths(), self.per_minute, self.burst, pacing.LAG_GOAL)
+        queues = self.queues
+        room = pacing.with_room(
+            self.groups, queues.depths(), self.per_minute, self.burst, pacing.LAG_GOAL, queues.tokens()
+        )
         group = decide.choose_group(room or self.groups, supporters, queued, self.text.capacity)
         if not room and pacing.due(self._told_busy, self.clock(), pacing.BUSY_EVERY):
             self._told_busy = self.clock()
