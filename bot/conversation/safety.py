@@ -270,7 +270,7 @@ class DangerWords:
         joking = False
         for index in self.indexes:
             found, count = index.matches(text)
-            calm = [(a, b) for p, a, b in found if p.group == "calm"]
+            calm = [(a, b) for p, a, b in found if p.group == "calm"] + _calm_spans(self.combos, index.lang, found)
             heard: dict[str, list[tuple[str, int, int]]] = {}  # list or net part -> (phrase, first, last word)
             for pattern, start, end in found:
                 if pattern.group == "joke":
@@ -284,7 +284,7 @@ class DangerWords:
             if whole:
                 best.setdefault("suicide", (whole[0], index.lang))
             for n, net in enumerate(self.combos):
-                if net.lang == index.lang and net.kind not in best:
+                if net.lang == index.lang and net.kind != "calm" and net.kind not in best:
                     said = _net_heard(net, n, heard)
                     if said is not None:
                         best[net.kind] = (said, index.lang)
@@ -300,24 +300,46 @@ class DangerWords:
         return None
 
 
-def _net_heard(net: Combo, n: int, heard: Mapping[str, list[tuple[str, int, int]]]) -> str | None:
-    """The phrases that heard net `n` ("he ... is going to ... kill me"), or None: one phrase of each part, in
-    order, each beginning within `net.within` words after the one before it ends."""
-    reach: dict[int, tuple[str, ...]] = {}  # the last word of the parts heard so far -> their phrases
+def _net_reach(
+    net: Combo, n: int, heard: Mapping[str, list[tuple[str, int, int]]]
+) -> dict[int, tuple[int, tuple[str, ...]]]:
+    """Where net `n` ends -> (where it begins, the phrases that heard it): one phrase of each part, in order,
+    each beginning within `net.within` words after the one before it ends. Empty when it is not heard."""
+    reach: dict[int, tuple[int, tuple[str, ...]]] = {}
     for part in range(len(net.parts)):
         hits = heard.get(f"{n}:{part}", [])
-        reach = {
-            end: (*said, phrase)
-            for phrase, start, end in hits
-            for before, said in (reach.items() if part else [(start - 1, ())])
-            if 0 <= start - before - 1 <= net.within
-        }
+        after: dict[int, tuple[int, tuple[str, ...]]] = {}
+        for phrase, start, end in hits:
+            for before, (first, said) in reach.items() if part else [(start - 1, (start, ()))]:
+                if 0 <= start - before - 1 <= net.within and (end not in after or first < after[end][0]):
+                    after[end] = (first, (*said, phrase))  # the widest reach, for a calm net's span
+        reach = after
         if not reach:
-            return None
-    return " ... ".join(next(iter(reach.values())))
+            return {}
+    return reach
+
+
+def _net_heard(net: Combo, n: int, heard: Mapping[str, list[tuple[str, int, int]]]) -> str | None:
+    """The phrases that heard net `n` ("he ... is going to ... kill me"), joined, or None."""
+    reach = _net_reach(net, n, heard)
+    return " ... ".join(next(iter(reach.values()))[1]) if reach else None
 
 
 EMPTY = DangerWords()
+
+
+def _calm_spans(combos: tuple[Combo, ...], lang: str, found: list[tuple[_Pattern, int, int]]) -> list[tuple[int, int]]:
+    """The words covered by calm nets of `lang` ("my friend ... overdosed ... last year"): like a calm phrase,
+    a calm net silences the crisis phrases inside it, never one that reaches past it."""
+    heard: dict[str, list[tuple[str, int, int]]] = {}
+    for pattern, start, end in found:
+        heard.setdefault(pattern.group, []).append((pattern.phrase, start, end))
+    return [
+        (first, end)
+        for n, net in enumerate(combos)
+        if net.kind == "calm" and net.lang == lang
+        for end, (first, _said) in _net_reach(net, n, heard).items()
+    ]
 
 
 def build(
