@@ -125,7 +125,7 @@ def test_one_day_is_singular_and_handoffs_are_mentioned_only_with_a_warm_line(wo
     assert "after 1 day with no" in without
     assert "peer supporter" not in without
     with_line = kept_text(words, Settings(session_days=1, handoff_days=1, warmline_chat_ids=(-1,)), "en")
-    assert "delete them 1 day after the talk ends" in with_line
+    assert "delete it 1 day after the talk ends" in with_line  # the supporters' group's copy (issue 13)
 
 
 def test_the_privacy_screen_offers_the_other_choices_and_a_way_off(words: PrivacyWords) -> None:
@@ -188,12 +188,34 @@ async def test_purge_expired_keeps_only_what_is_within_its_time(store: Store) ->
     assert await store.counts() == [((NOW - timedelta(days=400)).date().isoformat(), "door:work", 1)]
 
 
-@pytest.mark.parametrize(("value", "deletes"), [("1", True), ("true", True), ("", False), ("0", False)])
-def test_deleting_topics_is_a_staff_choice(value: str, deletes: bool) -> None:
-    """WARMLINE_DELETE_TOPICS=1 asks for the person's topic to be deleted on /forget, not just closed."""
-    assert (
-        delete_topics(Settings.from_environ({"WARMLINE_DELETE_TOPICS": value}, dotenv=Path("/nonexistent"))) is deletes
-    )
+@pytest.mark.parametrize(
+    ("environ", "deletes"),
+    [
+        ({}, True),
+        ({"WARMLINE_DELETE_TOPICS": "1"}, True),  # obsolete: deleting is the default now
+        ({"WARMLINE_DELETE_TOPICS": "0"}, True),
+        ({"WARMLINE_KEEP_TOPICS": "1"}, False),
+        ({"WARMLINE_KEEP_TOPICS": "yes", "WARMLINE_DELETE_TOPICS": "1"}, False),
+        ({"WARMLINE_KEEP_TOPICS": "0"}, True),
+    ],
+)
+def test_topics_are_deleted_unless_staff_keep_them(environ: dict[str, str], deletes: bool) -> None:
+    """Topics are deleted from the group by default; WARMLINE_KEEP_TOPICS=1 keeps them; WARMLINE_DELETE_TOPICS
+    is accepted and changes nothing."""
+    assert delete_topics(Settings.from_environ(environ, dotenv=Path("/nonexistent"))) is deletes
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_privacy_says_where_a_talk_is_kept_as_the_settings_decide(words: PrivacyWords, lang: str) -> None:
+    """With a warm line, /privacy names the supporters' group's copy: deleted after the retention days by
+    default, kept (and not removed by /forget) when staff keep topics."""
+    deleted = kept_text(words, Settings(handoff_days=5, warmline_chat_ids=(-1,)), lang)
+    assert words.text("group", lang, days=duration(words, lang, days=5)) in deleted
+    assert words.text("group_kept", lang) not in deleted
+    kept = kept_text(words, Settings(handoff_days=5, warmline_chat_ids=(-1,), keep_topics=True), lang)
+    assert words.text("group_kept", lang) in kept
+    assert words.text("handoff_kept", lang) in kept
+    assert "/forget" in words.text("group_kept", lang)
 
 
 async def test_purge_expired_works_without_a_warm_line(store: Store) -> None:

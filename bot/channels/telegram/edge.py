@@ -18,7 +18,7 @@ import logging
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from typing import Any, Protocol
@@ -345,7 +345,17 @@ class Edge:
             return "ignored"
         if update.callback_query is not None:
             await self._answer(update)
-        return await self.runtime.handle(inbound)
+        return await self.runtime.handle(await self._with_line(inbound))
+
+    async def _with_line(self, inbound: Inbound) -> Inbound:
+        """Event.line (anyone on duty now?) and Event.topics (what happens to a talk's copy in the group), when
+        the handoff tells them (bot.channels.telegram.warmline.Warmline.line_state), so "Talk to a person" says
+        the truth before it promises anything."""
+        state = getattr(self.handoff, "line_state", None)
+        if state is None:
+            return inbound
+        line, topics = await state()
+        return replace(inbound, event=replace(inbound.event, line=line, topics=topics))
 
     async def _answer(self, update: Update) -> None:
         """Stop the button's spinner; a query too old to answer is harmless."""

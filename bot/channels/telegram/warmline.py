@@ -29,7 +29,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes, Messag
 from bot.channels.telegram import groupcommands
 from bot.channels.telegram.delivery import retry_after_seconds, with_retries
 from bot.channels.telegram.relay import GroupQueues, cancel_all
-from bot.conversation.privacy import delete_topics, wants_brief
+from bot.channels.telegram.topics import Topics
+from bot.conversation.privacy import wants_brief
 from bot.conversation.safety import is_danger
 from bot.core.numbers import whole_number
 from bot.core.types import Action, Reply, Session, Turn
@@ -47,6 +48,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 PREFIX = "w|"  # callback data of warm-line buttons; the engine's never starts so
 LIVE = ("queued", "taken", "leaving")
+DUTY_SECONDS = 5.0  # how long a count of the supporters on duty is trusted for Event.line
 PASS_THROUGH = frozenset({"menu", "forget", "start", "help", "language"})  # commands the engine still answers
 Rows = tuple[tuple[tuple[str, str], ...], ...]  # buttons as (label, callback data) rows
 
@@ -81,6 +83,8 @@ class Warmline:
         self._shown: dict[int, str] = {}  # handoff -> waiting text last shown
         self.clock: Callable[[], float] = time.monotonic
         self.admins = groupcommands.Admins()
+        self.topics = Topics(self)  # forgetting on the group's side: topics deleted, handoffs expired
+        self._duty: tuple[float, int] | None = None  # (when counted, supporters on duty), for line_state
 
     @property
     def text(self) -> WarmlineText:
@@ -129,10 +133,12 @@ class Warmline:
             await self._flush_out(hid)
         if self.every:
             self._tasks.append(asyncio.create_task(self._ticker(self.every)))
+        self.topics.start()
 
     async def stop(self) -> None:
         if self._flushing:  # let copies under way finish: cut off, one might be sent again after a restart
             await asyncio.wait(self._flushing, timeout=5)
+        await self.topics.stop()
         if self._queues is not None:
             await self._queues.close()
         await cancel_all(self._tasks)
@@ -203,9 +209,10 @@ class Warmline:
                     await self.mark_urgent(row["id"])
         elif action.name == "brief":
             await self.note_brief(incoming.person, on=bool(action.get("on")))
-        elif action.name == "erase":
+        elif action.name == "erase":  # live or ended, the person's topics are deleted from the group (topics.py)
             for row in await self.store.handoffs(person=incoming.person):
                 await self.close(row["id"], "forgot")
+            await self.topics.forgotten(incoming.person)
 
     async def note_brief(self, person: str, *, on: bool) -> bool:
         """ "Can't talk now" (or talking again): a note in each live topic of the person, in the staff language,
@@ -217,6 +224,19 @@ class Warmline:
             if row["status"] in LIVE and row["thread"] is not None:
                 posted = await self._to_group(row["group_chat"], row["thread"], note) is not None or posted
         return posted
+
+    async def line_state(self) -> tuple[str, str]:
+        """(Event.line, Event.topics) for the person's next turn: "off" with no group set up, else "on" or
+        "nobody" from the supporters on duty (counted again after DUTY_SECONDS, or at once after /onduty,
+        /offduty and a Take); and "keep" (WARMLINE_KEEP_TOPICS=1) or the days an ended topic stays."""
+        if not self.groups:
+            return "off", ""
+        now = self.clock()
+        if self._duty is None or now - self._duty[0] > DUTY_SECONDS:
+            duty = sum(1 for _, group, _, on in await self.store.supporters() if on and group in self.groups)
+            self._duty = (now, duty)
+        settings = self.edge.settings
+        return ("on" if self._duty[1] else "nobody"), ("keep" if settings.keep_topics else str(settings.handoff_days))
 
     # -- the person's side ----------------------------------------------------------------------------------
 
@@ -380,6 +400,7 @@ class Warmline:
         name = command[0][1:].split("@")[0].lower() if command and command[0].startswith("/") else ""
         if name in ("onduty", "offduty"):
             await self.store.supporter_set(user.id, group, on_duty=name == "onduty")
+            self._duty = None  # Event.line counts again
             who = await self.supporter_alias(user.id, group)
             key = "duty_on" if name == "onduty" else "duty_off"
             await self._to_group(group, thread, self.text.staff_say(key, supporter=who))
@@ -503,6 +524,7 @@ class Warmline:
         if not await self.store.handoff_take(row["id"], supporter, now):
             return self.text.staff_say("taken_already")
         await self.store.supporter_set(supporter, row["group_chat"], on_duty=True)
+        self._duty = None
         row = (await self.store.handoffs(handoff=row["id"]))[0]
         who = await self.supporter_alias(supporter, row["group_chat"])
         await self._edit_card(row, taken_by=who)
@@ -560,6 +582,10 @@ class Warmline:
                 )
             elif reason == "idle":
                 await self._to_person(person, chat, self.text.say("idle_end", lang))
+            elif reason == "expired" and row["status"] in ("queued", "taken"):
+                await self._to_person(
+                    person, chat, f"{self.text.say('expired', lang)}\n\n{self.text.say('lines', lang)}"
+                )
             elif row["status"] == "taken":
                 await self._to_person(person, chat, self.text.say("closed", lang))
                 await self._to_person(
@@ -577,10 +603,7 @@ class Warmline:
             await self._set_mode(person, "flow")
         if group is None or thread is None or reason == "topic_gone":
             return
-        if reason == "forgot" and delete_topics(self.edge.settings):  # WARMLINE_DELETE_TOPICS=1
-            await self.queues.slot(group)
-            with contextlib.suppress(TelegramError):
-                await self._call(partial(self.bot.delete_forum_topic, group, thread))
+        if await self.topics.ended(row, reason):  # /forget: the topic is deleted now (unless staff keep topics)
             return
         note: dict[str, tuple[str, dict[str, object]]] = {
             "supporter": ("ended", {"supporter": await self.supporter_alias(by or 0, group)}),
@@ -589,6 +612,7 @@ class Warmline:
             "blocked": ("person_blocked", {}),
             "idle": ("idle_note", {"minutes": self.text.idle_minutes}),
             "reconnect": ("reconnected", {}),
+            "expired": ("expired_note", {}),
         }
         key, values = note.get(reason, ("person_left", {}))
         await self._to_group(group, thread, self.text.staff_say(key, alias=guest, **values))
