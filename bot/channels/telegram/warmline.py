@@ -28,6 +28,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes, Messag
 
 from bot.channels.telegram import groupcommands
 from bot.channels.telegram.delivery import retry_after_seconds, with_retries
+from bot.channels.telegram.desk import Desk
 from bot.channels.telegram.relay import GroupQueues, cancel_all
 from bot.channels.telegram.topics import Topics
 from bot.conversation.privacy import wants_brief
@@ -84,6 +85,7 @@ class Warmline:
         self.clock: Callable[[], float] = time.monotonic
         self.admins = groupcommands.Admins()
         self.topics = Topics(self)  # forgetting on the group's side: topics deleted, handoffs expired
+        self.desk = Desk(self)  # the supporters' console: notes, /handover, /queue, wrap-up, the card's wait
         self._duty: tuple[float, int] | None = None  # (when counted, supporters on duty), for line_state
 
     @property
@@ -102,6 +104,7 @@ class Warmline:
         """Buttons on cards and every message in the warm-line groups (topics, /end, /alias, /onduty...)."""
         return (
             CallbackQueryHandler(self.on_group_button, pattern=r"^w\|(take|release|close)\|"),
+            CallbackQueryHandler(self.desk.on_wrapup, pattern=r"^w\|wrap\|"),
             MessageHandler(filters.ChatType.SUPERGROUP & filters.UpdateType.MESSAGE, self.on_group_message),
         )
 
@@ -396,6 +399,8 @@ class Warmline:
         if message is None or user is None or user.is_bot or message.chat_id not in self.groups:
             return
         group, thread = message.chat_id, message.message_thread_id if message.is_topic_message else None
+        if thread is not None and self.desk.is_note(message.text or message.caption):
+            return  # "// ..." or "#note ...": a note for the team, stays in the topic, never relayed
         command = (message.text or "").split(maxsplit=1)
         name = command[0][1:].split("@")[0].lower() if command and command[0].startswith("/") else ""
         if name in ("onduty", "offduty"):
@@ -440,6 +445,7 @@ class Warmline:
     async def relay_out(self, row: dict[str, Any], message: Message, update_id: int) -> None:
         """Queue a supporter's message for the person (once per update), then send it."""
         now = self.edge.clock()
+        await self.desk.first_reply(row, now)
         if row["status"] == "left":
             chat = await self.store.chat_id(row["person"])
             if chat is not None and not await self._to_person(
@@ -566,6 +572,7 @@ class Warmline:
         row = rows[0]
         await self.store.handoff_delete(hid)
         self._shown.pop(hid, None)
+        await self.desk.ended(row)
         guest, lang, person = decide.alias(row["token"]), row["language"], row["person"]
         group, thread = row["group_chat"], row["thread"]
         await self.store.count(f"warmline_closed:{reason}", now=self.edge.now())
@@ -616,6 +623,7 @@ class Warmline:
         }
         key, values = note.get(reason, ("person_left", {}))
         await self._to_group(group, thread, self.text.staff_say(key, alias=guest, **values))
+        await self.desk.wrapup(row, reason)
         if row["card"] is not None:
             with contextlib.suppress(TelegramError):
                 await self._call(partial(self.bot.edit_message_reply_markup, group, row["card"], reply_markup=None))
@@ -672,6 +680,7 @@ class Warmline:
         """Refresh places in line; offer choices after a supporter's silence; end idle conversations gently."""
         now = now or self.edge.clock()
         await self.refresh_waiting()
+        await self.desk.refresh_cards(now)
         await self.store.purge_relayed(now)
         seconds = int(now.timestamp())
         for row in await self.store.handoffs():
