@@ -234,7 +234,8 @@ def cmd_run(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     from bot.channels.web import config as web_config
     from bot.channels.web import server as web
 
-    beside = web.beside(settings) if web_config.wanted_beside_telegram(settings) else None  # WEB_PORT set
+    # WEB_PORT set: the web chat over the bot's one runtime (one store, content and hook)
+    beside = web.beside(settings) if web_config.wanted_beside_telegram(settings) else None
     return int(telegram.run(settings, watch=args.watch, handoff=handoff, beside=beside) or 0)
 
 

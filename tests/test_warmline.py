@@ -398,18 +398,20 @@ async def test_a_person_who_blocked_the_bot_closes_the_topic(bot: Bot, words: Wa
     assert await bot.edge.store.handoffs() == []
 
 
-async def test_a_deleted_topic_tells_the_person_and_offers_to_reconnect(bot: Bot, words: WarmlineText) -> None:
-    """Staff deleted the topic (thread not found): the person is told and can reconnect to a new topic."""
+async def test_a_deleted_topic_is_opened_again_and_the_message_arrives_there(bot: Bot, words: WarmlineText) -> None:
+    """Staff deleted the topic (thread not found): a new topic opens for the same person, with its card and a
+    note that earlier history was lost, and the message that hit the gone topic arrives in the new one."""
     server = bot.server
     await on_duty(server, SAM)
     alice = person(server, 1001)
     await ask(server, alice, words)
     server.fail("copyMessage", 400, description="Bad Request: message thread not found")
     alice.send("hello?")
-    gone = await wait_text(server, alice.id, words.say("topic_gone", "en"))
-    alice.tap(buttons(gone)[0][1], gone["message_id"])
     await server.wait_for_call("createForumTopic", 2)
-    await wait_text(server, alice.id, "You are number 1")
+    await server.wait_for(lambda: any(c["message_thread_id"] == 101 for c in copies_to(server, GROUP)))
+    assert card_for(server, 101)
+    assert any(m.get("message_thread_id") == 101 and "deleted" in m.get("text", "") for m in server.messages(GROUP))
+    assert words.say("topic_gone", "en") not in texts(server, alice.id)
 
 
 async def test_danger_words_mark_the_topic_urgent_and_reach_the_engine(

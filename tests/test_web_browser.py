@@ -86,7 +86,7 @@ class Site:
 
         async def main() -> None:
             self.stop = asyncio.Event()
-            await serve(settings, stop=self.stop, content=lambda: content, clock=self.clock, web=web, started=started)
+            await serve(settings, stop=self.stop, content=content, clock=self.clock, web=web, started=started)
 
         self.thread = threading.Thread(target=self.loop.run_until_complete, args=(main(),), daemon=True)
         self.thread.start()

@@ -20,9 +20,10 @@ from running import FRIDAY_AFTERNOON
 
 from bot.channels.web.app import WebChat
 from bot.channels.web.config import WebSettings
-from bot.channels.web.turns import Turns
 from bot.content.loader import Content
 from bot.runtime.flood import FloodGate
+from bot.runtime.turns import Runtime
+from bot.settings import Settings
 from bot.store.database import Store
 
 ZONE = ZoneInfo("America/Edmonton")
@@ -46,11 +47,16 @@ class MovableClock:
 async def open_web(
     data_dir: Path, content: Content, *, web: WebSettings | None = None, flood: FloodGate | None = None, **limits: Any
 ) -> AsyncIterator[tuple[WebChat, MovableClock]]:
-    """The web chat's app over a real store in data_dir, with a movable clock (no server, no sweeper)."""
+    """The web chat's app over the runtime and a real store in data_dir, with a movable clock (no server, no
+    sweeper, no housekeeping rounds: tests call them)."""
     clock = MovableClock()
     async with await Store.open(data_dir) as store:
-        turns = Turns(store, lambda: content, clock, ZONE, flood if flood is not None else FloodGate())
-        yield WebChat(turns, web or WebSettings(exit_url=EXIT), **limits), clock
+        settings = Settings(data_dir=data_dir)
+        runtime = Runtime(store, content, settings, zone=ZONE, flood=flood, clock=clock)
+        try:
+            yield WebChat(runtime, web or WebSettings(exit_url=EXIT), **limits), clock
+        finally:
+            await runtime.close()
 
 
 def client(chat: WebChat, base_url: str = "http://chat.test") -> httpx.AsyncClient:

@@ -18,7 +18,7 @@ class ChannelLimits:
     name: str  # how staff read it in a problem: "Telegram"
     text_chars: int  # the longest message text
     callback_bytes: int  # the longest button data, in UTF-8 bytes
-    delete_window: timedelta | None  # how long after sending a message the bot may still delete it; None: never
+    delete_window: timedelta | None  # how long after sending a message the bot may still delete it; None: no limit
 
 
 TELEGRAM = ChannelLimits(
@@ -29,7 +29,15 @@ TELEGRAM = ChannelLimits(
     delete_window=timedelta(hours=48),  # a bot may delete messages in a private chat for 48 hours
 )
 
-CHANNELS: tuple[ChannelLimits, ...] = (TELEGRAM,)
+WEB = ChannelLimits(
+    channel="web",
+    name="the web chat",
+    text_chars=4096,  # no limit of its own; a screen is kept as long as Telegram's, so both show it whole
+    callback_bytes=64,  # a tapped button's value, as the web chat's forms read it (bot.channels.web.turns)
+    delete_window=None,  # lines stay deletable on the page's rows for as long as the chat is open
+)
+
+CHANNELS: tuple[ChannelLimits, ...] = (TELEGRAM, WEB)
 
 
 def tightest_text(channels: tuple[ChannelLimits, ...] = CHANNELS) -> ChannelLimits:

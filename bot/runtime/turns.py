@@ -212,6 +212,8 @@ class Runtime:
         for action in turn.actions:
             await self.hook.on_action(incoming, action)
             await self.act(incoming, action)
+        if any(action.name == "erase" for action in turn.actions):
+            return "erased"  # a channel that shows the chat itself (the web) clears it
         return None if delivered == "sent" else "queued"
 
     async def act(self, incoming: Incoming, action: Action) -> None:
@@ -222,6 +224,14 @@ class Runtime:
             await self.forgetting.erase(
                 incoming.person, self.chat(incoming.inbound), str(action.get("say", "")), incoming.now
             )
+
+    async def erase_now(self, inbound: Inbound) -> int:
+        """Erase a person outside a turn, as /forget's "yes" does: the warm line's hook closes their topic
+        (on_action "erase"), then the channel's messages and every row go. For a channel's own ways out (the web
+        chat's Quick exit and quiet-time close). Returns the rows forgotten."""
+        incoming = await self.load(inbound)
+        await self.hook.on_action(incoming, Action("erase"))
+        return await self.forgetting.erase(incoming.person, self.chat(inbound), "", incoming.now)
 
     async def blocked(self, channel: str, user: str) -> None:
         """The person blocked the bot (or left the chat): stop writing to them."""

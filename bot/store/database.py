@@ -12,7 +12,8 @@ kept encrypted; the only other long-lived data are anonymous daily counts.
             return  # Telegram delivered this update again after a restart: it was answered already
 
 The methods live in one file per group: sessions and the outbox (sessions.py), forget and erasing (privacy.py),
-the warm line (warmline.py), counts and retention (counts.py); the schema and its migrations in schema.py.
+the warm line (warmline.py), what waits for its groups (staffoutbox.py), counts and retention (counts.py); the
+schema and its migrations in schema.py.
 """
 
 from __future__ import annotations
@@ -31,12 +32,13 @@ from bot.store.keys import SECRET_FILE, Keys, SecretKeyError
 from bot.store.privacy import Privacy
 from bot.store.schema import DB_FILE, MIGRATIONS, PERSON_TABLES, migrate, prepare
 from bot.store.sessions import Sessions
+from bot.store.staffoutbox import StaffOutbox
 from bot.store.warmline import WarmLine
 
 __all__ = ["DB_FILE", "MIGRATIONS", "PERSON_TABLES", "Store", "StoreError", "migrate"]
 
 
-class Store(Sessions, Privacy, WarmLine, Counts, Console):
+class Store(Sessions, Privacy, WarmLine, StaffOutbox, Counts, Console):
     """Sessions, handled updates, message ids, the warm line and counts in one SQLite file; one transaction
     (and one trip to aiosqlite's thread) per method, so no other coroutine's statements land inside it."""
 

@@ -159,7 +159,28 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     INSERT INTO legacy_people SELECT person FROM sessions UNION SELECT person FROM handoffs;
     """,
-    # 7 (bot/store/console.py): forget on both sides and the supporters' console. An ended conversation's topic
+    # +1: the staff outbox (bot.channels.telegram.relay): everything bound for a warm-line group (topics, cards,
+    #     card edits, notes, the person's relayed words, closing a topic) waits here until Telegram has it
+    """
+    CREATE TABLE staff_outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        group_chat INTEGER NOT NULL,
+        handoff INTEGER,                 -- the conversation it belongs to; NULL: General
+        person TEXT,                     -- only on the person's own relayed words, so /forget deletes them
+        kind TEXT NOT NULL,              -- topic, card, note, relay, edit, markup, rename, close, delete
+        urgent INTEGER NOT NULL DEFAULT 0,
+        ord REAL NOT NULL,               -- send order (a re-opened topic goes before what waits for it)
+        thread INTEGER,                  -- NULL while the conversation's topic is not created yet
+        target INTEGER,                  -- the message an edit changes; NULL: the card, once it is posted
+        payload BLOB NOT NULL,           -- Fernet(JSON: text, buttons, name, or from_chat + message_id)
+        attempts INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL
+    );
+    CREATE INDEX staff_outbox_group ON staff_outbox (group_chat, ord);
+    CREATE INDEX staff_outbox_handoff ON staff_outbox (handoff);
+    CREATE INDEX staff_outbox_person ON staff_outbox (person);
+    """,
+    # +1 (bot/store/console.py): forget on both sides and the supporters' console. An ended conversation's topic
     # waits here to be deleted from the group after HANDOFF_RETENTION_DAYS (person NULL: the person used
     # /forget, delete it now); the wrap-up buttons after End (anonymous counts only); when a supporter first
     # wrote, for the median time to first reply.
@@ -188,6 +209,7 @@ MIGRATIONS: tuple[str, ...] = (
 # Every table with a `person` column, in the order forget() deletes from it (children before parents, unless a
 # foreign key cascades). tests/test_store.py fails if a table with a `person` column is missing here.
 PERSON_TABLES: tuple[str, ...] = (
+    "staff_outbox",
     "relay",
     "relayed_updates",
     "handoffs",

@@ -25,7 +25,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.channels.telegram.delivery import keyboard
-from bot.channels.telegram.relay import GroupQueues
+from bot.channels.telegram.relay import StaffOutbox
 from bot.content.warmlinetext import WarmlineText
 from bot.staff.stats import first_reply_counter, length_counter
 from bot.store.database import Store
@@ -52,7 +52,7 @@ class Warmline(Protocol):
     desk: Desk
 
     @property
-    def queues(self) -> GroupQueues: ...
+    def queues(self) -> StaffOutbox: ...
 
     @property
     def edge(self) -> Edge: ...
@@ -244,6 +244,7 @@ class Desk:
             [{"label": label, "data": data} for label, data in row] for row in self._buttons(tap.wrapup, tap.next_step)
         ]
         markup = keyboard(rows)
+        await self.warm.queues.slot(group)  # the answer to a tap: paced with the group, not queued behind it
         try:
             await self.warm._call(partial(self.warm.bot.edit_message_text, words, group, message, reply_markup=markup))
         except TelegramError as exc:

@@ -124,26 +124,34 @@ class _HandoffHook:
     def __init__(self, edge: Edge) -> None:
         self.edge = edge
 
-    def _incoming(self, incoming: ports.Incoming) -> Incoming:
+    def _incoming(self, incoming: ports.Incoming) -> Incoming | None:
+        """The Telegram warm line's Incoming; None for another channel's person (the web chat beside the bot),
+        whom this warm line does not reach yet."""
         update = incoming.inbound.raw
-        assert isinstance(update, Update)
+        if not isinstance(update, Update):
+            return None
         return Incoming(
             update, incoming.person, int(incoming.inbound.chat), incoming.event, incoming.session, incoming.now
         )
 
     def claims(self, incoming: ports.Incoming) -> bool:
-        return self.edge.handoff.claims(self.edge, self._incoming(incoming))
+        mine = self._incoming(incoming)
+        return mine is not None and self.edge.handoff.claims(self.edge, mine)
 
     async def intercept(self, incoming: ports.Incoming) -> Turn | None:
-        return await self.edge.handoff.intercept(self.edge, self._incoming(incoming))
+        mine = self._incoming(incoming)
+        return None if mine is None else await self.edge.handoff.intercept(self.edge, mine)
 
     async def prepare(self, incoming: ports.Incoming, action: Action) -> None:
         prepare = getattr(self.edge.handoff, "prepare", None)
-        if prepare is not None:
-            await prepare(self.edge, self._incoming(incoming), action)
+        mine = self._incoming(incoming)
+        if prepare is not None and mine is not None:
+            await prepare(self.edge, mine, action)
 
     async def on_action(self, incoming: ports.Incoming, action: Action) -> None:
-        await self.edge.handoff.on_action(self.edge, self._incoming(incoming), action)
+        mine = self._incoming(incoming)
+        if mine is not None:
+            await self.edge.handoff.on_action(self.edge, mine, action)
 
 
 def event_from_update(update: Update) -> Event | None:

@@ -29,6 +29,7 @@ from bot.channels.telegram.updates import fetch_updates
 from bot.content.loader import Content, load_content
 from bot.content.reload import watch
 from bot.core import logsafe
+from bot.runtime.turns import Runtime
 from bot.settings import Settings
 from bot.store.database import StoreError
 from bot.store.keys import SecretKeyError
@@ -173,8 +174,9 @@ def load_or_explain(settings: Settings) -> Content:
     return content
 
 
-# Another channel served in the same loop (the web chat): given the stop event and the current content.
-Beside = Callable[[asyncio.Event, Callable[[], Content]], Coroutine[Any, Any, None]]
+# Another channel served in the same loop over the bot's one runtime (the web chat): given the stop event and
+# the runtime (its store, content and the warm line's hook), once the edge has opened it.
+Beside = Callable[[asyncio.Event, Runtime], Coroutine[Any, Any, None]]
 
 
 async def serve(
@@ -201,12 +203,13 @@ async def serve(
     async with application:  # initialize (getMe) ... shutdown
         await application.start()
         watcher = asyncio.create_task(watch_content(edge, stop)) if watch else None
-        side = asyncio.create_task(beside(stop, lambda: edge.content)) if beside is not None else None
+        side = None
         try:
             # A webhook left by an earlier deployment makes getUpdates fail with 409 Conflict; pending updates
             # are kept (they have not been answered yet).
             await with_retries(partial(application.bot.delete_webhook, drop_pending_updates=False), edge.policy)
             await edge.open(application)
+            side = asyncio.create_task(beside(stop, edge.runtime)) if beside is not None else None
             log.info("bot running (long polling)")
             await poll(application, stop, poll_timeout)
         finally:
@@ -270,9 +273,10 @@ async def serve_webhook(
     async with application:  # initialize (getMe) ... shutdown
         await application.start()
         server = None
-        side = asyncio.create_task(beside(stop, lambda: edge.content)) if beside is not None else None
+        side = None
         try:
             await edge.open(application)
+            side = asyncio.create_task(beside(stop, edge.runtime)) if beside is not None else None
             server = webhook.listen(receiver, settings.port, host)  # a webhook must be reachable from outside
             await with_retries(
                 partial(

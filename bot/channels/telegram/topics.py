@@ -7,8 +7,8 @@ conversation ends; every handoff state expires. WARMLINE_KEEP_TOPICS=1 keeps top
                           update path (the person's erase never waits for the group's pace)
     every hour, and retention's daily purge ─► round(now): expire handoffs (bot.warmline.expiry), delete due topics
 
-Every delete goes through `delete_topic`, the one place a topic leaves the group: paced with the group's other
-sends, retried later (the record stays) after a network error. A topic a live handoff uses again is never deleted.
+Every delete goes through `delete_topic`, the one place a topic leaves the group: the group's durable staff outbox
+(paced, retried, kept across a restart). A topic a live handoff uses again is never deleted.
 Logs name counts and error kinds only.
 """
 
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot.channels.telegram.relay import GroupQueues
+from bot.channels.telegram.relay import StaffOutbox
 from bot.conversation.privacy import delete_topics
 from bot.store.database import Store
 from bot.warmline.expiry import Age, Expiry, expired, topic_due
@@ -47,7 +47,7 @@ class Warmline(Protocol):
     def store(self) -> Store: ...
 
     @property
-    def queues(self) -> GroupQueues: ...
+    def queues(self) -> StaffOutbox: ...
 
     @property
     def bot(self) -> Any: ...
@@ -151,11 +151,15 @@ class Topics:
 
     async def delete_topic(self, group: int, thread: int) -> bool:
         """deleteForumTopic: the topic with its card and every message in it, for every member of the group.
-        True when it is gone (now, or already: staff deleted it, or the bot lost the group); False to try again.
+        True when it is on its way (or gone); False to try again next round.
 
-        The one place a topic is deleted, paced with the group's other sends (wlgroup's staff outbox can take
-        it over here)."""
-        await self.warm.queues.slot(group)
+        The one place a topic is deleted: through the group's durable staff outbox (bot.channels.telegram.relay:
+        paced with the group's other sends, retried after 5xx and network errors, kept across a restart). A group
+        no longer in WARMLINE_CHAT_ID has no outbox: the call is made directly."""
+        queues = self.warm.queues
+        if queues.knows(group):
+            await queues.close_topic(None, group, thread, delete=True)
+            return True
         try:
             await self.warm._call(partial(self.warm.bot.delete_forum_topic, group, thread))
         except (BadRequest, Forbidden) as exc:  # gone already, or the bot may no longer delete: nothing to retry

@@ -24,12 +24,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import BaseHandler, CallbackQueryHandler, ChatMemberHandler, ContextTypes, MessageHandler, filters
 
 from bot.channels.telegram import groupcommands
-from bot.channels.telegram.delivery import retry_after_seconds, with_retries
+from bot.channels.telegram.delivery import with_retries
 from bot.channels.telegram.desk import Desk
-from bot.channels.telegram.relay import GroupQueues, cancel_all
+from bot.channels.telegram.edge import CHANNEL
+from bot.channels.telegram.relay import StaffOutbox, cancel_all
 from bot.channels.telegram.topics import Topics
 from bot.conversation.privacy import wants_brief
 from bot.conversation.safety import is_danger
@@ -39,6 +40,8 @@ from bot.directory import cards
 from bot.settings import Settings
 from bot.staff.stats import wait_counter
 from bot.store.database import Store
+from bot.store.staffoutbox import StaffNew
+from bot.warmline import pacing
 from bot.warmline import rules as decide
 from bot.warmline.rules import Supporter, WarmlineText
 
@@ -77,7 +80,9 @@ class Warmline:
         self.every = float(text.refresh_seconds) if tick is None else tick
         self._edge: Edge | None = None
         self.groups: tuple[int, ...] = ()
-        self._queues: GroupQueues | None = None
+        self._queues: StaffOutbox | None = None
+        self._told_busy: float | None = None  # when on-duty supporters were last told every group is full
+        self._told_refused: set[int] = set()  # handoffs whose refused topic General has been told about
         self._tasks: list[asyncio.Task[None]] = []
         self._flushing: set[asyncio.Task[None]] = set()  # copies to people under way
         self._person_locks: dict[int, asyncio.Lock] = {}
@@ -106,30 +111,38 @@ class Warmline:
             CallbackQueryHandler(self.on_group_button, pattern=r"^w\|(take|release|close)\|"),
             CallbackQueryHandler(self.desk.on_wrapup, pattern=r"^w\|wrap\|"),
             MessageHandler(filters.ChatType.SUPERGROUP & filters.UpdateType.MESSAGE, self.on_group_message),
+            ChatMemberHandler(self.on_blocked, ChatMemberHandler.MY_CHAT_MEMBER),
         )
 
     async def start(self, edge: Edge) -> None:
-        """Open topics a crash left unopened, queue what was waiting to be relayed, start the workers."""
+        """Start the groups' senders on what their staff outbox still holds, queue topics a crash left unqueued,
+        and send what was waiting to be relayed to people."""
         self._edge = edge
         self._text_version = edge.content.version  # the words given to the constructor, until a reload
         self.groups = edge.settings.warmline_chat_ids
-        self._queues = GroupQueues(
+        self._queues = StaffOutbox(
             self.bot,
             self.store,
-            self._call,
-            partial(self.close, reason="topic_gone"),
+            self,
+            policy=edge.policy,
             per_minute=self.per_minute,
             burst=self.burst,
             clock=self.clock,
+            now=edge.clock,
         )
-        self._queues.open(self.groups)
-        for row in await self.store.handoffs():
-            if row["status"] in ("queued", "left") and row["thread"] is None:
+        handoffs = {row["id"]: row for row in await self.store.handoffs()}
+        threads = {(r["group_chat"], r["thread"]): r["id"] for r in handoffs.values() if r["thread"] is not None}
+        await self._queues.open(self.groups, threads)
+        for row in handoffs.values():
+            unopened = row["status"] in ("queued", "left") and row["thread"] is None
+            if unopened and not self._queues.waiting(row["id"], "topic"):
                 await self._open_topic(row, message=row["status"] == "left")
         outgoing: set[int] = set()
         for row_id, hid, direction, message in await self.store.relay_pending():
-            if direction == "in":
-                await self._queue_in(row_id, hid, message, None)
+            if direction == "in":  # left by a version before the staff outbox: it moves there
+                if hid in handoffs:
+                    await self._relay_into(handoffs[hid], message, None, edge.clock())
+                await self.store.relay_done(row_id)
             else:
                 outgoing.add(hid)
         for hid in sorted(outgoing):
@@ -253,7 +266,7 @@ class Warmline:
         return self.edge.store
 
     @property
-    def queues(self) -> GroupQueues:
+    def queues(self) -> StaffOutbox:
         assert self._queues is not None, "Warmline.start() first"
         return self._queues
 
@@ -302,25 +315,38 @@ class Warmline:
         await self.refresh_waiting()
 
     async def _open_topic(self, row: dict[str, Any], *, message: bool = False) -> None:
-        """Create the handoff's forum topic and post its card (Take button, or none for a message left)."""
+        """Queue the handoff's forum topic and its card (Take button, or none for a message left) for the group
+        with room; the group's sender creates them in turn (bot.channels.telegram.relay)."""
+        group = await self._route()
+        await self.store.handoff_update(row["id"], group_chat=group)
+        row = {**row, "group_chat": group}
+        guest = decide.alias(row["token"])
+        await self.queues.open_topic(
+            row["id"],
+            group,
+            decide.topic_name(guest, row["language"], row["topic"], urgent=bool(row["urgent"])),
+            decide.topic_name(guest, row["language"], row["topic"], urgent=True),
+            self._card(row, message=message),
+            () if message else self._card_buttons(row),
+        )
+
+    async def _route(self) -> int:
+        """The group a new request goes to: one whose queue has room (pacing.with_room), the most free
+        supporters among them (rules.choose_group). When every group is full, on-duty supporters are told in
+        General, at most once per pacing.BUSY_EVERY seconds."""
         supporters = await self.supporters()
         queued: dict[int, int] = {}
         for other in await self.store.handoffs():
             if other["status"] == "queued" and other["group_chat"] is not None:
                 queued[other["group_chat"]] = queued.get(other["group_chat"], 0) + 1
-        group = decide.choose_group(self.groups, supporters, queued, self.text.capacity)
-        guest = decide.alias(row["token"])
-        await self.queues.slot(group)
-        topic = await self._call(
-            partial(self.bot.create_forum_topic, group, decide.topic_name(guest, row["language"], row["topic"]))
-        )
-        await self.store.handoff_update(row["id"], group_chat=group, thread=topic.message_thread_id)
-        row = {**row, "group_chat": group, "thread": topic.message_thread_id}
-        card = await self._to_group(
-            group, topic.message_thread_id, self._card(row, message=message), () if message else self._card_buttons(row)
-        )
-        if card is not None:
-            await self.store.handoff_update(row["id"], card=card)
+        room = pacing.with_room(self.groups, self.queues.depths(), self.per_minute, self.burst, pacing.LAG_GOAL)
+        group = decide.choose_group(room or self.groups, supporters, queued, self.text.capacity)
+        if not room and pacing.due(self._told_busy, self.clock(), pacing.BUSY_EVERY):
+            self._told_busy = self.clock()
+            note = self.text.staff_say("groups_busy", seconds=int(pacing.LAG_GOAL))
+            for each in self.groups:
+                await self._to_group(each, None, note, urgent=True)
+        return group
 
     async def _person_button(self, incoming: Incoming) -> Turn:
         """Cancel, End, Leave a message, Keep waiting, Connect again, and the did-this-help answer."""
@@ -373,23 +399,23 @@ class Warmline:
         return Turn((), session)
 
     async def relay_in(self, row: dict[str, Any], message: Message, update_id: int | None, now: datetime) -> None:
-        """Queue the person's message for the topic (once per update) and wake the group's worker."""
+        """Queue the person's message for the topic (once per update); the group's sender copies it in turn."""
         if row["status"] == "leaving":
             await self.store.handoff_update(row["id"], status="left")
             row = {**row, "status": "left"}
             await self._open_topic(row, message=True)
             row = (await self.store.handoffs(handoff=row["id"]))[0]
         payload = {"from_chat": message.chat_id, "message_id": message.message_id, "text": message.text}
-        row_id = await self.store.relay_add(row["id"], row["person"], "in", payload, update_id=update_id, now=now)
-        if row_id is not None:
-            await self._queue_in(row_id, row["id"], payload, row)
+        await self._relay_into(row, payload, update_id, now)
 
-    async def _queue_in(self, row_id: int, hid: int, payload: dict[str, Any], row: dict[str, Any] | None) -> None:
-        rows = [row] if row is not None else await self.store.handoffs(handoff=hid)
-        if not rows or not self.queues.knows(rows[0]["group_chat"]) or rows[0]["thread"] is None:
-            await self.store.relay_done(row_id)
+    async def _relay_into(
+        self, row: dict[str, Any], payload: dict[str, Any], update_id: int | None, now: datetime
+    ) -> None:
+        if row["group_chat"] is None:
             return
-        self.queues.add(rows[0]["group_chat"], rows[0]["thread"], row_id, hid, payload)
+        await self.queues.relay(
+            row["group_chat"], row["thread"], row["id"], row["person"], payload, update_id=update_id, now=now
+        )
 
     # -- the supporters' side -------------------------------------------------------------------------------
 
@@ -527,6 +553,9 @@ class Warmline:
         if not decide.may_take(active, self.text.capacity):
             return self.text.staff_say("at_capacity", capacity=self.text.capacity)
         now = self.edge.clock()
+        if await self._blocked(row["person"]):  # the person blocked the bot: say so rather than connect
+            await self.close(row["id"], "blocked")
+            return self.text.staff_say("take_blocked")
         if not await self.store.handoff_take(row["id"], supporter, now):
             return self.text.staff_say("taken_already")
         await self.store.supporter_set(supporter, row["group_chat"], on_duty=True)
@@ -538,12 +567,15 @@ class Warmline:
         chat = await self.store.chat_id(row["person"])
         if chat is not None:
             lang = row["language"]
-            await self._to_person(
+            sent = await self._to_person(
                 row["person"],
                 chat,
                 self.text.say("connected", lang, supporter=who),
                 (((self.text.say("end_button", lang), f"{PREFIX}end|{row['id']}"),),),
             )
+            if sent is None and await self._blocked(row["person"]):
+                await self.close(row["id"], "blocked")
+                return self.text.staff_say("take_blocked")
         await self.store.count("warmline_taken", now=self.edge.now())
         await self.count("handoff_taken")
         await self.count(wait_counter(now.timestamp() - row["created_at"]))
@@ -608,6 +640,10 @@ class Warmline:
                 )
         if reason not in ("reconnect",):
             await self._set_mode(person, "flow")
+        if reason == "forgot":  # the person's words still waiting for the topic do not go
+            await self.queues.forget(hid)
+        if group is not None and thread is None:  # its topic was not created yet: nothing of it goes
+            await self.queues.drop(hid)
         if group is None or thread is None or reason == "topic_gone":
             return
         if await self.topics.ended(row, reason):  # /forget: the topic is deleted now (unless staff keep topics)
@@ -622,36 +658,32 @@ class Warmline:
             "expired": ("expired_note", {}),
         }
         key, values = note.get(reason, ("person_left", {}))
-        await self._to_group(group, thread, self.text.staff_say(key, alias=guest, **values))
+        await self._to_group(group, thread, self.text.staff_say(key, alias=guest, **values), handoff=hid)
         await self.desk.wrapup(row, reason)
-        if row["card"] is not None:
-            with contextlib.suppress(TelegramError):
-                await self._call(partial(self.bot.edit_message_reply_markup, group, row["card"], reply_markup=None))
-        with contextlib.suppress(TelegramError):
-            await self._call(partial(self.bot.close_forum_topic, group, thread))
+        await self.queues.unbutton(hid, group, thread, row["card"])
+        await self.queues.close_topic(hid, group, thread)
 
     async def mark_urgent(self, hid: int) -> None:
-        """Danger words: ⚠ in the topic's name, on the card, and a note in the topic (once per handoff)."""
+        """Danger words: what the conversation has waiting goes to the front of its group's queue; ⚠ in the
+        topic's name, on the card, and a note in the topic (once per handoff)."""
         rows = await self.store.handoffs(handoff=hid)
-        if not rows or rows[0]["urgent"]:
+        if not rows:
+            return
+        await self.queues.urgent(hid)
+        if rows[0]["urgent"]:
             return
         await self.store.handoff_update(hid, urgent=1)
         row = {**rows[0], "urgent": 1}
-        if row["group_chat"] is None or row["thread"] is None:
+        group, thread = row["group_chat"], row["thread"]
+        if group is None:
             return
         guest = decide.alias(row["token"])
-        with contextlib.suppress(TelegramError):
-            await self._call(
-                partial(
-                    self.bot.edit_forum_topic,
-                    row["group_chat"],
-                    row["thread"],
-                    name=decide.topic_name(guest, row["language"], row["topic"], urgent=True),
-                )
-            )
-        taken = await self.supporter_alias(row["supporter"], row["group_chat"]) if row["supporter"] else None
-        await self._edit_card(row, taken_by=taken)
-        await self._to_group(row["group_chat"], row["thread"], self.text.staff_say("urgent_note", alias=guest))
+        if thread is not None:  # a topic still waiting to be created gets the ⚠ name when it is
+            name = decide.topic_name(guest, row["language"], row["topic"], urgent=True)
+            await self.queues.rename(hid, group, thread, name, urgent=True)
+        taken = await self.supporter_alias(row["supporter"], group) if row["supporter"] else None
+        await self._edit_card(row, taken_by=taken, urgent=True)
+        await self._to_group(group, thread, self.text.staff_say("urgent_note", alias=guest), handoff=hid, urgent=True)
 
     # -- supporters ---------------------------------------------------------------------------------------------
 
@@ -803,21 +835,21 @@ class Warmline:
     async def _call(self, call: Callable[[], Awaitable[T]]) -> T:
         return await with_retries(call, self.edge.policy)
 
-    async def _to_group(self, group: int | None, thread: int | None, text: str, buttons: Rows = ()) -> int | None:
+    async def _to_group(
+        self,
+        group: int | None,
+        thread: int | None,
+        text: str,
+        buttons: Rows = (),
+        *,
+        handoff: int | None = None,
+        urgent: bool = False,
+    ) -> int | None:
+        """Queue a note for a topic (General when thread is None and no handoff is named): one store trip, never
+        a wait for the group. 1 when queued, None when it cannot be (no such group)."""
         if group is None:
             return None
-        await self.queues.slot(group)
-        try:
-            sent = await self._call(
-                partial(self.bot.send_message, group, text, message_thread_id=thread, reply_markup=markup(buttons))
-            )
-        except RetryAfter as exc:
-            await asyncio.sleep(retry_after_seconds(exc))
-            return None
-        except TelegramError as exc:
-            log.warning("a note to a warm-line topic was not sent (%s)", type(exc).__name__)
-            return None
-        return int(sent.message_id)
+        return 1 if await self.queues.post(group, thread, text, buttons, handoff=handoff, urgent=urgent) else None
 
     async def _to_person(self, person: str, chat: int, text: str, buttons: Rows = ()) -> int | None:
         try:
@@ -856,19 +888,82 @@ class Warmline:
             )
         return ()
 
-    async def _edit_card(self, row: dict[str, Any], *, taken_by: str | None = None) -> None:
-        if row["card"] is None or row["group_chat"] is None:
+    async def _edit_card(self, row: dict[str, Any], *, taken_by: str | None = None, urgent: bool = False) -> None:
+        """Queue the card's new text and buttons (a pending older edit is replaced; a card not yet posted is
+        edited once it is)."""
+        if row["group_chat"] is None:
             return
-        with contextlib.suppress(TelegramError):
-            await self._call(
-                partial(
-                    self.bot.edit_message_text,
-                    self._card(row, taken_by=taken_by),
-                    row["group_chat"],
-                    row["card"],
-                    reply_markup=markup(self._card_buttons(row)),
-                )
+        await self.queues.edit(
+            row["id"],
+            row["group_chat"],
+            row["thread"],
+            row["card"],
+            self._card(row, taken_by=taken_by),
+            self._card_buttons(row),
+            urgent=urgent,
+        )
+
+    # -- when a topic fails (the staff outbox's Hooks) ---------------------------------------------------------
+
+    async def topic_lost(self, handoff: int) -> list[StaffNew]:
+        """Staff deleted a live conversation's topic: a new one for the same person, its card, and a note that
+        earlier history was lost; what was waiting is then sent there."""
+        rows = await self.store.handoffs(handoff=handoff)
+        if not rows or rows[0]["group_chat"] is None:
+            return []
+        row = rows[0]
+        guest, group = decide.alias(row["token"]), row["group_chat"]
+        taken = await self.supporter_alias(row["supporter"], group) if row["supporter"] else None
+        urgent = bool(row["urgent"])
+        name = decide.topic_name(guest, row["language"], row["topic"])
+        card = {"text": self._card(row, taken_by=taken), "buttons": self._card_buttons(row)}
+        return [
+            StaffNew(group, "topic", {"name": name, "urgent_name": f"⚠ {name}"[:128]}, handoff, urgent=urgent),
+            StaffNew(group, "card", card, handoff, urgent=urgent),
+            StaffNew(group, "note", {"text": self.text.staff_say("topic_reopened", alias=guest)}, handoff),
+        ]
+
+    async def topic_refused(self, handoff: int, group: int) -> bool:
+        """Telegram would not open a topic (the bot lacks the Manage topics right): General is told once per
+        handoff; a waiting person is offered to leave a message instead. True: try again later (a message
+        left keeps waiting for its topic)."""
+        rows = await self.store.handoffs(handoff=handoff)
+        if not rows:
+            return False
+        row = rows[0]
+        if handoff not in self._told_refused:
+            self._told_refused.add(handoff)
+            note = self.text.staff_say("topic_refused", alias=decide.alias(row["token"]))
+            await self._to_group(group, None, note, urgent=True)
+        if row["status"] != "queued":
+            return True
+        await self.close(handoff, "failed", say=False)
+        chat, lang = await self.store.chat_id(row["person"]), row["language"]
+        if chat is not None:
+            await self._to_person(
+                row["person"],
+                chat,
+                self.text.say("no_topic", lang),
+                (
+                    ((self.text.say("leave_button", lang), f"{PREFIX}leave|{row['topic']}"),),
+                    ((self.text.say("lines_button", lang), f"{PREFIX}lines|"),),
+                ),
             )
+        return False
+
+    async def on_blocked(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The person blocked the bot (my_chat_member, status "kicked"): their topic is told at once and closed."""
+        member = update.my_chat_member
+        if member is None or member.chat.type != "private" or member.new_chat_member.status != "kicked":
+            return
+        person = self.store.channel_key(CHANNEL, str(member.from_user.id))
+        for row in await self.store.handoffs(person=person):
+            await self.close(row["id"], "blocked")
+
+    async def _blocked(self, person: str) -> bool:
+        """The person has blocked the bot (their session was marked inactive)."""
+        session = await self._session(person)
+        return session is not None and session.mode == "inactive"
 
     async def _session(self, person: str) -> Session | None:
         data = await self.store.load_session(person)

@@ -32,11 +32,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.channels.web.chats import Chat, Chats, new_id, quiet_state
 from bot.channels.web.config import WebSettings
 from bot.channels.web.pages import PageContext, chat_page, notice_page
+from bot.channels.web.sender import WebSender
 from bot.channels.web.turns import Turns, event_for
 from bot.content.loader import Content
 from bot.conversation.engine import LANGUAGE, language_for
 from bot.core.types import Event
 from bot.runtime.flood import FloodGate
+from bot.runtime.turns import Runtime
 
 log = logging.getLogger(__name__)
 COOKIE = "chat"
@@ -131,16 +133,20 @@ class WebChat:
 
     def __init__(
         self,
-        turns: Turns,
+        runtime: Runtime,
         web: WebSettings,
         *,
+        warm_line: bool = False,
         requests: FloodGate | None = None,
         opening: FloodGate | None = None,
         sweep_every: float = 15.0,
     ) -> None:
-        self.turns = turns
         self.web = web
         self.chats = Chats(max_chats=web.max_chats)
+        # the runtime reaches web people through this sender ("web:<handle>"), the warm line among them
+        self.sender = WebSender(self.chats, lambda: runtime.content, warm_line=warm_line)
+        runtime.add_channel(self.sender)
+        self.turns = Turns(runtime, self.sender, quiet_minutes=web.close_minutes)
         # per chat: any request (a tab reloading in a loop); overall: new chats (a script opening thousands)
         self.requests = requests if requests is not None else FloodGate(burst=30, per_second=5.0)
         self.opening = opening if opening is not None else FloodGate(burst=60, per_second=10.0)

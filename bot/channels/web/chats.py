@@ -2,7 +2,8 @@
 
 A chat is known by a random id in its one cookie. The store knows the person only by an HMAC of that id
 (Store.channel_key("web", id)), and holds no message text; the lines shown on the page live here until the
-chat ends (erase, quick exit, or the quiet time), when they are dropped with every server row.
+chat ends (erase, quick exit, or the quiet time), when they are dropped with every server row. The runtime
+reaches a chat by its `handle`, another random id (its address "web:<handle>"), never by the cookie's.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
@@ -47,16 +48,28 @@ class Chat:
     used_forms: deque[str] = field(default_factory=lambda: deque(maxlen=32))
     listeners: set[asyncio.Queue[str]] = field(default_factory=set)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    handle: str = field(default_factory=lambda: new_id())  # how the runtime addresses the chat (not the cookie)
+
+    counted: int = 0  # the last line number given (removed lines keep theirs: numbers never repeat)
 
     @property
     def last_n(self) -> int:
         return self.lines[-1].n if self.lines else 0
 
     def add(self, who: Who, text: str, buttons: tuple[tuple[Button, ...], ...] = ()) -> Line:
-        line = Line(self.last_n + 1, who, text, buttons)
+        self.counted += 1
+        line = Line(self.counted, who, text, buttons)
         self.lines.append(line)
         del self.lines[:-MAX_LINES]
         return line
+
+    def remove(self, numbers: Iterable[int]) -> bool:
+        """Drop the lines with these numbers (an erase, quiet erase); True when any was on the page."""
+        gone = set(numbers)
+        kept = [line for line in self.lines if line.n not in gone]
+        removed = len(kept) != len(self.lines)
+        self.lines[:] = kept
+        return removed
 
     def buttons(self) -> tuple[tuple[Button, ...], ...]:
         """The buttons a person can tap now: those of the newest bot message that has any (as on Telegram,
@@ -108,6 +121,7 @@ class Chats:
     def __init__(self, *, max_chats: int) -> None:
         self.max_chats = max_chats
         self._open: dict[str, Chat] = {}
+        self._handles: dict[str, Chat] = {}
         self._ended: dict[str, tuple[str, str, datetime]] = {}  # id -> (reason, language, when)
 
     def __len__(self) -> int:
@@ -121,14 +135,20 @@ class Chats:
 
     def add(self, chat: Chat) -> Chat:
         self._open[chat.id] = chat
+        self._handles[chat.handle] = chat
         return chat
 
     def get(self, chat_id: str | None) -> Chat | None:
         return self._open.get(chat_id or "")
 
+    def by_handle(self, handle: str) -> Chat | None:
+        """The open chat the runtime addresses as "web:<handle>"."""
+        return self._handles.get(handle)
+
     def end(self, chat: Chat, reason: str, now: datetime) -> None:
         """Drop the chat's lines and listeners' hold on it; remember only why it ended, for a while."""
         self._open.pop(chat.id, None)
+        self._handles.pop(chat.handle, None)
         if reason not in ("exit", "restart"):  # after Quick exit, coming back looks like a first visit
             self._ended[chat.id] = (reason, chat.language, now)
         chat.lines.clear()

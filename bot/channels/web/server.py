@@ -20,10 +20,10 @@ import uvicorn
 
 from bot.channels.web.app import WebChat
 from bot.channels.web.config import WebSettings
-from bot.channels.web.turns import Turns
 from bot.content.loader import Content, load_content
 from bot.core.clock import Clock, system_clock
 from bot.runtime.flood import FloodGate
+from bot.runtime.turns import Runtime
 from bot.settings import Settings
 from bot.store.database import Store, StoreError
 from bot.store.keys import SecretKeyError
@@ -75,23 +75,38 @@ async def serve(
     settings: Settings,
     *,
     stop: asyncio.Event,
-    content: Callable[[], Content] | None = None,
+    runtime: Runtime | None = None,
+    warm_line: bool = False,
+    content: Content | None = None,
     clock: Clock = system_clock,
     web: WebSettings | None = None,
     started: Callable[[WebChat], None] | None = None,
     requests: FloodGate | None = None,
     opening: FloodGate | None = None,
 ) -> None:
-    """Serve the web chat until `stop` is set. `content` is read at each turn (beside Telegram it is the
-    edge's, so a reload reaches both); `started` is told the running chat (tests use it);
-    `requests` and `opening` replace the web chat's gates (benchmarks)."""
+    """Serve the web chat until `stop` is set. Beside Telegram, `runtime` is the bot's own (the same store,
+    content and warm line's hook; `warm_line` says whether that hook reaches web people); alone, the web chat
+    opens its own store and runtime over `content` (loaded from the settings when not given). `started` is
+    told the running chat (tests use it); `requests` and `opening` replace the web chat's gates (benchmarks)."""
     web = web or WebSettings.from_settings(settings)
-    if content is None:
-        loaded = load(settings)
-        content = lambda: loaded  # noqa: E731  # the one version this process loaded
-    store = await Store.open(settings.data_dir)
-    turns = Turns(store, content, clock, ZoneInfo(settings.timezone), FloodGate(), quiet_minutes=web.close_minutes)
-    chat = WebChat(turns, web, requests=requests, opening=opening)
+    own = runtime is None
+    if runtime is None:
+        store = await Store.open(settings.data_dir)
+        runtime = Runtime(store, content or load(settings), settings, zone=ZoneInfo(settings.timezone), clock=clock)
+        await runtime.open()
+        runtime.start()
+    chat = WebChat(runtime, web, warm_line=warm_line, requests=requests, opening=opening)
+    try:
+        await _serve(chat, web, stop, started)
+    finally:
+        if own:
+            await runtime.close()
+            await runtime.store.close()
+
+
+async def _serve(
+    chat: WebChat, web: WebSettings, stop: asyncio.Event, started: Callable[[WebChat], None] | None
+) -> None:
     config = uvicorn.Config(
         chat.app,
         access_log=False,
@@ -104,7 +119,6 @@ async def serve(
     try:  # bound here, so a port in use is our one-line error (uvicorn would exit the process)
         sock = listen(web.host, web.port)
     except OSError as exc:
-        await store.close()
         raise WebError(
             f"cannot listen on {web.host}:{web.port} ({exc.strerror}); set WEB_HOST and WEB_PORT to a free address"
         ) from None
@@ -127,18 +141,18 @@ async def serve(
         await chat.stop()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        await store.close()
 
 
 def beside(
-    settings: Settings, *, clock: Clock = system_clock, started: Callable[[WebChat], None] | None = None
-) -> Callable[[asyncio.Event, Callable[[], Content]], Coroutine[Any, Any, None]]:
-    """What `run` starts beside Telegram when WEB_PORT is set: the web chat, with the bot's content (so a
-    reload reaches both), stopping with the bot."""
+    settings: Settings, *, warm_line: bool = False, started: Callable[[WebChat], None] | None = None
+) -> Callable[[asyncio.Event, Runtime], Coroutine[Any, Any, None]]:
+    """What `run` starts beside Telegram when WEB_PORT is set: the web chat over the bot's own runtime (one
+    store, one content, one warm line), stopping with the bot. `warm_line`: the bot's warm line reaches web
+    people (WARMLINE_CHAT_ID is set)."""
     web = WebSettings.from_settings(settings)  # a bad setting stops `run` before Telegram starts
 
-    async def side(stop: asyncio.Event, content: Callable[[], Content]) -> None:
-        await serve(settings, stop=stop, content=content, clock=clock, web=web, started=started)
+    async def side(stop: asyncio.Event, runtime: Runtime) -> None:
+        await serve(settings, stop=stop, runtime=runtime, warm_line=warm_line, web=web, started=started)
 
     return side
 

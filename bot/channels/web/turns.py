@@ -1,48 +1,37 @@
-"""The one seam between the web chat and the turn pipeline: an event in, the lines the page shows out.
+"""The web chat over the channel-neutral runtime: a form post becomes an Inbound, the runtime's replies lines.
 
-    event ─► flood gate ─► session (store) ─► engine.advance ─► store.save_turn ─► lines on the page
-          ─► actions: count, erase (every row, and the page), handoff (see below)
+    form post ─► event_for ─► Inbound("web", chat id, handle, update) ─► Runtime.handle
+              (flood gate, danger words, session, the warm line's hook, engine, save + outbox, actions)
+    replies ─► Outbox ─► WebSender (bot.channels.web.sender) ─► lines on the page, an SSE "update"
 
-This is the only web module that calls the engine and the store's session methods, so moving it onto the
-channel-neutral runtime (bot/runtime/) is a change here alone.
+So the web chat has exactly Telegram's pipeline: the same flood gate, danger words on every screen, the durable
+outbox, /forget and quiet erase (bot.runtime.forget) and the warm line's hook. The person's own words are put on
+the page here, before the turn (so the answer comes under them), and their line number is the Inbound's message
+id, so /forget's erase removes them too. Quick exit and the quiet-time close erase through the runtime as well
+(`Runtime.erase_now`: the warm line closes the person's topic first).
 
-The warm line is still Telegram's (bot/channels/telegram/warmline.py), so "talk to a person" on the web is
-honest about it: the "I'm finding someone" screen is replaced by flows/bot.yaml `web_warmline_telegram` and the
-24/7 lines of flows/warmline.yaml (each with its source). Nobody is ever pretended to be on the way. /privacy
-answers with what the web chat keeps (`web_privacy`), not Telegram's message-deleting choices.
+Where no warm line reaches the web (`python -m bot web` alone, or `run` without WARMLINE_CHAT_ID), every event
+says so (`Event.line = "off"`): the talk screen opens with `line_off` and the handoff screen's words become
+flows/bot.yaml `web_warmline_telegram` with the 24/7 lines (WebSender.rewrite). /privacy answers with what the web
+chat keeps (`web_privacy`), as Telegram's own /privacy handler does for Telegram.
 """
 
 from __future__ import annotations
 
-import logging
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+import itertools
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Literal
-from zoneinfo import ZoneInfo
 
 from bot.channels.web.chats import Chat
+from bot.channels.web.sender import WebSender
 from bot.content.loader import Content
-from bot.conversation.engine import MENU, advance, language_for
-from bot.conversation.safety import is_danger
-from bot.core.clock import Clock
-from bot.core.types import Button, Event, Reply, Session, Turn
-from bot.runtime.flood import FloodGate
+from bot.conversation.engine import MENU
+from bot.core.types import Button, Event
+from bot.runtime.ports import Inbound
+from bot.runtime.turns import Runtime
 from bot.store.database import Store
 
-log = logging.getLogger(__name__)
 CHANNEL = "web"
-LINE = "off"  # Event.line: no warm line reaches the web chat until the warm line is channel-neutral
-Outcome = Literal["replied", "flood_warned", "flood_dropped", "erased"]
-
-
-def never_held_back(content: Content, event: Event, lang: str) -> bool:
-    """What the flood gate must never drop (as on Telegram): a tapped button, /forget, and words that may mean
-    danger, however fast they come."""
-    if event.kind == "option" or (event.kind == "command" and event.text == "forget"):
-        return True
-    return event.kind == "text" and is_danger(content.danger, event.text)
 
 
 def event_for(text: str, choice: str, language_hint: str | None) -> Event | None:
@@ -64,88 +53,66 @@ def event_for(text: str, choice: str, language_hint: str | None) -> Event | None
     return Event("text", text=line[:2000], language_hint=language_hint)
 
 
-def for_the_web(content: Content, turn: Turn) -> Turn:
-    """The web's own words where a screen speaks of Telegram: the erase question (no phone messages to
-    delete here), and the handoff. No warm line reaches the web yet, so the handoff's "I'm finding someone"
-    becomes where the peer supporters are and the lines open 24/7. Buttons stay as they are."""
-    node = content.flows.node(turn.session.node)
-    if node is None:
-        return turn
-    lang = turn.session.language
-    if node.kind == "handoff" and content.warmline is not None:
-        words = f"{content.text('web_warmline_telegram', lang)}\n\n{content.warmline.say('lines', lang)}"
-    elif node.id == content.flows.entry("forget"):
-        words = content.text("web_forget", lang)
-    else:
-        return turn
-    said = node.say.get(lang, content.default_language)
-    return replace(turn, replies=tuple(Reply(words, r.buttons) if r.text == said else r for r in turn.replies))
-
-
 @dataclass
 class Turns:
-    """The turn pipeline as the web chat uses it; `content` is read at each turn, so a reload applies at once."""
+    """The web chat's side of the runtime: one Inbound per form post, the sender that puts replies on the page."""
 
-    store: Store
-    content: Callable[[], Content]
-    clock: Clock
-    zone: ZoneInfo
-    flood: FloodGate
-    monotonic: Callable[[], float] = time.monotonic
+    runtime: Runtime
+    sender: WebSender
+    quiet_minutes: int = 20
+    _updates: itertools.count[int] = field(default_factory=lambda: itertools.count(1), repr=False)
+
+    @property
+    def warm_line(self) -> bool:
+        return self.sender.warm_line
+
+    @property
+    def store(self) -> Store:
+        return self.runtime.store
+
+    def content(self) -> Content:
+        return self.runtime.content
 
     def now(self) -> datetime:
-        return self.clock().astimezone(self.zone)
+        return self.runtime.now()
 
     def person(self, chat_id: str) -> str:
-        return self.store.channel_key(CHANNEL, chat_id)
+        return self.runtime.person_key(CHANNEL, chat_id)
 
-    async def take(self, chat: Chat, event: Event, *, shown: str = "") -> Outcome:
+    def inbound(self, chat: Chat, event: Event, message: int | None = None) -> Inbound:
+        """The runtime's Inbound: the cookie's id keys the person, the handle addresses the chat; each post is
+        its own update (a form posted twice never gets this far: Chat.first_use)."""
+        line = "" if self.warm_line else "off"
+        update = f"{chat.handle}.{next(self._updates)}"
+        return Inbound(CHANNEL, chat.id, chat.handle, update, replace(event, line=line), message=message)
+
+    async def take(self, chat: Chat, event: Event, *, shown: str = "") -> str:
         """Answer one event: `shown` is what the page records the person said (their words, or the label of the
-        button they tapped). Lines are added to the chat; the caller tells listeners."""
+        button they tapped), put on the page first; the runtime's replies follow through the sender. Returns the
+        runtime's outcome ("replied", "flood_warned", "flood_dropped", "erased", ...), for the log line."""
         content = self.content()
-        now = self.now()
-        event = replace(event, line=LINE)  # the talk screen says the warm line is not on this chat (yet)
-        session = Session.from_dict(await self.store.load_session(chat.person) or {})
-        lang = session.language or language_for(content, event.language_hint)
-        verdict = self.flood.check(chat.person, self.monotonic())
-        if verdict != "pass" and never_held_back(content, event, lang):
-            verdict = "pass"
-        if verdict == "drop":
-            return "flood_dropped"
-        chat.last_active, chat.warned = now, False
-        if shown:
-            chat.add("person", shown)
-        if verdict == "warn":
-            chat.add("note", content.text("slow_down", lang))
-            return "flood_warned"
+        mine = chat.add("person", shown) if shown else None
         if event.kind == "command" and event.text == "privacy":
-            menu = ((Button(content.text("menu_button", lang), MENU),),)
-            chat.add("bot", self.privacy_words(content, lang), menu)
+            chat.last_active, chat.warned = self.now(), False
+            menu = ((Button(content.text("menu_button", chat.language), MENU),),)
+            chat.add("bot", self.privacy_words(content, chat.language), menu)
             return "replied"
-        turn = for_the_web(content, advance(content, session, event, now))
-        if any(a.name == "erase" for a in turn.actions):
-            await self.erase(chat, now)
+        outcome = await self.runtime.handle(self.inbound(chat, event, None if mine is None else mine.n))
+        if outcome == "flood_dropped":
+            if mine is not None:
+                chat.remove((mine.n,))
+            return "flood_dropped"
+        chat.last_active, chat.warned = self.now(), False
+        if outcome == "erased":
             return "erased"
-        await self.store.save_turn(chat.person, turn.session.to_dict(), now=now)
-        chat.language = turn.session.language
-        for reply in turn.replies:
-            chat.add("bot", reply.text, reply.buttons)
-        for action in turn.actions:
-            if action.name == "count":
-                await self.count(str(action.get("name", "")), now)
-        return "replied"
-
-    quiet_minutes: int = 20
+        data = await self.store.load_session(chat.person) or {}
+        chat.language = str(data.get("language") or chat.language)
+        return outcome
 
     def privacy_words(self, content: Content, lang: str) -> str:
         return content.text("web_privacy", lang).replace("{minutes}", str(self.quiet_minutes))
 
-    async def count(self, name: str, now: datetime) -> None:
-        try:
-            await self.store.count(name, now=now)
-        except ValueError:
-            log.warning("a counter name from the flows is not a vocabulary key; not counted")
-
-    async def erase(self, chat: Chat, now: datetime | None = None) -> None:
-        """Every row about the person goes (the page's lines go with the chat itself)."""
-        await self.store.forget(chat.person)
+    async def erase(self, chat: Chat) -> None:
+        """Every row about the person goes, and the warm line closes their topic (the page's lines go with the
+        chat itself)."""
+        await self.runtime.erase_now(self.inbound(chat, Event("command", text="forget")))

@@ -113,13 +113,22 @@
     }
   }
 
-  function refresh() {
+  function refresh(whole) {
     if (leaving) {
       return;
     }
     fetch("/", { credentials: "same-origin", headers: { Accept: "text/html" } })
       .then(function (response) { return response.text(); })
-      .then(function (html) { if (!leaving) { merge(html, null); } })
+      .then(function (html) {
+        if (leaving) {
+          return;
+        }
+        if (whole) {   // lines were taken off the page (an erase): show it as the server has it now
+          swapMain(new DOMParser().parseFromString(html, "text/html"));
+        } else {
+          merge(html, null);
+        }
+      })
       .catch(function () { /* the next event or the person's next message brings the page up to date */ });
   }
 
@@ -154,11 +163,14 @@
     source.addEventListener("update", function (event) {
       var log = document.getElementById("log");
       if (log && Number(event.data) > (Number(log.getAttribute("data-last")) || 0)) {
-        refresh();
+        refresh(false);
       }
     });
+    source.addEventListener("redraw", function () {
+      refresh(true);
+    });
     source.addEventListener("closed", function () {
-      refresh();
+      refresh(false);
     });
   }
 }());
