@@ -87,6 +87,8 @@ class _Turn:
         for blank in TOPIC_BLANKS:
             if f"{{{blank}}}" in raw:
                 values[blank] = self.topics_kept(blank)
+                if not values[blank]:  # the channel does not say: the sentence goes, and the space before it
+                    raw = raw.replace(f" {{{blank}}}", f"{{{blank}}}")
         try:
             return string.Formatter().vformat(raw, (), values)
         except (ValueError, IndexError, KeyError):
@@ -118,6 +120,14 @@ class _Turn:
         return self.words(f"{blank}_deleted").format_map(
             _Blank(days=duration(self.content.privacy, self.lang, days=days))
         )
+
+
+def without_topic_blanks(raw: str) -> str:
+    """A text as the engine shows it where the channel says nothing of the supporters' group (Event.topics ""):
+    its TOPIC_BLANKS gone, with the space before them (the web chat matches screens by their words)."""
+    for blank in TOPIC_BLANKS:
+        raw = raw.replace(f" {{{blank}}}", "").replace(f"{{{blank}}}", "")
+    return raw
 
 
 class _Blank(dict[str, str]):

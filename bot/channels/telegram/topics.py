@@ -140,6 +140,9 @@ class Topics:
         at, rules = int(now.timestamp()), self.rules
         done: list[int] = []
         for topic in await self.warm.store.ended_topics():
+            if rules.keep_topics:  # staff now keep topics: a record from before would only tie a person to one
+                done.append(topic.id)
+                continue
             if not topic_due(topic.ended_at, topic.forgotten, at, rules):
                 continue
             if await self.warm.store.handoffs(thread=(topic.group_chat, topic.thread)):
