@@ -652,7 +652,8 @@ async def test_a_supporter_mutes_a_flooding_person_for_a_while(bot: Bot, words: 
 async def test_forget_deletes_the_topic_when_staff_set_it(
     botapi: BotApiServer, tmp_path: Path, content: Content, words: WarmlineText
 ) -> None:
-    """WARMLINE_DELETE_TOPICS=1: /forget deletes the person's topic (deleteForumTopic) instead of closing it."""
+    """WARMLINE_DELETE_TOPICS=1 (obsolete: deleting is the default now) still deletes the person's topic on
+    /forget (deleteForumTopic), never closing it first."""
     running = await start(botapi, tmp_path, content, always_open(words), extra={"WARMLINE_DELETE_TOPICS": "1"})
     try:
         await on_duty(botapi, SAM)
