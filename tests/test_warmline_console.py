@@ -59,6 +59,11 @@ async def group_says(server: BotApiServer, needle: str) -> dict[str, Any]:
     return await wait_text(server, GROUP, needle)
 
 
+def text_of(server: BotApiServer, message_id: int) -> str:
+    found = server.message(GROUP, message_id)
+    return "" if found is None else str(found.get("text", ""))
+
+
 def answers(server: BotApiServer) -> list[str]:
     return [c.params.get("text", "") for c in server.calls_to("answerCallbackQuery")]
 
@@ -132,15 +137,13 @@ async def test_the_wrapup_after_end_becomes_anonymous_counts_once(line: Line, wo
     group.tap(referred.replace(referred.split("|")[2], "999"), ask_["message_id"], from_user=SAM)
     await server.wait_for(lambda: words.staff_say("gone") in answers(server))
     group.tap(referred, ask_["message_id"], from_user=SAM)
-    await server.wait_for(
-        lambda: server.message(GROUP, ask_["message_id"])["text"] == words.staff_say("wrapup_followup")
-    )  # type: ignore[index]
+    await server.wait_for(lambda: text_of(server, ask_["message_id"]) == words.staff_say("wrapup_followup"))
     group.tap(referred, ask_["message_id"], from_user=SAM)  # the same answer again: counted once
     followup = server.message(GROUP, ask_["message_id"])
     assert followup is not None
     yes = dict(buttons(followup))[words.staff_say("wrapup_yes")]
     group.tap(yes, ask_["message_id"], from_user=SAM)
-    await server.wait_for(lambda: server.message(GROUP, ask_["message_id"])["text"] == words.staff_say("wrapup_done"))  # type: ignore[index]
+    await server.wait_for(lambda: text_of(server, ask_["message_id"]) == words.staff_say("wrapup_done"))
     found = await counted(line)
     assert found["wrapup_outcome:referred"] == 1
     assert found["wrapup_followup:yes"] == 1

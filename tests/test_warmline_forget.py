@@ -81,7 +81,14 @@ class Line:
 
 
 async def start(
-    server: BotApiServer, tmp_path: Path, content: Content, text: WarmlineText, *, keep: bool = False, days: int = 7
+    server: BotApiServer,
+    tmp_path: Path,
+    content: Content,
+    text: WarmlineText,
+    *,
+    keep: bool = False,
+    days: int = 7,
+    ahead: timedelta = timedelta(0),
 ) -> Line:
     settings = Settings(
         token=server.token,
@@ -95,6 +102,7 @@ async def start(
         keep_topics=keep,
     )
     clock = MovableClock()
+    clock.ahead = ahead
     warm = Warmline(always_open(text), per_minute=0, tick=0)
     edge = Edge(settings, content, warm, policy=FAST, clock=clock)
     stop = asyncio.Event()
@@ -297,3 +305,24 @@ async def test_leave_a_message_never_written_expires_and_a_left_message_expires_
     assert not server.calls_to("deleteForumTopic")
     await line.later(days=7, minutes=1)
     assert len(deleted_topics(server)) == 1
+
+
+async def test_a_restart_deletes_what_came_due_while_the_bot_was_down(
+    botapi: BotApiServer, tmp_path: Path, content: Content, words: WarmlineText
+) -> None:
+    """The ended topic's record is on disk: a bot started eight days later deletes the topic at startup
+    (retention's first purge), with no round of the old process."""
+    first = await start(botapi, tmp_path, content, words)
+    try:
+        await on_duty(botapi, SAM)
+        await ended_by_supporter(botapi, person(botapi, 1001), words)
+    finally:
+        await first.halt()
+    assert not botapi.calls_to("deleteForumTopic")
+    again = await start(botapi, tmp_path, content, words, ahead=timedelta(days=8))
+    try:
+        await botapi.wait_for_call("deleteForumTopic")
+        assert deleted_topics(botapi) == [(GROUP, 100)]
+    finally:
+        await again.halt()
+    assert_anonymous(botapi)
