@@ -188,15 +188,18 @@ async def test_the_waiting_card_shows_the_current_wait(line: Line, words: Warmli
             if c.params.get("chat_id") == GROUP and c.params.get("message_id") == card["message_id"]
         ]
 
+    await server.wait_for(lambda: line.warm.queues.depth(GROUP) == 0)
     line.clock.ahead += timedelta(minutes=3)
     await line.warm.tick()
-    assert "Waiting: 3 min" in card_for(server, 100)["text"]
-    await line.warm.tick()
+    await server.wait_for(lambda: "Waiting: 3 min" in card_for(server, 100)["text"])
+    await server.wait_for(lambda: line.warm.queues.depth(GROUP) == 0)
+    await line.warm.tick()  # the same minute: nothing is queued for the group
+    assert line.warm.queues.depth(GROUP) == 0
     assert len(edits()) == 1
     line.clock.ahead += timedelta(minutes=1)
     await line.warm.tick()
+    await server.wait_for(lambda: "Waiting: 4 min" in card_for(server, 100)["text"])
     assert len(edits()) == 2
-    assert "Waiting: 4 min" in card_for(server, 100)["text"]
 
 
 async def test_stats_give_the_median_first_reply_and_length(line: Line, words: WarmlineText) -> None:

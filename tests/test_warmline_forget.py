@@ -77,7 +77,12 @@ class Line:
         """Jump the clock ahead and run retention's purge (as its daily round does)."""
         self.clock.ahead += timedelta(**jump)
         await self.edge.runtime.forgetting.purge()
-        await self.warm.topics.round()  # and wait for a round /forget may have started
+        await self.settled()
+
+    async def settled(self) -> None:
+        """Wait for a round /forget may have started, and for the group's staff outbox to be sent."""
+        await self.warm.topics.round()
+        await self.server.wait_for(lambda: self.warm.queues.depth(GROUP) == 0)
 
 
 async def start(
@@ -160,7 +165,7 @@ async def test_forget_deletes_a_live_topic_with_everything_in_it(line: Line, wor
     await server.wait_for_call("deleteMessages")
     assert not server.calls_to("closeForumTopic")
     assert not [t for t in texts(server, GROUP) if "erased their chat" in t]
-    await line.warm.topics.round()
+    await line.settled()
     assert await line.edge.store.handoffs() == []
     assert await line.edge.store.ended_topics() == []
 
@@ -177,7 +182,7 @@ async def test_forget_deletes_an_ended_topic_too(line: Line, words: WarmlineText
     await forget(server, alice)
     await server.wait_for_call("deleteForumTopic")
     assert deleted_topics(server) == [(GROUP, 100)]
-    await line.warm.topics.round()
+    await line.settled()
     assert await line.edge.store.ended_topics() == []
 
 
@@ -211,7 +216,7 @@ async def test_a_failed_delete_is_tried_again_without_a_restart(line: Line, word
     await server.wait_for(lambda: len(server.calls_to("deleteForumTopic")) == 1, within=10)
     assert len(server.calls_to("deleteForumTopic", ok=False)) == 5
     assert deleted_topics(server) == [(GROUP, 100)]
-    await line.warm.topics.round()
+    await line.settled()
     assert await line.edge.store.ended_topics() == []
 
 

@@ -34,7 +34,6 @@ from bot.warmline import rules as decide
 
 if TYPE_CHECKING:
     from bot.channels.telegram.edge import Edge
-    from bot.channels.telegram.groupcommands import Admins
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -44,12 +43,20 @@ CONSOLE = frozenset({"queue", "handover"})  # the desk's group commands (bot.cha
 WRAPUP_AFTER = frozenset({"supporter", "person", "idle", "blocked", "expired"})  # ends that get a wrap-up
 
 
+class Admins(Protocol):
+    """Who is a group admin (bot.channels.telegram.groupcommands.Admins, which imports this module)."""
+
+    async def check(self, warm: Any, group: int, user: int) -> bool: ...
+
+
 class Warmline(Protocol):
     """What the desk uses of bot.channels.telegram.warmline.Warmline (which imports this module)."""
 
-    admins: Admins
     groups: tuple[int, ...]
     desk: Desk
+
+    @property
+    def admins(self) -> Admins: ...
 
     @property
     def queues(self) -> StaffOutbox: ...
