@@ -39,9 +39,10 @@ def test_a_waiting_request_counts_from_its_start_whatever_the_person_writes() ->
     assert expired(Age("queued", T0, last_person=T0 + QUEUED_HOURS * HOUR), T0 + QUEUED_HOURS * HOUR, RULES)
 
 
-def test_an_unknown_state_is_kept() -> None:
-    """A state these rules do not know (a newer bot's) is left alone rather than closed by mistake."""
-    assert not expired(Age("something_new", T0), T0 + 400 * DAY, RULES)
+def test_a_state_these_rules_do_not_name_still_expires() -> None:
+    """A newer step of the warm line (not named here) lives HANDOFF_RETENTION_DAYS from its last word."""
+    assert not expired(Age("something_new", T0), T0 + 7 * DAY - 1, RULES)
+    assert expired(Age("something_new", T0), T0 + 7 * DAY, RULES)
 
 
 def test_the_days_follow_the_setting() -> None:

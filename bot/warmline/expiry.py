@@ -4,6 +4,7 @@ deleted from the supporters' group after HANDOFF_RETENTION_DAYS (at once after /
     queued   nobody took the request for QUEUED_HOURS            -> closed "expired"; the person is told
     leaving  "leave a message" tapped, nothing written in LEAVING_HOURS  -> closed "expired"
     left     a message left, no word either way for handoff_days -> closed "expired" (its topic then waits too)
+    (any other state: handoff_days from its last word)
     taken    no word either way for TAKEN_HOURS (the warm line's idle_minutes usually ends it long before)
     ended topic  handoff_days after it ended, or at once when the person used /forget
 
@@ -47,23 +48,21 @@ def last_word(age: Age) -> int:
     return max(age.created_at, age.last_person or 0, age.last_supporter or 0)
 
 
-def lifetime(status: str, rules: Expiry) -> int | None:
-    """Seconds a handoff in `status` may go on without a word; None for a status we do not know (kept)."""
+def lifetime(status: str, rules: Expiry) -> int:
+    """Seconds a handoff in `status` may go on without a word; a state these rules do not name (a newer
+    step of the warm line) gets HANDOFF_RETENTION_DAYS, so nothing lives for ever."""
     hours = {
         "queued": rules.queued_hours,
         "leaving": rules.leaving_hours,
-        "left": rules.handoff_days * 24,
         "taken": rules.taken_hours,
-    }.get(status)
-    return None if hours is None else max(hours, 1) * HOUR
+    }.get(status, rules.handoff_days * 24)
+    return max(hours, 1) * HOUR
 
 
 def expired(age: Age, now: int, rules: Expiry) -> bool:
     """True when the handoff has outlived its state's time: a waiting request from its start, the others
     from their last word."""
     life = lifetime(age.status, rules)
-    if life is None:
-        return False
     since = age.created_at if age.status == "queued" else last_word(age)
     return now - since >= life
 
