@@ -311,6 +311,8 @@ async def test_nobody_on_duty_gives_the_lines_and_a_message_is_answered_later(bo
     alice.tap(buttons(offer)[0][1], offer["message_id"])
     await wait_text(server, alice.id, words.say("leave_prompt", "en"))
     alice.send("I need advice about my work permit")
+    saved = await wait_text(server, alice.id, words.say("part_saved", "en"))  # a message may come in parts
+    alice.tap(buttons(saved)[0][1], saved["message_id"])
     await wait_text(server, alice.id, words.say("left", "en"))
     await server.wait_for(lambda: len(copies_to(server, GROUP)) == 1)
     thread = copies_to(server, GROUP)[0]["message_thread_id"]

@@ -59,6 +59,13 @@ PERSON_KEYS = (
     "give_up",
     "lines_button",
     "muted",
+    "media_note",
+    "done_button",
+    "done_words",
+    "part_saved",
+    "reply_button",
+    "reply_offer",
+    "reply_prompt",
 )
 STAFF_KEYS = (
     "default_alias",
@@ -116,6 +123,8 @@ STAFF_KEYS = (
     "muted_note",
     "unmuted",
     "admins_only",
+    "person_back",
+    "handed_over",
 )
 NUMBERS = {
     "capacity": 3,

@@ -5,18 +5,21 @@ sends whatever the person has queued, oldest first, through the channel's Person
 the channel accepts it. So a reply survives an outage (left queued for the next turn, the next housekeeping
 round or a restart) and a crash (sent first on restart). BLOCKED drops the person's queue and marks their
 session inactive; REFUSED drops that one message only. One person's messages go out one at a time, in order.
+
+Messages made outside a turn (the warm line's notes and a supporter's relayed words) are queued with `enqueue`
+and go out the same way, in the same order; a message with a `Copy` is copied by a channel that can (Telegram).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Literal
 
 from bot.core.clock import Clock, system_clock
 from bot.core.types import Reply, Session
-from bot.runtime.ports import Outgoing, Senders, SendOutcome, Sent
+from bot.runtime.ports import Copier, Copy, Outgoing, Senders, SendOutcome, Sent
 from bot.store.database import Store
 
 log = logging.getLogger(__name__)
@@ -32,6 +35,9 @@ class Outbox:
         self.clock = clock
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # per person, with how many use it
         self.backlog: set[str] = set()  # people with older messages still queued (an outage, a restart)
+        self._queued: dict[str, int] = {}  # person -> messages enqueued outside a turn (a generation count)
+        self._watched: dict[int, int | None] = {}  # enqueued row -> its message id once sent (see `sent_id`)
+        self._on_blocked: list[Callable[[str], Awaitable[None]]] = []
 
     async def deliver(self, person: str, fresh: Sequence[dict[str, Any]] = ()) -> tuple[Outcome, list[int]]:
         """Send the person's queued messages in order; returns the outcome and the message ids sent.
@@ -43,15 +49,17 @@ class Outbox:
         self._locks[person] = (lock, users + 1)
         try:
             async with lock:
+                generation = self._queued.get(person)
                 if fresh and person not in self.backlog:
                     rows: list[tuple[int | None, dict[str, Any]]] = [(None, m) for m in fresh]
                 else:
                     rows = [(row_id, m) for row_id, _, m in await self.store.outbox(person)]
                 outcome, sent = await self._send(person, rows)
-                if outcome == "queued":
-                    self.backlog.add(person)
+                if outcome == "queued" or self._queued.get(person) != generation:
+                    self.backlog.add(person)  # an outage, or a message enqueued after the queue was read
                 else:
                     self.backlog.discard(person)
+                    self._queued.pop(person, None)
                 return outcome, sent
         finally:
             lock, users = self._locks[person]
@@ -64,7 +72,7 @@ class Outbox:
         sent: list[int] = []
         for row_id, payload in rows:
             message = Outgoing.from_payload(payload)
-            result = await self.send(message.chat, message.reply)
+            result = await self.send(message.chat, message.reply, message.copy)
             if result.outcome is SendOutcome.BLOCKED:
                 await self.mark_inactive(person)
                 return "blocked", sent
@@ -76,16 +84,48 @@ class Outbox:
                 log.warning("the channel is not taking messages (%s); reply kept queued", result.reason)
                 return "queued", sent
             await self.store.outbox_delivered(row_id, person, result.message_id, self.clock())
+            if row_id in self._watched:
+                self._watched[row_id] = result.message_id
             sent.append(result.message_id)
         return "sent", sent
 
-    async def send(self, chat: str, reply: Reply) -> Sent:
-        """Send one reply to a stored address through its channel's sender."""
+    async def send(self, chat: str, reply: Reply, copy: Copy | None = None) -> Sent:
+        """Send one reply to a stored address through its channel's sender (or copy `copy`, where it can)."""
         route = self.senders.route(chat)
         if route is None:  # a channel this process does not serve (yet): keep it queued for one that does
             return Sent(SendOutcome.UNAVAILABLE, reason="channel not running")
         sender, own = route
+        if copy is not None and isinstance(sender, Copier):
+            return await sender.copy(own, copy)
         return await sender.send(own, reply)
+
+    async def enqueue(
+        self,
+        person: str,
+        messages: Sequence[Outgoing],
+        *,
+        watch: bool = False,
+        relayed: tuple[int, int] | None = None,
+    ) -> list[int] | None:
+        """Queue messages made outside a turn, after whatever the person has queued; `deliver(person)` sends them.
+        Returns their row ids (None: `relayed`, a supporter's update, was queued already; see Store.outbox_add);
+        with `watch`, `sent_id(row)` then tells the message id each was sent as."""
+        self._queued[person] = self._queued.get(person, 0) + 1  # a turn's fresh replies no longer skip the queue
+        self.backlog.add(person)
+        payloads = [m.to_payload() for m in messages]
+        rows = await self.store.outbox_add(person, payloads, self.clock(), relayed=relayed)
+        if watch and rows:
+            self._watched.update(dict.fromkeys(rows))
+        return rows
+
+    def sent_id(self, row: int) -> int | None:
+        """The message id a watched row was sent as, asked once after `deliver`; None when it was not sent."""
+        return self._watched.pop(row, None)
+
+    def when_blocked(self, callback: Callable[[str], Awaitable[None]]) -> None:
+        """Call `callback(person)` each time a person is found to have blocked the bot (the warm line closes
+        their conversation)."""
+        self._on_blocked.append(callback)
 
     async def deliver_all(self) -> int:
         """Send everything queued for the running channels (after a restart, or left by an outage); returns how
@@ -121,3 +161,5 @@ class Outbox:
         if data is not None:
             session = Session.from_dict(data).with_(mode="inactive")
             await self.store.save_turn(person, session.to_dict(), now=self.clock())
+        for callback in self._on_blocked:
+            await callback(person)

@@ -15,7 +15,7 @@ import enum
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from bot.core.channels import ChannelLimits
 from bot.core.types import Action, Button, Event, Reply, Session, Turn
@@ -62,16 +62,30 @@ class Deleted:
 
 
 @dataclass(frozen=True, slots=True)
+class Copy:
+    """A message to copy into the person's chat from another chat of the same channel (a supporter's message in
+    a warm-line topic), by the channel's own ids as text; only a `Copier` channel can."""
+
+    from_chat: str
+    message_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class Outgoing:
-    """One message for a person's chat (its address, "channel:chat"), as the outbox keeps it until sent."""
+    """One message for a person's chat (its address, "channel:chat"), as the outbox keeps it until sent. With
+    `copy`, a channel that can copy (a `Copier`) copies that message instead; others send `reply`."""
 
     chat: str
     reply: Reply
+    copy: Copy | None = None
 
     def to_payload(self) -> dict[str, Any]:
         """Plain JSON, so it can wait in the store."""
         buttons = [[{"label": b.label, "data": b.data, "url": b.url} for b in row] for row in self.reply.buttons]
-        return {"chat_id": self.chat, "text": self.reply.text, "buttons": buttons}
+        payload: dict[str, Any] = {"chat_id": self.chat, "text": self.reply.text, "buttons": buttons}
+        if self.copy is not None:
+            payload["copy"] = {"from_chat": self.copy.from_chat, "message_id": self.copy.message_id}
+        return payload
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> Outgoing:
@@ -80,7 +94,9 @@ class Outgoing:
             tuple(Button(str(b["label"]), str(b.get("data") or ""), b.get("url") or None) for b in row)
             for row in payload.get("buttons") or []
         )
-        return cls(address(*parse_address(str(payload["chat_id"]))), Reply(str(payload["text"]), rows))
+        source = payload.get("copy")
+        copy = Copy(str(source["from_chat"]), int(source["message_id"])) if source else None
+        return cls(address(*parse_address(str(payload["chat_id"]))), Reply(str(payload["text"]), rows), copy)
 
 
 class PersonSender(Protocol):
@@ -98,6 +114,14 @@ class PersonSender(Protocol):
     async def delete(self, chat: str, message_ids: Sequence[int]) -> Deleted:
         """Delete messages from the chat (ids already gone are fine), in as many requests as the channel needs."""
         ...
+
+
+@runtime_checkable
+class Copier(Protocol):
+    """A PersonSender that can also copy a message from another chat of its channel (Telegram's copyMessage),
+    as the warm line relays a supporter's photo or voice note; with the same outcomes and retries as `send`."""
+
+    async def copy(self, chat: str, source: Copy) -> Sent: ...
 
 
 @dataclass(frozen=True, slots=True)

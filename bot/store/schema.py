@@ -180,6 +180,21 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX staff_outbox_handoff ON staff_outbox (handoff);
     CREATE INDEX staff_outbox_person ON staff_outbox (person);
     """,
+    # the warm line's person side (bot/store/persontopics.py): the update that asked for a person, so a request
+    # is recorded before "I'm asking the team" is saved and is never made twice; and each person's one topic,
+    # so coming back reuses it (the same alias, the history in view).
+    """
+    ALTER TABLE handoffs ADD COLUMN request TEXT;  -- "telegram:9001": the update that asked
+    ALTER TABLE handoffs ADD COLUMN channel TEXT NOT NULL DEFAULT 'telegram';  -- where the person is ("web")
+
+    CREATE TABLE person_topics (
+        person TEXT PRIMARY KEY,
+        group_chat INTEGER NOT NULL,
+        thread INTEGER NOT NULL,         -- the forum topic's message_thread_id
+        token TEXT NOT NULL,             -- the alias's token ("Guest 4F2"), never the person key
+        ended_at INTEGER                 -- when its last conversation ended; NULL while one is live
+    ) WITHOUT ROWID;
+    """,
     # +1 (bot/store/console.py): forget on both sides and the supporters' console. An ended conversation's topic
     # waits here to be deleted from the group after HANDOFF_RETENTION_DAYS (person NULL: the person used
     # /forget, delete it now); the wrap-up buttons after End (anonymous counts only); when a supporter first
@@ -212,6 +227,7 @@ PERSON_TABLES: tuple[str, ...] = (
     "staff_outbox",
     "relay",
     "relayed_updates",
+    "person_topics",
     "handoffs",
     "outbox",
     "sent_messages",

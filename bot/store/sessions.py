@@ -135,6 +135,37 @@ class Sessions(StoreBase):
                 queued.append((int(row_id), str(who), json.loads(plain)))
         return queued
 
+    async def outbox_add(
+        self,
+        person: str,
+        messages: Sequence[dict[str, Any]],
+        now: datetime,
+        *,
+        relayed: tuple[int, int] | None = None,
+    ) -> list[int] | None:
+        """Queue messages for the person outside a turn (the warm line's), in one transaction; their row ids.
+
+        relayed=(update id, handoff): a supporter's update relayed to the person, recorded in the same
+        transaction (their last word is now): None, queueing nothing, when that update was relayed already."""
+        at = seconds(now)
+        queued = [(person, self._seal(message), at) for message in messages]
+
+        def add(db: sqlite3.Connection) -> list[int]:
+            if relayed is not None:
+                update_id, handoff = relayed
+                cursor = db.execute(
+                    "INSERT INTO relayed_updates (update_id, person, at) VALUES (?, ?, ?) "
+                    "ON CONFLICT (update_id) DO NOTHING",
+                    (update_id, person, at),
+                )
+                if cursor.rowcount == 0:
+                    raise Rollback
+                db.execute("UPDATE handoffs SET last_supporter = ? WHERE id = ?", (at, handoff))
+            insert = "INSERT INTO outbox (person, payload, created_at) VALUES (?, ?, ?)"
+            return [int(db.execute(insert, row).lastrowid or 0) for row in queued]
+
+        return await self._db.transaction(add)
+
     async def outbox_delivered(self, row_id: int | None, person: str, message_id: int, sent_at: datetime) -> None:
         """The channel accepted a queued message: delete it (row_id None: the person's oldest, the one sent
         first) and remember its message id, in one transaction."""

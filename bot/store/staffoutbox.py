@@ -58,7 +58,7 @@ _INSERT = (
 )
 
 
-def _next_ord(db: sqlite3.Connection) -> float:
+def next_ord(db: sqlite3.Connection) -> float:
     (top,) = db.execute("SELECT COALESCE(MAX(ord), 0) FROM staff_outbox").fetchone()
     return float(top) + 1.0
 
@@ -101,7 +101,7 @@ class StaffOutbox(StoreBase):
                         "DELETE FROM staff_outbox WHERE handoff IS ? AND group_chat = ? AND kind = ? AND attempts = 0",
                         (item.handoff, item.group, item.kind),
                     )
-            order = _next_ord(db)
+            order = next_ord(db)
             return [self._insert(db, item, at, person=None, order=order + n) for n, item in enumerate(items)]
 
         return await self._db.transaction(add) or []
@@ -123,7 +123,7 @@ class StaffOutbox(StoreBase):
                 if cursor.rowcount == 0:
                     raise Rollback
             db.execute("UPDATE handoffs SET last_person = ? WHERE id = ?", (at, item.handoff))
-            return self._insert(db, item, at, person=person, order=_next_ord(db))
+            return self._insert(db, item, at, person=person, order=next_ord(db))
 
         return await self._db.transaction(add)
 
@@ -192,7 +192,7 @@ class StaffOutbox(StoreBase):
                 (*EDITS, handoff),
             )
             (low,) = db.execute("SELECT MIN(ord) FROM staff_outbox WHERE handoff = ?", (handoff,)).fetchone()
-            start = (float(low) if low is not None else _next_ord(db)) - 1.0
+            start = (float(low) if low is not None else next_ord(db)) - 1.0
             step = 1.0 / (len(items) + 1)
             return [self._insert(db, item, at, person=None, order=start + n * step) for n, item in enumerate(items)]
 

@@ -109,7 +109,7 @@ class WarmLine(StoreBase):
         """Queue one message to relay; None (nothing queued) when update_id was relayed already."""
         at = seconds(now)
         payload = self._seal(message)
-        column = "last_person" if direction == "in" else "last_supporter"  # one of two fixed names
+        column = "last_supporter" if direction == "out" else "last_person"  # one of two fixed names
 
         def add(db: sqlite3.Connection) -> int:
             if update_id is not None:

@@ -48,9 +48,15 @@ def alias(token: str) -> str:
     return f"Guest {token[:3].upper()}"
 
 
-def topic_name(guest: str, language: str, topic: str, *, urgent: bool = False) -> str:
-    """The forum topic's name: 'Guest 4F2 · es · work' (⚠ first when urgent), within Telegram's 128 chars."""
-    name = f"{'⚠ ' if urgent else ''}{guest} · {language} · {topic}"
+def shown_language(language: str, channel: str = "telegram") -> str:
+    """The person's language as supporters see it, with the channel when it is not Telegram: 'web · es'."""
+    return language if channel in ("", "telegram") else f"{channel} · {language}"
+
+
+def topic_name(guest: str, language: str, topic: str, *, urgent: bool = False, channel: str = "telegram") -> str:
+    """The forum topic's name: 'Guest 4F2 · es · work', 'Guest 4F2 · web · es · work' for a person on another
+    channel than Telegram (⚠ first when urgent), within Telegram's 128 chars."""
+    name = f"{'⚠ ' if urgent else ''}{guest} · {shown_language(language, channel)} · {topic}"
     return name[:TOPIC_NAME_MAX]
 
 
@@ -64,11 +70,14 @@ def card_text(
     urgent: bool = False,
     taken_by: str | None = None,
     message: bool = False,
+    channel: str = "telegram",
 ) -> str:
-    """The card supporters see: language, the doors chosen and the wait; no identifiers, none of their words."""
+    """The card supporters see: language (and the channel, when not Telegram), the doors chosen and the wait;
+    no identifiers, none of their words."""
     doors = " › ".join(path) or "—"
+    shown = shown_language(language, channel)
     body = text.staff_say(
-        "card_message" if message else "card", alias=guest, language=language, path=doors, minutes=minutes
+        "card_message" if message else "card", alias=guest, language=shown, path=doors, minutes=minutes
     )
     if urgent:
         body += "\n" + text.staff_say("card_urgent")

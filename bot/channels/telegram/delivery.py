@@ -23,7 +23,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.core.channels import TELEGRAM
 from bot.core.types import Button, Reply
-from bot.runtime.ports import Deleted, Outgoing, SendOutcome, Sent, address
+from bot.runtime.ports import Copy, Deleted, Outgoing, SendOutcome, Sent, address
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -135,9 +135,16 @@ class TelegramSender:
     async def send(self, chat: str, reply: Reply) -> Sent:
         """Send one reply; Forbidden means blocked, BadRequest refused, the rest (after retries) unavailable."""
         markup = reply_markup(reply.buttons)
+        return await self._outcome(partial(self.bot.send_message, int(chat), reply.text, reply_markup=markup))
+
+    async def copy(self, chat: str, source: Copy) -> Sent:
+        """Copy a message (a supporter's, from their topic) into the person's chat: never a forward, which would
+        name its sender. The same outcomes as `send`."""
+        return await self._outcome(partial(self.bot.copy_message, int(chat), int(source.from_chat), source.message_id))
+
+    async def _outcome(self, call: Callable[[], Awaitable[Any]]) -> Sent:
         try:
-            send = partial(self.bot.send_message, int(chat), reply.text, reply_markup=markup)
-            result = await with_retries(send, self.policy, self.sleep)
+            result = await with_retries(call, self.policy, self.sleep)
         except Forbidden:
             return Sent(SendOutcome.BLOCKED, reason="Forbidden")
         except BadRequest as exc:

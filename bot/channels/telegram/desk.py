@@ -79,7 +79,7 @@ class Warmline(Protocol):
 
     async def _to_group(self, group: int | None, thread: int | None, text: str, buttons: Rows = ()) -> int | None: ...
 
-    async def _to_person(self, person: str, chat: int, text: str, buttons: Rows = ()) -> int | None: ...
+    async def _to_person(self, person: str, text: str, buttons: Rows = (), *, wait: bool = False) -> int | None: ...
 
     async def _edit_card(self, row: dict[str, Any], *, taken_by: str | None = None) -> None: ...
 
@@ -170,10 +170,7 @@ class Desk:
         note = text.staff_say("handed_over_note", supporter=before, colleague=name, alias=guest)
         await warm._to_group(group, thread, f"{note}\n{context}" if context else note)  # the line stays in the topic
         await warm._edit_card(row, taken_by=name)
-        chat = await warm.store.chat_id(row["person"])
-        if chat is not None:
-            said = text.say("handed_over", row["language"], supporter=before, colleague=name)
-            await warm._to_person(row["person"], chat, said)
+        await warm._to_person(row["person"], text.say("handed_over", row["language"], supporter=before, colleague=name))
         await warm.count("handoff_handed_over")
 
     # -- /queue -----------------------------------------------------------------------------------------

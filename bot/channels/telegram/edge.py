@@ -66,6 +66,8 @@ class Incoming:
     event: Event
     session: Session
     now: datetime  # aware, in BOT_TIMEZONE
+    chat: str = ""  # the person's address as the runtime routes it ("telegram:123", "web:ab12")
+    key: str = ""  # the update as the runtime records it handled ("telegram:9001")
 
 
 class Handoff(Protocol):
@@ -124,34 +126,36 @@ class _HandoffHook:
     def __init__(self, edge: Edge) -> None:
         self.edge = edge
 
-    def _incoming(self, incoming: ports.Incoming) -> Incoming | None:
-        """The Telegram warm line's Incoming; None for another channel's person (the web chat beside the bot),
-        whom this warm line does not reach yet."""
-        update = incoming.inbound.raw
-        if not isinstance(update, Update):
-            return None
+    def _incoming(self, incoming: ports.Incoming) -> Incoming:
+        """A person of another channel (the web chat) carries no Update: an empty one stands in, and chat_id is 0
+        (the warm line reaches them by `chat`, their address)."""
+        inbound = incoming.inbound
+        telegram = isinstance(inbound.raw, Update)
+        update = inbound.raw if isinstance(inbound.raw, Update) else Update(0)
         return Incoming(
-            update, incoming.person, int(incoming.inbound.chat), incoming.event, incoming.session, incoming.now
+            update,
+            incoming.person,
+            int(inbound.chat) if telegram else 0,
+            incoming.event,
+            incoming.session,
+            incoming.now,
+            Runtime.chat(inbound),
+            Runtime.update_key(inbound),
         )
 
     def claims(self, incoming: ports.Incoming) -> bool:
-        mine = self._incoming(incoming)
-        return mine is not None and self.edge.handoff.claims(self.edge, mine)
+        return self.edge.handoff.claims(self.edge, self._incoming(incoming))
 
     async def intercept(self, incoming: ports.Incoming) -> Turn | None:
-        mine = self._incoming(incoming)
-        return None if mine is None else await self.edge.handoff.intercept(self.edge, mine)
+        return await self.edge.handoff.intercept(self.edge, self._incoming(incoming))
 
     async def prepare(self, incoming: ports.Incoming, action: Action) -> None:
         prepare = getattr(self.edge.handoff, "prepare", None)
-        mine = self._incoming(incoming)
-        if prepare is not None and mine is not None:
-            await prepare(self.edge, mine, action)
+        if prepare is not None:
+            await prepare(self.edge, self._incoming(incoming), action)
 
     async def on_action(self, incoming: ports.Incoming, action: Action) -> None:
-        mine = self._incoming(incoming)
-        if mine is not None:
-            await self.edge.handoff.on_action(self.edge, mine, action)
+        await self.edge.handoff.on_action(self.edge, self._incoming(incoming), action)
 
 
 def event_from_update(update: Update) -> Event | None:

@@ -158,6 +158,10 @@ class StaffOutbox:
             self._rows[row.group][row.id] = self._placed(row)
             self._wake[row.group].set()
 
+    def adopt(self, rows: list[StaffRow]) -> None:
+        """Send rows the store queued in a transaction of its own (a message left in parts, posted as one)."""
+        self._take([r for r in rows if r.group in self._rows])
+
     def _placed(self, row: StaffRow) -> StaffRow:
         """A row queued as waiting for its topic when the topic exists already: it goes there."""
         if row.thread is None and row.handoff is not None and row.kind != "topic":
@@ -367,7 +371,7 @@ class StaffOutbox:
             return await bot.send_message(
                 group, body["text"], message_thread_id=first.thread, reply_markup=markup(body.get("buttons") or ())
             )
-        if first.kind == "relay" and len(batch) > 1:
+        if first.kind == "relay" and (len(batch) > 1 or body.get("from_chat") is None):  # words alone: the web's
             merged = "\n\n".join(str(row.payload.get("text") or "") for row in batch)
             return await bot.send_message(group, merged, message_thread_id=first.thread)
         if first.kind == "relay":

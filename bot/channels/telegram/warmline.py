@@ -23,14 +23,17 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, ChatMemberHandler, ContextTypes, MessageHandler, filters
 
 from bot.channels.telegram import groupcommands
 from bot.channels.telegram.delivery import with_retries
 from bot.channels.telegram.desk import Desk
 from bot.channels.telegram.edge import CHANNEL
+from bot.channels.telegram.leftmessages import LeftMessages, payload_of, update_of
 from bot.channels.telegram.relay import StaffOutbox, cancel_all
+from bot.channels.telegram.requests import Requests
+from bot.channels.telegram.toperson import PersonLine, person_buttons
 from bot.channels.telegram.topics import Topics
 from bot.conversation.privacy import wants_brief
 from bot.conversation.safety import is_danger
@@ -85,10 +88,12 @@ class Warmline:
         self._told_refused: set[int] = set()  # handoffs whose refused topic General has been told about
         self._tasks: list[asyncio.Task[None]] = []
         self._flushing: set[asyncio.Task[None]] = set()  # copies to people under way
-        self._person_locks: dict[int, asyncio.Lock] = {}
         self._shown: dict[int, str] = {}  # handoff -> waiting text last shown
         self.clock: Callable[[], float] = time.monotonic
         self.admins = groupcommands.Admins()
+        self._person: PersonLine | None = None
+        self.requests = Requests(self)  # asking for a person, durably; one topic per person
+        self.left = LeftMessages(self, self.requests)  # a message left for the team, in parts, answerable
         self.topics = Topics(self)  # forgetting on the group's side: topics deleted, handoffs expired
         self.desk = Desk(self)  # the supporters' console: notes, /handover, /queue, wrap-up, the card's wait
         self._duty: tuple[float, int] | None = None  # (when counted, supporters on duty), for line_state
@@ -137,16 +142,21 @@ class Warmline:
             unopened = row["status"] in ("queued", "left") and row["thread"] is None
             if unopened and not self._queues.waiting(row["id"], "topic"):
                 await self._open_topic(row, message=row["status"] == "left")
-        outgoing: set[int] = set()
+        self._person = PersonLine(edge.delivery, self.store, self._flushing)
+        edge.delivery.when_blocked(self._on_blocked)
         for row_id, hid, direction, message in await self.store.relay_pending():
             if direction == "in":  # left by a version before the staff outbox: it moves there
                 if hid in handoffs:
                     await self._relay_into(handoffs[hid], message, None, edge.clock())
                 await self.store.relay_done(row_id)
-            else:
-                outgoing.add(hid)
-        for hid in sorted(outgoing):
-            await self._flush_out(hid)
+            elif direction == "out":  # queued by a version that copied to people itself: the outbox has it now
+                if hid in handoffs:
+                    note = self.text.say("media_note", handoffs[hid]["language"])
+                    await self.person.adopt(row_id, handoffs[hid]["person"], message, note)
+                else:
+                    await self.store.relay_done(row_id)
+        await self.requests.resume()
+        await self.left.tick(int(edge.clock().timestamp()))  # a crash while a left message was being posted
         if self.every:
             self._tasks.append(asyncio.create_task(self._ticker(self.every)))
         self.topics.start()
@@ -168,13 +178,19 @@ class Warmline:
         """While the person is on the warm line: relay their messages; answer warm-line buttons. Commands in
         PASS_THROUGH and danger words go on to the engine (danger words are relayed and mark the topic)."""
         event, session = incoming.event, incoming.session
-        if event.kind == "option":
-            return await self._person_button(incoming) if event.data.startswith(PREFIX) else None
+        if event.kind == "option" and event.data.startswith(PREFIX):
+            return await self._person_button(incoming)
         rows = [r for r in await self.store.handoffs(person=incoming.person) if r["status"] in LIVE]
         if not rows:
             return None
         row = rows[-1]
-        message = incoming.update.message
+        if row["status"] == "leaving":  # writing a message for the team: parts, done, or a detour
+            if event.kind == "option":
+                return await self.left.detour(incoming, row)
+            return await self.left.intercept(incoming, row)
+        if event.kind == "option":
+            return None
+        payload = payload_of(incoming)
         if event.kind in ("command", "start"):
             name = event.text or "start"
             if name in PASS_THROUGH:
@@ -183,7 +199,7 @@ class Warmline:
                 await self.close(row["id"], "person")
                 return Turn((), session.with_(mode="flow"))
             return Turn((Reply(self.text.say("already", session.language or row["language"])),), session)
-        if message is None:  # an edit: the supporter already has the first version
+        if payload is None:  # an edit: the supporter already has the first version
             return Turn((), session)
         lang = session.language or row["language"]
         danger = event.kind == "text" and is_danger(edge.content.danger, event.text)
@@ -191,15 +207,8 @@ class Warmline:
             # a supporter's /mute: held back, not relayed; one calm note (danger words still go through)
             told = await self.store.handoff_mute_tell_once(row["id"])
             return Turn((Reply(self.text.say("muted", lang)),) if told else (), session)
-        brief = (
-            not danger
-            and event.kind == "text"
-            and row["status"] != "leaving"
-            and wants_brief(edge.privacy.words, event.text, lang)
-        )
-        await self.relay_in(row, message, incoming.update.update_id, incoming.now)
-        if row["status"] == "leaving":
-            return Turn((Reply(self.text.say("left", row["language"])),), session.with_(mode="flow"))
+        brief = not danger and event.kind == "text" and wants_brief(edge.privacy.words, event.text, lang)
+        await self.relay_in(row, payload, update_of(incoming), incoming.now)
         if danger:
             await self.mark_urgent(row["id"])
             return None
@@ -208,17 +217,14 @@ class Warmline:
             return Turn((), session.with_(brief=True))
         return Turn((), session)
 
+    async def prepare(self, edge: Edge, incoming: Incoming, action: Action) -> None:
+        """Before the turn is saved: a request is recorded before "I'm asking the team" can be sent."""
+        await self.requests.prepare(incoming, action)
+
     async def on_action(self, edge: Edge, incoming: Incoming, action: Action) -> None:
         """`handoff` starts a request; `danger` marks a live one urgent; `erase` closes it before forgetting."""
         if action.name == "handoff":
-            await self.request(
-                incoming.person,
-                incoming.chat_id,
-                str(action.get("language") or "en"),
-                str(action.get("topic") or "talk"),
-                tuple(action.get("path") or ()),
-                incoming.now,
-            )
+            await self.requests.asked(incoming, action)
         elif action.name == "danger":
             for row in await self.store.handoffs(person=incoming.person):
                 if row["status"] in LIVE:
@@ -266,6 +272,12 @@ class Warmline:
         return self.edge.store
 
     @property
+    def person(self) -> PersonLine:
+        """The way to the person (bot.channels.telegram.toperson): the runtime's outbox, any channel."""
+        assert self._person is not None, "Warmline.start() first"
+        return self._person
+
+    @property
     def queues(self) -> StaffOutbox:
         assert self._queues is not None, "Warmline.start() first"
         return self._queues
@@ -276,43 +288,10 @@ class Warmline:
         labels = self.edge.content.directory.labels
         return cards.schedule_line(labels, self.text.schedule, lang, now) or self.text.hours
 
-    async def request(
-        self, person: str, chat_id: int, lang: str, topic: str, path: tuple[str, ...], now: datetime
-    ) -> None:
-        """A person asked for a person: queue them (topic + card) or, out of hours, say so and offer a message."""
-        live = [r for r in await self.store.handoffs(person=person) if r["status"] in LIVE]
-        if live:
-            await self._to_person(person, chat_id, self.text.say("already", lang))
-            return
-        lines = self.text.say("lines", lang)
-        if not self.groups:
-            await self._to_person(person, chat_id, f"{self.text.say('not_set_up', lang)}\n\n{lines}")
-            return
-        supporters = await self.supporters()
-        if not decide.is_open(self.text, now) or not decide.on_duty(supporters):
-            why = "out_of_hours" if not decide.is_open(self.text, now) else "nobody"
-            await self.store.count(f"warmline_{why}", now=now)
-            said = self.text.say(why, lang, hours=self._hours(lang, now))
-            await self._to_person(
-                person,
-                chat_id,
-                f"{said}\n\n{lines}",
-                (((self.text.say("leave_button", lang), f"{PREFIX}leave|{topic}"),),),
-            )
-            return
-        # What the supporter will and will not see was said on the consent screen (flows/talk.yaml) just before.
-        hid = await self.store.handoff_create(person, decide.new_token(), lang, topic, path, "queued", now)
-        await self._set_mode(person, "handoff")
-        await self.store.count("warmline_requested", now=now)
-        row = (await self.store.handoffs(handoff=hid))[0]
-        try:
-            await self._open_topic(row)
-        except TelegramError as exc:  # e.g. the bot is not an admin with "manage topics" in the group
-            log.error("could not open a warm-line topic (%s); the person was given the 24/7 lines", exc)
-            await self.close(hid, "failed", say=False)
-            await self._to_person(person, chat_id, f"{self.text.say('nobody', lang)}\n\n{lines}")
-            return
-        await self.refresh_waiting()
+    async def request(self, person: str, lang: str, topic: str, path: tuple[str, ...], now: datetime) -> None:
+        """A person asked for a person: queue them in their topic (a card) or, out of hours, say so and offer a
+        message (bot.channels.telegram.requests)."""
+        await self.requests.request(person, lang, topic, path)
 
     async def _open_topic(self, row: dict[str, Any], *, message: bool = False) -> None:
         """Queue the handoff's forum topic and its card (Take button, or none for a message left) for the group
@@ -324,8 +303,8 @@ class Warmline:
         await self.queues.open_topic(
             row["id"],
             group,
-            decide.topic_name(guest, row["language"], row["topic"], urgent=bool(row["urgent"])),
-            decide.topic_name(guest, row["language"], row["topic"], urgent=True),
+            decide.topic_name(guest, row["language"], row["topic"], urgent=bool(row["urgent"]), channel=row["channel"]),
+            decide.topic_name(guest, row["language"], row["topic"], urgent=True, channel=row["channel"]),
             self._card(row, message=message),
             () if message else self._card_buttons(row),
         )
@@ -381,16 +360,16 @@ class Warmline:
                 await self.close(queued["id"], "person", say=False)
                 rows.pop(queued["id"])
         if verb == "leave" and not any(r["status"] in LIVE for r in rows.values()):
-            await self.store.handoff_create(
-                person, decide.new_token(), lang, arg or "talk", session.path, "leaving", incoming.now
-            )
-            return Turn((Reply(self.text.say("leave_prompt", lang)),), session.with_(mode="handoff"))
+            return await self.left.begin(incoming, arg or "talk")
+        if verb == "done" and row is not None and row["status"] == "leaving":
+            return Turn(await self.left.finish(row, lang), session.with_(mode="flow"))
+        if verb == "reply" and row is not None and row["status"] == "left":
+            return await self.left.answer(incoming, row)
         if verb == "reconnect":
-            if row is not None:
-                await self.close(row["id"], "reconnect")
-            await self.request(
-                person, incoming.chat_id, lang, row["topic"] if row else "talk", session.path, incoming.now
-            )
+            if row is not None and row["status"] in ("taken", "queued"):
+                await self.requests.reconnect(row)
+            else:
+                await self.request(person, lang, row["topic"] if row else "talk", session.path, incoming.now)
             return Turn((), (await self._session(person)) or session)
         if verb == "wait" and row is not None:
             await self.store.handoff_update(row["id"], warned=0, last_person=incoming.now)
@@ -398,14 +377,11 @@ class Warmline:
                 await self.store.handoff_offered(row["id"], incoming.now)
         return Turn((), session)
 
-    async def relay_in(self, row: dict[str, Any], message: Message, update_id: int | None, now: datetime) -> None:
-        """Queue the person's message for the topic (once per update); the group's sender copies it in turn."""
-        if row["status"] == "leaving":
-            await self.store.handoff_update(row["id"], status="left")
-            row = {**row, "status": "left"}
-            await self._open_topic(row, message=True)
-            row = (await self.store.handoffs(handoff=row["id"]))[0]
-        payload = {"from_chat": message.chat_id, "message_id": message.message_id, "text": message.text}
+    async def relay_in(
+        self, row: dict[str, Any], payload: dict[str, Any], update_id: int | None, now: datetime
+    ) -> None:
+        """Queue the person's message (leftmessages.payload_of) for the topic, once per update; the group's
+        sender copies it in turn."""
         await self._relay_into(row, payload, update_id, now)
 
     async def _relay_into(
@@ -469,61 +445,26 @@ class Warmline:
             await self._to_group(group, thread, self.text.staff_say("not_yours"))
 
     async def relay_out(self, row: dict[str, Any], message: Message, update_id: int) -> None:
-        """Queue a supporter's message for the person (once per update), then send it."""
-        now = self.edge.clock()
-        await self.desk.first_reply(row, now)
-        if row["status"] == "left":
-            chat = await self.store.chat_id(row["person"])
-            if chat is not None and not await self._to_person(
-                row["person"], chat, self.text.say("answer_intro", row["language"])
-            ):
-                return
-        payload = {"from_chat": message.chat_id, "message_id": message.message_id}
-        if (
-            await self.store.relay_add(row["id"], row["person"], "out", payload, update_id=update_id, now=now)
-            is not None
-        ):
-            if row["status"] == "left":
-                await self._flush_out(row["id"])
-                await self._to_group(
-                    row["group_chat"],
-                    row["thread"],
-                    self.text.staff_say("answer_sent", alias=decide.alias(row["token"])),
-                )
-            else:  # the supporter's next message need not wait for this copy; the handoff's lock keeps order
-                task = asyncio.create_task(self._flush_out(row["id"]))
-                self._flushing.add(task)
-                task.add_done_callback(self._flushing.discard)
+        """Queue a supporter's message for the person (once per update) in the outbox, and send it: a copy to a
+        Telegram person, the words (or a note that something was sent) elsewhere; an answer to a left message
+        comes after a line saying who it is from, in the same transaction."""
+        await self.desk.first_reply(row, self.edge.clock())
+        lang = row["language"]
+        left = row["status"] == "left"
+        intro = Reply(self.text.say("answer_intro", lang)) if left else None
+        offer = (((self.text.say("reply_button", lang), f"{PREFIX}reply|{row['id']}"),),)
+        after = Reply(self.text.say("reply_offer", lang), person_buttons(offer)) if left else None
+        note = self.text.say("media_note", lang)
+        queued = await self.person.relay(row, message, update_id, note, intro=intro, after=after)
+        if queued and row["status"] == "left":
+            await self._to_group(
+                row["group_chat"], row["thread"], self.text.staff_say("answer_sent", alias=decide.alias(row["token"]))
+            )
 
-    async def _flush_out(self, hid: int) -> None:
-        """Copy a handoff's queued supporter messages to the person, in order; a 403 closes the handoff."""
-        lock = self._person_locks.setdefault(hid, asyncio.Lock())
-        async with lock:
-            rows = await self.store.handoffs(handoff=hid)
-            pending = [(r, m) for r, h, d, m in await self.store.relay_pending() if h == hid and d == "out"]
-            if not rows:
-                await self.store.relay_done(*(r for r, _ in pending))
-                return
-            person = rows[0]["person"]
-            chat = await self.store.chat_id(person)
-            for row_id, message in pending:
-                if chat is None:
-                    await self.store.relay_done(row_id)
-                    continue
-                try:
-                    sent = await self._call(
-                        partial(self.bot.copy_message, chat, message["from_chat"], message["message_id"])
-                    )
-                except Forbidden:
-                    await self.store.relay_done(*(r for r, _ in pending))
-                    await self.close(hid, "blocked")
-                    return
-                except BadRequest as exc:
-                    log.warning("Telegram refused a supporter's message (%s); dropped", exc.message)
-                    await self.store.relay_done(row_id)
-                    continue
-                await self.store.relay_done(row_id)
-                await self.store.remember_sent(person, sent.message_id, self.edge.clock())
+    async def _on_blocked(self, person: str) -> None:
+        """The outbox found the person has blocked the bot: their conversations end and the topics are told."""
+        for row in await self.store.handoffs(person=person):
+            await self.close(row["id"], "blocked")
 
     async def on_group_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Take (first tap wins, within capacity), Release (back in the queue) and End on a card."""
@@ -564,18 +505,16 @@ class Warmline:
         who = await self.supporter_alias(supporter, row["group_chat"])
         await self._edit_card(row, taken_by=who)
         self._shown.pop(row["id"], None)
-        chat = await self.store.chat_id(row["person"])
-        if chat is not None:
-            lang = row["language"]
-            sent = await self._to_person(
-                row["person"],
-                chat,
-                self.text.say("connected", lang, supporter=who),
-                (((self.text.say("end_button", lang), f"{PREFIX}end|{row['id']}"),),),
-            )
-            if sent is None and await self._blocked(row["person"]):
-                await self.close(row["id"], "blocked")
-                return self.text.staff_say("take_blocked")
+        lang = row["language"]
+        sent = await self._to_person(
+            row["person"],
+            self.text.say("connected", lang, supporter=who),
+            (((self.text.say("end_button", lang), f"{PREFIX}end|{row['id']}"),),),
+            wait=True,
+        )
+        if sent is None and await self._blocked(row["person"]):
+            await self.close(row["id"], "blocked")
+            return self.text.staff_say("take_blocked")
         await self.store.count("warmline_taken", now=self.edge.now())
         await self.count("handoff_taken")
         await self.count(wait_counter(now.timestamp() - row["created_at"]))
@@ -589,10 +528,8 @@ class Warmline:
         row = (await self.store.handoffs(handoff=row["id"]))[0]
         await self._edit_card(row)
         await self._to_group(row["group_chat"], row["thread"], self.text.staff_say("released_note", supporter=who))
-        chat = await self.store.chat_id(row["person"])
-        if chat is not None:
-            await self._to_person(row["person"], chat, self.text.say("released", row["language"]))
-            await self.store.handoff_update(row["id"], waiting=None)
+        await self._to_person(row["person"], self.text.say("released", row["language"]))
+        await self.store.handoff_update(row["id"], waiting=None)
         await self.refresh_waiting()
 
     async def close(self, hid: int, reason: str, *, by: int | None = None, say: bool = True) -> None:
@@ -603,6 +540,7 @@ class Warmline:
             return
         row = rows[0]
         await self.store.handoff_delete(hid)
+        await self.requests.ended(row, reason)
         self._shown.pop(hid, None)
         await self.desk.ended(row)
         guest, lang, person = decide.alias(row["token"]), row["language"], row["person"]
@@ -610,26 +548,21 @@ class Warmline:
         await self.store.count(f"warmline_closed:{reason}", now=self.edge.now())
         if row["status"] == "queued" and row["offered_at"] is None and reason != "reconnect":
             await self.count("handoff_missed")  # nobody took it (a long wait counted it already)
-        chat = await self.store.chat_id(person) if reason not in ("forgot", "blocked") else None
-        if chat is not None and say and reason != "reconnect":
+        if reason not in ("forgot", "blocked", "reconnect") and say:
             if reason == "topic_gone":
                 await self._to_person(
                     person,
-                    chat,
                     self.text.say("topic_gone", lang),
                     (((self.text.say("reconnect_button", lang), f"{PREFIX}reconnect|"),),),
                 )
             elif reason == "idle":
-                await self._to_person(person, chat, self.text.say("idle_end", lang))
+                await self._to_person(person, self.text.say("idle_end", lang))
             elif reason == "expired" and row["status"] in ("queued", "taken"):
-                await self._to_person(
-                    person, chat, f"{self.text.say('expired', lang)}\n\n{self.text.say('lines', lang)}"
-                )
+                await self._to_person(person, f"{self.text.say('expired', lang)}\n\n{self.text.say('lines', lang)}")
             elif row["status"] == "taken":
-                await self._to_person(person, chat, self.text.say("closed", lang))
+                await self._to_person(person, self.text.say("closed", lang))
                 await self._to_person(
                     person,
-                    chat,
                     self.text.say("helped", lang),
                     (
                         (
@@ -679,7 +612,7 @@ class Warmline:
             return
         guest = decide.alias(row["token"])
         if thread is not None:  # a topic still waiting to be created gets the ⚠ name when it is
-            name = decide.topic_name(guest, row["language"], row["topic"], urgent=True)
+            name = decide.topic_name(guest, row["language"], row["topic"], urgent=True, channel=row["channel"])
             await self.queues.rename(hid, group, thread, name, urgent=True)
         taken = await self.supporter_alias(row["supporter"], group) if row["supporter"] else None
         await self._edit_card(row, taken_by=taken, urgent=True)
@@ -715,6 +648,8 @@ class Warmline:
         await self.desk.refresh_cards(now)
         await self.store.purge_relayed(now)
         seconds = int(now.timestamp())
+        await self.left.tick(seconds)
+        await self.requests.expire(now)
         for row in await self.store.handoffs():
             if row["status"] == "queued":
                 await self._long_wait(row, now)
@@ -726,18 +661,15 @@ class Warmline:
                 row["last_person"], row["last_supporter"], seconds, self.text.silence_minutes
             ):
                 await self.store.handoff_update(row["id"], warned=1)
-                chat = await self.store.chat_id(row["person"])
                 lang = row["language"]
-                if chat is not None:
-                    await self._to_person(
-                        row["person"],
-                        chat,
-                        self.text.say("silence", lang),
-                        (
-                            ((self.text.say("wait_button", lang), f"{PREFIX}wait|{row['id']}"),),
-                            ((self.text.say("reconnect_button", lang), f"{PREFIX}reconnect|{row['id']}"),),
-                        ),
-                    )
+                await self._to_person(
+                    row["person"],
+                    self.text.say("silence", lang),
+                    (
+                        ((self.text.say("wait_button", lang), f"{PREFIX}wait|{row['id']}"),),
+                        ((self.text.say("reconnect_button", lang), f"{PREFIX}reconnect|{row['id']}"),),
+                    ),
+                )
                 await self._to_group(
                     row["group_chat"],
                     row["thread"],
@@ -756,18 +688,16 @@ class Warmline:
         if row["offered_at"] is None:
             await self.count("handoff_missed")
         minutes = int(seconds - row["created_at"]) // 60
-        chat, lang = await self.store.chat_id(row["person"]), row["language"]
-        if chat is not None:
-            await self._to_person(
-                row["person"],
-                chat,
-                self.text.say("give_up", lang, minutes=minutes),
-                (
-                    ((self.text.say("wait_button", lang), f"{PREFIX}wait|{row['id']}"),),
-                    ((self.text.say("leave_button", lang), f"{PREFIX}leave|{row['topic']}"),),
-                    ((self.text.say("lines_button", lang), f"{PREFIX}lines|"),),
-                ),
-            )
+        lang = row["language"]
+        await self._to_person(
+            row["person"],
+            self.text.say("give_up", lang, minutes=minutes),
+            (
+                ((self.text.say("wait_button", lang), f"{PREFIX}wait|{row['id']}"),),
+                ((self.text.say("leave_button", lang), f"{PREFIX}leave|{row['topic']}"),),
+                ((self.text.say("lines_button", lang), f"{PREFIX}lines|"),),
+            ),
+        )
         await self._to_group(
             row["group_chat"],
             row["thread"],
@@ -794,11 +724,9 @@ class Warmline:
                 )
             if self._shown.get(row["id"]) == words:
                 continue
-            chat = await self.store.chat_id(row["person"])
-            if chat is None:
-                continue
+            chat = await self.store.chat_id(row["person"])  # Telegram only: there the message is edited
             buttons: Rows = (((self.text.say("cancel_button", lang), f"{PREFIX}cancel|{row['id']}"),),)
-            if row["waiting"] is not None:
+            if row["waiting"] is not None and chat is not None:
                 try:
                     await self._call(
                         partial(self.bot.edit_message_text, words, chat, row["waiting"], reply_markup=markup(buttons))
@@ -809,7 +737,7 @@ class Warmline:
                     pass  # the message is gone (or unchanged): send a fresh one
                 except TelegramError:
                     continue
-            sent = await self._to_person(row["person"], chat, words, buttons)
+            sent = await self._to_person(row["person"], words, buttons, wait=True)
             if sent:
                 await self.store.handoff_update(row["id"], waiting=sent)
                 self._shown[row["id"]] = words
@@ -851,17 +779,10 @@ class Warmline:
             return None
         return 1 if await self.queues.post(group, thread, text, buttons, handoff=handoff, urgent=urgent) else None
 
-    async def _to_person(self, person: str, chat: int, text: str, buttons: Rows = ()) -> int | None:
-        try:
-            sent = await self._call(partial(self.bot.send_message, chat, text, reply_markup=markup(buttons)))
-        except Forbidden:
-            await self.edge.delivery.mark_inactive(person)
-            return None
-        except (NetworkError, RetryAfter, BadRequest) as exc:
-            log.warning("a warm-line message to a person was not sent (%s)", type(exc).__name__)
-            return None
-        await self.store.remember_sent(person, sent.message_id, self.edge.clock())
-        return int(sent.message_id)
+    async def _to_person(self, person: str, text: str, buttons: Rows = (), *, wait: bool = False) -> int | None:
+        """A note for the person, through the runtime's outbox (durable, in order, retried after an outage) on
+        whichever channel they use; with `wait`, once sent, its message id (None: not sent yet, or no chat)."""
+        return await self.person.say(person, Reply(text, person_buttons(buttons)), wait=wait)
 
     def _card(self, row: dict[str, Any], *, taken_by: str | None = None, message: bool = False) -> str:
         minutes = max(0, int((self.edge.clock().timestamp() - row["created_at"]) // 60))
@@ -874,6 +795,7 @@ class Warmline:
             urgent=bool(row["urgent"]),
             taken_by=taken_by,
             message=message or row["status"] == "left",
+            channel=row["channel"],
         )
 
     def _card_buttons(self, row: dict[str, Any]) -> Rows:
@@ -915,7 +837,7 @@ class Warmline:
         guest, group = decide.alias(row["token"]), row["group_chat"]
         taken = await self.supporter_alias(row["supporter"], group) if row["supporter"] else None
         urgent = bool(row["urgent"])
-        name = decide.topic_name(guest, row["language"], row["topic"])
+        name = decide.topic_name(guest, row["language"], row["topic"], channel=row["channel"])
         card = {"text": self._card(row, taken_by=taken), "buttons": self._card_buttons(row)}
         return [
             StaffNew(group, "topic", {"name": name, "urgent_name": f"⚠ {name}"[:128]}, handoff, urgent=urgent),
@@ -938,17 +860,15 @@ class Warmline:
         if row["status"] != "queued":
             return True
         await self.close(handoff, "failed", say=False)
-        chat, lang = await self.store.chat_id(row["person"]), row["language"]
-        if chat is not None:
-            await self._to_person(
-                row["person"],
-                chat,
-                self.text.say("no_topic", lang),
-                (
-                    ((self.text.say("leave_button", lang), f"{PREFIX}leave|{row['topic']}"),),
-                    ((self.text.say("lines_button", lang), f"{PREFIX}lines|"),),
-                ),
-            )
+        lang = row["language"]
+        await self._to_person(
+            row["person"],
+            self.text.say("no_topic", lang),
+            (
+                ((self.text.say("leave_button", lang), f"{PREFIX}leave|{row['topic']}"),),
+                ((self.text.say("lines_button", lang), f"{PREFIX}lines|"),),
+            ),
+        )
         return False
 
     async def on_blocked(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
