@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.content.loader import Content
 from bot.content.privacywords import TEXT_KEYS, WORDS_FILE, PrivacyWords, load_privacy_words
+from bot.conversation.engine import advance
 from bot.conversation.privacy import (
     MESSAGE_ID_HOURS,
     QUIET_CHOICES,
@@ -25,7 +27,7 @@ from bot.conversation.privacy import (
     wants_brief,
 )
 from bot.core.languages import read_languages
-from bot.core.types import Button, Reply
+from bot.core.types import Button, Event, Reply, Session
 from bot.runtime.forget import WarmLineHooks, purge_expired
 from bot.settings import Settings
 from bot.store.database import DB_FILE, Store
@@ -328,3 +330,28 @@ def test_a_brief_screen_shortens_text_and_labels_but_keeps_every_choice(words: P
     assert len(short.text) <= 91
     assert short.text.endswith("…")
     assert [(row[0].label, row[0].data) for row in short.buttons] == [("My boss keeps…", "a"), ("Not paid", "b")]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_consent_and_forget_screens_say_what_happens_to_the_groups_copy(content: Content, lang: str) -> None:
+    """The engine fills {topics_kept} (consent before connecting) and {topics_forget} (/forget's question) from
+    Event.topics: the retention days, or that the team keeps its copy; nothing when the channel does not say."""
+    assert content.privacy is not None
+    talk = content.flows.entry("talk")
+    forget = content.flows.entry("forget")
+    days = duration(content.privacy, lang, days=5)
+
+    def screen(node: str, topics: str) -> str:
+        session = Session(language=lang, node="main.menu", version=content.version)
+        command = "talk" if node == talk else "forget"
+        return advance(content, session, Event("command", text=command, topics=topics), NOW).replies[0].text
+
+    assert content.text("topics_kept_deleted", lang).format(days=days) in screen(talk, "5")
+    assert content.text("topics_kept_kept", lang) in screen(talk, "keep")
+    assert content.text("topics_forget_deleted", lang) in screen(forget, "5")
+    assert content.text("topics_forget_kept", lang) in screen(forget, "keep")
+    for node in (talk, forget):
+        silent = screen(node, "")
+        assert "{" not in silent
+        assert " \n" not in silent
+        assert not silent.endswith(" ")

@@ -247,3 +247,40 @@ async def test_talk_says_whether_anyone_is_on_duty_before_connecting(
     again = [t for t in texts(server, alice.id) if "A peer supporter is a real" in t][-1]
     assert content.text("line_open", "en").split("{")[0] in again
     assert nobody not in again
+
+
+async def test_handover_needs_room_and_an_admin_may_move_anyones(line: Line, words: WarmlineText) -> None:
+    """A colleague already at capacity is refused (the conversation stays); a group admin may hand over a
+    conversation they do not hold; /handover outside a topic or without a name says how to use it."""
+    server = line.server
+    group = server.group(GROUP)
+    admins(server, RIO)
+    await on_duty(server, SAM, RIO)
+    group.send("/alias Rio", from_user=RIO)
+    group.send("/alias Sam", from_user=SAM)
+    await server.wait_for(lambda: len([t for t in texts(server, GROUP) if "people see you as" in t]) == 2)
+    group.send("/handover Rio", from_user=SAM)
+    await group_says(server, words.staff_say("topic_only", command="handover"))
+    alice = person(server, 1001)
+    await taken(server, alice, words)
+    group.send("/handover", from_user=SAM, thread_id=100)
+    await group_says(server, words.staff_say("handover_usage"))
+    hid = (await line.edge.store.handoffs())[0]["id"]
+    held = [
+        await line.edge.store.handoff_create(
+            line.edge.store.person_key(9000 + n), f"aa{n}", "en", "talk", (), "queued", line.clock()
+        )
+        for n in range(words.capacity)
+    ]
+    for other in held:
+        assert await line.edge.store.handoff_take(other, RIO["id"], line.clock())
+    group.send("/handover Rio she wants a bed", from_user=SAM, thread_id=100)
+    await group_says(server, words.staff_say("handover_full", supporter="Rio", capacity=words.capacity))
+    assert (await line.edge.store.handoffs(handoff=hid))[0]["supporter"] == SAM["id"]
+    for other in held:
+        await line.edge.store.handoff_delete(other)
+    group.send("/handover Sam", from_user=RIO, thread_id=100)  # Rio is an admin, but Sam holds it already
+    await group_says(server, words.staff_say("handover_unknown", supporter="Rio"))
+    group.send("/handover Rio over to me", from_user=RIO, thread_id=100)
+    await group_says(server, "Handed over from Sam to Rio")
+    assert (await line.edge.store.handoffs(handoff=hid))[0]["supporter"] == RIO["id"]

@@ -235,6 +235,9 @@ async def test_the_consent_screen_and_privacy_say_the_group_copy_is_deleted(
     alice.send("/privacy")
     shown = await wait_text(server, alice.id, "What this bot keeps")
     assert content.privacy.text("group", "en", days=days) in shown["text"]
+    alice.send("/forget")
+    asked = await wait_text(server, alice.id, "Erase this chat?")
+    assert content.text("topics_forget_deleted", "en") in asked["text"]
 
 
 async def test_staff_can_keep_topics_and_people_are_told_before_they_connect(
@@ -256,6 +259,9 @@ async def test_staff_can_keep_topics_and_people_are_told_before_they_connect(
         chi.send("/privacy")
         shown = await wait_text(server, chi.id, "Ce que ce bot garde")
         assert content.privacy.text("group_kept", "fr") in shown["text"]
+        chi.send("/forget")
+        asked = await wait_text(server, chi.id, "Effacer cette conversation?")
+        assert content.text("topics_forget_kept", "fr") in asked["text"]
         alice = person(server, 1001)
         await ended_by_supporter(server, alice, words)
         await forget(server, alice)

@@ -145,7 +145,8 @@ class Desk:
         if row["supporter"] != user and not await warm.admins.check(warm, group, user):
             await warm._to_group(group, thread, text.staff_say("not_yours"))
             return
-        on_duty = {u: a for u, g, a, d in await warm.store.supporters() if g == group and d and a and u != user}
+        holder = row["supporter"]  # anyone else on duty here, with an alias (an admin may name themselves)
+        on_duty = {u: a for u, g, a, d in await warm.store.supporters() if g == group and d and a and u != holder}
         found = desk.handover_target(argument, on_duty)
         if found is None:
             key = "handover_usage" if not argument.strip() else "handover_unknown"
