@@ -18,7 +18,7 @@ import logging
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any, Protocol
@@ -145,6 +145,12 @@ class _HandoffHook:
 
     def claims(self, incoming: ports.Incoming) -> bool:
         return self.edge.handoff.claims(self.edge, self._incoming(incoming))
+
+    async def line_state(self) -> tuple[str, str]:
+        """Event.line and Event.topics from the warm line (bot.channels.telegram.warmline.Warmline.line_state);
+        ("", "") when the handoff does not tell them. For every channel the runtime serves, the web chat too."""
+        state = getattr(self.edge.handoff, "line_state", None)
+        return ("", "") if state is None else await state()
 
     async def intercept(self, incoming: ports.Incoming) -> Turn | None:
         return await self.edge.handoff.intercept(self.edge, self._incoming(incoming))
@@ -357,17 +363,7 @@ class Edge:
             return "ignored"
         if update.callback_query is not None:
             await self._answer(update)
-        return await self.runtime.handle(await self._with_line(inbound))
-
-    async def _with_line(self, inbound: Inbound) -> Inbound:
-        """Event.line (anyone on duty now?) and Event.topics (what happens to a talk's copy in the group), when
-        the handoff tells them (bot.channels.telegram.warmline.Warmline.line_state), so "Talk to a person" says
-        the truth before it promises anything."""
-        state = getattr(self.handoff, "line_state", None)
-        if state is None:
-            return inbound
-        line, topics = await state()
-        return replace(inbound, event=replace(inbound.event, line=line, topics=topics))
+        return await self.runtime.handle(inbound)
 
     async def _answer(self, update: Update) -> None:
         """Stop the button's spinner; a query too old to answer is harmless."""

@@ -58,7 +58,11 @@ class WebSender:
         content = self.content()
         if self._words[0] != content.version:
             self._words = (content.version, web_words(content, warm_line=self.warm_line))
-        return self._words[1].get(text, text)
+        words = self._words[1]
+        if text in words:
+            return words[text]
+        # the erase question with its {topics_forget} sentence (a warm line reaches the web): matched by its start
+        return next((mine for said, mine in words.items() if text.startswith(f"{said} ")), text)
 
     async def send(self, chat: str, reply: Reply) -> Sent:
         """Add the reply to the chat's lines and tell its open tabs; BLOCKED when the chat has ended."""
