@@ -2,7 +2,8 @@
 the card and every message in it along) when they use /forget, live or ended, and HANDOFF_RETENTION_DAYS after a
 conversation ends; every handoff state expires. WARMLINE_KEEP_TOPICS=1 keeps topics (closed, never deleted).
 
-    close(row, reason) ─► ended(): remember (group, topic) in store.ended_topics, with the person key
+    close(row, reason) ─► ended(): remember (group, topic) in store.ended_topics, with the person key; on /forget
+                          the live topic's delete goes straight into the group's durable staff outbox
     /forget            ─► forgotten(person): their ended topics lose the key and are due now ─► a round, off the
                           update path (the person's erase never waits for the group's pace)
     every hour, and retention's daily purge ─► round(now): expire handoffs (bot.warmline.expiry), delete due topics
@@ -90,11 +91,16 @@ class Topics:
         group, thread = row["group_chat"], row["thread"]
         if group is None or thread is None or reason == "topic_gone" or self.rules.keep_topics:
             return False
-        forgot = reason == "forgot"
-        await self.warm.store.ended_topic_add(None if forgot else row["person"], group, thread, self.warm.edge.clock())
-        if forgot:
+        now = self.warm.edge.clock()
+        if reason != "forgot":
+            await self.warm.store.ended_topic_add(row["person"], group, thread, now)
+            return False
+        if self.warm.queues.knows(group):  # after what the conversation still has waiting, in the durable outbox
+            await self.warm.queues.close_topic(row["id"], group, thread, delete=True)
+        else:
+            await self.warm.store.ended_topic_add(None, group, thread, now)
             self.soon()
-        return forgot
+        return True
 
     async def forgotten(self, person: str) -> None:
         """The person used /forget: every ended topic of theirs is due now, and no longer tied to them."""
