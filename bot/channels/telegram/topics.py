@@ -95,11 +95,8 @@ class Topics:
         if reason != "forgot":
             await self.warm.store.ended_topic_add(row["person"], group, thread, now)
             return False
-        if self.warm.queues.knows(group):  # after what the conversation still has waiting, in the durable outbox
-            await self.warm.queues.close_topic(row["id"], group, thread, delete=True)
-        else:
-            await self.warm.store.ended_topic_add(None, group, thread, now)
-            self.soon()
+        if not await self.delete_topic(group, thread, handoff=row["id"]):  # after what it still has waiting
+            await self.warm.store.ended_topic_add(None, group, thread, now)  # tried again by the next round
         return True
 
     async def forgotten(self, person: str) -> None:
@@ -158,16 +155,16 @@ class Topics:
         await self.warm.store.ended_topic_drop(*done)
         return len(done)
 
-    async def delete_topic(self, group: int, thread: int) -> bool:
+    async def delete_topic(self, group: int, thread: int, *, handoff: int | None = None) -> bool:
         """deleteForumTopic: the topic with its card and every message in it, for every member of the group.
         True when it is on its way (or gone); False to try again next round.
 
         The one place a topic is deleted: through the group's durable staff outbox (bot.channels.telegram.relay:
-        paced with the group's other sends, retried after 5xx and network errors, kept across a restart). A group
-        no longer in WARMLINE_CHAT_ID has no outbox: the call is made directly."""
+        paced with the group's other sends, after what `handoff` still has waiting, retried after 5xx and network
+        errors, kept across a restart). A group no longer in WARMLINE_CHAT_ID has no outbox: the call is direct."""
         queues = self.warm.queues
         if queues.knows(group):
-            await queues.close_topic(None, group, thread, delete=True)
+            await queues.close_topic(handoff, group, thread, delete=True)
             return True
         try:
             await self.warm._call(partial(self.warm.bot.delete_forum_topic, group, thread))
