@@ -127,7 +127,7 @@ def test_one_day_is_singular_and_handoffs_are_mentioned_only_with_a_warm_line(wo
     assert "after 1 day with no" in without
     assert "peer supporter" not in without
     with_line = kept_text(words, Settings(session_days=1, handoff_days=1, warmline_chat_ids=(-1,)), "en")
-    assert "delete it 1 day after the talk ends" in with_line  # the supporters' group's copy (issue 13)
+    assert "delete it 1 day after your last talk ends" in with_line  # the supporters' group's copy (issue 13)
 
 
 def test_the_privacy_screen_offers_the_other_choices_and_a_way_off(words: PrivacyWords) -> None:
