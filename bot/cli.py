@@ -234,8 +234,10 @@ def cmd_run(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     from bot.channels.web import config as web_config
     from bot.channels.web import server as web
 
-    # WEB_PORT set: the web chat over the bot's one runtime (one store, content and hook)
-    beside = web.beside(settings) if web_config.wanted_beside_telegram(settings) else None
+    # WEB_PORT set: the web chat over the bot's one runtime (one store, content and hook); with WARMLINE_CHAT_ID,
+    # its people reach the same warm line (else the web's talk screen says where the supporters are)
+    wanted = web_config.wanted_beside_telegram(settings)
+    beside = web.beside(settings, warm_line=bool(settings.warmline_chat_ids)) if wanted else None
     return int(telegram.run(settings, watch=args.watch, handoff=handoff, beside=beside) or 0)
 
 

@@ -72,6 +72,7 @@ async def start(
     *,
     groups: tuple[int, ...] = (GROUP,),
     per_minute: int = 0,
+    burst: int = 4,
     flows: Path = FLOWS,
     extra: dict[str, str] | None = None,
     watch: bool = False,
@@ -87,7 +88,7 @@ async def start(
         keep_topics=(extra or {}).get("WARMLINE_KEEP_TOPICS") == "1",
         extra=extra or {},
     )
-    warm = Warmline(text, per_minute=per_minute, tick=0)
+    warm = Warmline(text, per_minute=per_minute, burst=burst, tick=0)
     edge = Edge(settings, content, warm, policy=FAST)
     stop = asyncio.Event()
     before = len(server.calls_to("setMyCommands"))
@@ -218,7 +219,9 @@ async def test_two_supporters_three_people_take_relay_media_and_end(bot: Bot, wo
     alice.send("hello, is anyone there?")
     alice.photo()
     alice.voice()
-    alice.document()
+    alice.document()  # a file waits until the person confirms what the supporter will see
+    asked = await wait_text(server, alice.id, words.say("share_document", "en"))
+    alice.tap(buttons(asked)[0][1], asked["message_id"])
     alice.sticker()
     await server.wait_for(lambda: len([c for c in server.calls_to("copyMessage") if c.params["chat_id"] == GROUP]) >= 5)
     into = [c for c in copies_to(server, GROUP)]
@@ -270,10 +273,10 @@ async def test_release_puts_the_person_back_for_someone_else(bot: Bot, words: Wa
     group.tap(buttons(card)[0][1], card["message_id"], from_user=SAM)
     await server.wait_for(lambda: len(buttons(server.message(GROUP, card["message_id"]) or {})) == 2)
     release = buttons(server.message(GROUP, card["message_id"]) or {})[0][1]
-    group.tap(release, card["message_id"], from_user=RIO)  # not theirs to release
+    group.tap(release, card["message_id"], from_user=RIO)  # not theirs to release (and not an admin)
     await server.wait_for(
         lambda: any(
-            c.params.get("text") == words.staff_say("not_yours") for c in server.calls_to("answerCallbackQuery")
+            c.params.get("text") == words.staff_say("holder_only") for c in server.calls_to("answerCallbackQuery")
         )
     )
     group.tap(release, card["message_id"], from_user=SAM)
@@ -617,7 +620,8 @@ async def test_cant_talk_now_tells_the_supporter_and_the_message_still_goes(
     assert [
         m
         for m in server.messages(GROUP)
-        if m.get("message_thread_id") == 100 and m.get("text") == content.privacy.text("brief_supporter", "en")
+        if m.get("message_thread_id") == 100
+        and m.get("text") == f"{words.staff_say('note_mark')}\n{content.privacy.text('brief_supporter', 'en')}"
     ]
 
 

@@ -3,29 +3,41 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import html
 import logging
+import re
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
+import opening_hours
 import pytest
 from botapi import BotApiServer
+from botapi.server import supporter_takes, topic_names
 from running import FLOWS, FRIDAY_AFTERNOON, RESOURCES, ticking_from
 from webchat import EXIT, client, forms, open_web, say, tap
 
 from bot.channels.telegram import serving as telegram
 from bot.channels.telegram.edge import Edge
+from bot.channels.telegram.warmline import Warmline
 from bot.channels.web import server as web_server
 from bot.channels.web.app import CSP, WebChat, is_https
-from bot.channels.web.chats import Chats, quiet_state
+from bot.channels.web.chats import Chat, Chats, quiet_state
 from bot.channels.web.config import WebSettings
 from bot.channels.web.sender import WebSender
 from bot.channels.web.turns import event_for
 from bot.content.loader import Content
 from bot.conversation.engine import advance
-from bot.core.types import Event, Session
+from bot.core.types import Event, Reply, Session
 from bot.runtime.flood import FloodGate
+from bot.runtime.ports import Outgoing, SendOutcome
 from bot.settings import Settings, SettingsError
+from bot.warmline.rules import load_warmline
+
+GROUP = -100500  # the supporters' forum group
+SAM = {"id": 501, "is_bot": False, "first_name": "Samantha", "username": "sam_real_name"}
 
 
 @pytest.mark.parametrize("path", ["/", "/static/chat.js", "/static/chat.css", "/nowhere", "/exit"])
@@ -51,6 +63,7 @@ async def test_pages_have_no_inline_script_or_third_party_address(tmp_path: Path
         html = (await http.get("/")).text
     assert '<script src="/static/chat.js" defer></script>' in html
     assert html.count("<script") == 1
+    assert '<form id="check" class="check" method="post" action="/say">' in html  # without the script: look again
     assert "style=" not in html
     assert "onclick" not in html
     assert 'src="http' not in html
@@ -378,10 +391,14 @@ async def test_run_serves_the_web_chat_beside_telegram(tmp_path: Path, content: 
         telegram.serve(settings, stop=stop, poll_timeout=1, read_timeout=1.0, edge=edge, beside=side)
     )
     web = await asyncio.wait_for(opened, 10)
+    assert web.turns.runtime is edge.runtime  # one runtime: the same store, content, outbox and hook
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{web.address[1]}") as http:
         page = await http.get("/?lang=es")
-    assert page.status_code == 200
-    assert content.text("web_exit", "es") in page.text
+        assert page.status_code == 200
+        assert content.text("web_exit", "es") in page.text
+        await http.post("/say", data={**forms(page.text)["write"].hidden, "text": "banco de comida"})
+    (chat,) = list(web.chats)
+    assert await edge.store.load_session(chat.person) is not None  # the bot's own store holds the web turn
     stop.set()
     await asyncio.wait_for(task, 10)
 
@@ -390,7 +407,6 @@ def test_a_bot_line_without_buttons_leaves_the_last_ones_on_the_page() -> None:
     """Chat.buttons: the newest bot line with buttons counts; empty rows are dropped."""
     from datetime import UTC, datetime
 
-    from bot.channels.web.chats import Chat
     from bot.core.types import Button
 
     chat = Chat(id="c", person="p", token="t", language="en", last_active=datetime(2026, 1, 1, tzinfo=UTC))
@@ -399,6 +415,126 @@ def test_a_bot_line_without_buttons_leaves_the_last_ones_on_the_page() -> None:
     chat.add("bot", "cards", ((),))
     assert chat.buttons() == ((Button("A door", "d"),),)
     assert chat.label_of("d") == "A door"
+
+
+async def test_the_runtime_reaches_an_open_page_and_deletes_from_it(tmp_path: Path, content: Content) -> None:
+    """A message the runtime sends a web person outside a turn (as the warm line does) becomes a line kept for
+    the page and an "update" to its open stream; deleting lines takes them off the page's rows ("redraw")."""
+    async with open_web(tmp_path, content) as (web, _), client(web) as http:
+        await http.get("/")
+        (chat,) = list(web.chats)
+        stream: asyncio.Queue[str] = asyncio.Queue()
+        chat.listeners.add(stream)
+        outbox = web.turns.runtime.outbox
+        assert await outbox.send_now(chat.person, f"web:{chat.handle}", "Sam is here with you now.")
+        assert stream.get_nowait() == "update"
+        assert chat.lines[-1].who == "bot"
+        relayed = Outgoing(f"web:{chat.handle}", Reply("Hi, I'm Sam.", by="supporter"))  # a supporter's words
+        assert Outgoing.from_payload(relayed.to_payload()) == relayed  # as the outbox keeps it, author and all
+        await outbox.send(relayed.chat, relayed.reply)
+        assert chat.lines[-1].who == "supporter"
+        assert stream.get_nowait() == "update"
+        assert content.text("web_supporter", "en") in (await http.get("/")).text
+        chat.remove([chat.lines[-1].n])
+        assert "Sam is here with you now." in (await http.get("/")).text  # on reload too (JavaScript off)
+        sent = chat.lines[-1].n
+        await web.sender.delete(chat.handle, [sent])
+        assert stream.get_nowait() == "redraw"
+        assert "Sam is here with you now." not in (await http.get("/")).text
+        assert f"web:{chat.handle}" != f"web:{chat.id}"  # the stored address is not the cookie
+        await web.stop()
+        ended = await outbox.send(f"web:{chat.handle}", Reply("anyone there?"))
+    assert ended.outcome is SendOutcome.BLOCKED  # an ended chat: the person has left
+
+
+async def test_erase_goes_through_the_runtime_and_the_person_lines_too(tmp_path: Path, content: Content) -> None:
+    """/forget's yes on the web is the runtime's erase: every row goes, the person's own lines with the bot's."""
+    async with open_web(tmp_path, content) as (web, _), client(web) as http:
+        await http.get("/")
+        await say(http, "food bank")
+        (chat,) = list(web.chats)
+        store = web.turns.store
+        assert await store.sent_messages(chat.person, FRIDAY_AFTERNOON - timedelta(hours=1))
+        await say(http, "/forget")
+        await tap(http, "Yes, erase")
+        assert await store.load_session(chat.person) is None
+        assert await store.sent_messages(chat.person, FRIDAY_AFTERNOON - timedelta(hours=1)) == []
+        assert await store.outbox(chat.person) == []
+
+
+async def test_changing_the_language_later_changes_the_page_too(tmp_path: Path, content: Content) -> None:
+    """?lang=fr on an open chat taps the language button for the person: the flow and the page turn French."""
+    async with open_web(tmp_path, content) as (web, _), client(web) as http:
+        await http.get("/?lang=en")
+        html = (await http.get("/?lang=fr")).text
+        (chat,) = list(web.chats)
+        data = await web.turns.store.load_session(chat.person)
+    assert '<html lang="fr">' in html
+    assert content.text("web_write", "fr") in html
+    assert data is not None
+    assert data["language"] == "fr"
+
+
+@pytest.mark.slow
+async def test_web_people_wait_in_the_warm_lines_queue_and_see_their_place_move(
+    tmp_path: Path, content: Content, botapi: BotApiServer
+) -> None:
+    """Two web people ask for a person in `run` (WARMLINE_CHAT_ID set): each gets a topic named for a web guest
+    and a place in line on the page; when Sam takes the first, the second's page says they are number 1."""
+    text, problems = load_warmline(FLOWS / "warmline.yaml")
+    assert text is not None, [str(p) for p in problems]
+    words = dataclasses.replace(text, hours="24/7", schedule=opening_hours.OpeningHours("24/7"))
+    settings = Settings(
+        token=botapi.token,
+        base_url=botapi.base_url,
+        data_dir=tmp_path,
+        rate_limit=0,
+        flows_dir=FLOWS,
+        resources_dir=RESOURCES,
+        warmline_chat_ids=(GROUP,),
+        extra={"WEB_PORT": "0"},
+    )
+    opened: asyncio.Future[WebChat] = asyncio.get_running_loop().create_future()
+    edge = Edge(settings, content, Warmline(words, per_minute=0, tick=0), clock=ticking_from(FRIDAY_AFTERNOON))
+    stop = asyncio.Event()
+    side = web_server.beside(settings, warm_line=True, started=opened.set_result)
+    task = asyncio.create_task(
+        telegram.serve(settings, stop=stop, poll_timeout=1, read_timeout=1.0, edge=edge, beside=side)
+    )
+    place = words.say("queued", "en", position="X", wait="Y").split("X")[0]
+    try:
+        web = await asyncio.wait_for(opened, 10)
+        botapi.group(GROUP).send("/onduty", from_user=SAM)
+        await botapi.wait_for(lambda: bool(botapi.messages(GROUP)))
+        base = f"http://127.0.0.1:{web.address[1]}"
+        async with httpx.AsyncClient(base_url=base) as first, httpx.AsyncClient(base_url=base) as second:
+            for http in (first, second):
+                await http.get("/?lang=en")
+                await say(http, "/talk")
+                await tap(http, "Yes, connect me")
+            await botapi.wait_for(lambda: len(topic_names(botapi, GROUP)) == 2)
+            assert all(re.fullmatch(r"Guest [0-9A-F]{3} · web · en · .*", n) for n in topic_names(botapi, GROUP))
+            one, two = (web.chats.get(http.cookies.get("chat")) for http in (first, second))
+            assert one is not None
+            assert two is not None
+            assert any(line.text.startswith(f"{place}2") for line in two.lines)
+            await supporter_takes(botapi, GROUP, SAM)
+            await wait_for_line(one, words.say("connected", "en", supporter="X").split("X")[1][:12])
+            await wait_for_line(two, f"{place}1")
+            assert f"{place}1" in html.unescape((await second.get("/")).text)  # on reload too
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+
+
+async def wait_for_line(chat: Chat, start: str, within: float = 5.0) -> None:
+    """Until one of the chat's lines (the page's rows) holds `start`."""
+
+    async def poll() -> None:
+        while not any(start in line.text for line in chat.lines):  # noqa: ASYNC110  # rows, not an event
+            await asyncio.sleep(0.02)
+
+    await asyncio.wait_for(poll(), within)
 
 
 @pytest.mark.parametrize("topics", ["", "7", "keep"])

@@ -39,6 +39,19 @@ PERSON_KEYS = (
     "yes_button",
     "no_button",
     "thanks",
+    "earlier",
+    "stale",
+    "waiting_taken",
+    "waiting_closed",
+    "edited",
+    "replying",
+    "share_contact",
+    "share_location",
+    "share_document",
+    "share_yes_button",
+    "share_no_button",
+    "shared",
+    "not_shared",
     "released",
     "out_of_hours",
     "nobody",
@@ -81,6 +94,14 @@ STAFF_KEYS = (
     "not_yours",
     "not_taken",
     "gone",
+    "note_mark",
+    "edited",
+    "replying",
+    "contact_shared",
+    "holder_only",
+    "alias_too_long",
+    "alias_plain",
+    "alias_agency",
     "urgent_note",
     "topic_only",
     "person_blocked",
@@ -155,6 +176,7 @@ class WarmlineText:
     person: Mapping[str, Mapping[str, str]] = field(default_factory=_empty)
     staff: Mapping[str, Mapping[str, str]] = field(default_factory=_empty)
     schedule: Any = field(default=None, compare=False, repr=False)  # opening_hours.OpeningHours
+    refused_aliases: tuple[str, ...] = ()  # /alias refuses these words (the police, agencies): bot.warmline.aliases
 
     def say(self, key: str, lang: str, **values: object) -> str:
         """A person-facing text in `lang` (English if missing), with {names} filled in."""
@@ -218,12 +240,24 @@ def load_warmline(
         problems.append(
             pos.problem(("staff_language",), "staff_language", f"must be one of {', '.join(languages)}", subject="key")
         )
+    refused = data.get("refused_aliases", [])
+    if not isinstance(refused, list) or not all(isinstance(r, str) and r.strip() for r in refused):
+        problems.append(
+            pos.problem(("refused_aliases",), "refused_aliases", "must be a list of words, e.g. [police, RCMP]")
+        )
+        refused = []
     person = _strings(data, "person", PERSON_KEYS, pos, problems, languages)
     staff = _strings(data, "staff", STAFF_KEYS, pos, problems, languages)
     if problems:
         return None, problems
     return WarmlineText(
-        hours=hours, staff_language=staff_language, person=person, staff=staff, schedule=schedule, **numbers
+        hours=hours,
+        staff_language=staff_language,
+        person=person,
+        staff=staff,
+        schedule=schedule,
+        refused_aliases=tuple(str(r) for r in refused),
+        **numbers,
     ), []
 
 

@@ -37,10 +37,12 @@ class Button:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """One message to show the person: text (plain, no markup) and rows of buttons."""
+    """One message to show the person: text (plain, no markup) and rows of buttons. `by` says who wrote it when
+    it is not the bot ("supporter": a peer supporter's relayed words), for a channel that shows who speaks."""
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
+    by: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -85,6 +85,8 @@ class Outgoing:
         payload: dict[str, Any] = {"chat_id": self.chat, "text": self.reply.text, "buttons": buttons}
         if self.copy is not None:
             payload["copy"] = {"from_chat": self.copy.from_chat, "message_id": self.copy.message_id}
+        if self.reply.by:
+            payload["by"] = self.reply.by
         return payload
 
     @classmethod
@@ -96,7 +98,8 @@ class Outgoing:
         )
         source = payload.get("copy")
         copy = Copy(str(source["from_chat"]), int(source["message_id"])) if source else None
-        return cls(address(*parse_address(str(payload["chat_id"]))), Reply(str(payload["text"]), rows), copy)
+        reply = Reply(str(payload["text"]), rows, str(payload.get("by") or ""))
+        return cls(address(*parse_address(str(payload["chat_id"]))), reply, copy)
 
 
 class PersonSender(Protocol):

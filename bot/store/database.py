@@ -33,12 +33,13 @@ from bot.store.persontopics import PersonTopics
 from bot.store.privacy import Privacy
 from bot.store.schema import DB_FILE, MIGRATIONS, PERSON_TABLES, migrate, prepare
 from bot.store.sessions import Sessions
+from bot.store.trust import WarmTrust
 from bot.store.warmline import WarmLine
 
 __all__ = ["DB_FILE", "MIGRATIONS", "PERSON_TABLES", "Store", "StoreError", "migrate"]
 
 
-class Store(Sessions, Privacy, WarmLine, PersonTopics, Counts, Console):  # PersonTopics is a StaffOutbox
+class Store(Sessions, Privacy, WarmLine, WarmTrust, PersonTopics, Counts, Console):  # PersonTopics is a StaffOutbox
     """Sessions, handled updates, message ids, the warm line and counts in one SQLite file; one transaction
     (and one trip to aiosqlite's thread) per method, so no other coroutine's statements land inside it."""
 

@@ -195,6 +195,26 @@ MIGRATIONS: tuple[str, ...] = (
         ended_at INTEGER                 -- when its last conversation ended; NULL while one is live
     ) WITHOUT ROWID;
     """,
+    # the warm line's consent and once-only answers (bot/store/trust.py): a contact, location or document held
+    # until the person confirms what the supporter will see; the token of each "did this help?" asked
+    """
+    CREATE TABLE held (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        handoff INTEGER NOT NULL,
+        person TEXT NOT NULL,
+        payload BLOB NOT NULL,           -- Fernet(JSON: the message to relay once the person says yes)
+        created_at INTEGER NOT NULL
+    );
+    CREATE INDEX held_person ON held (person);
+    CREATE INDEX held_handoff ON held (handoff);
+
+    CREATE TABLE asked (
+        token TEXT PRIMARY KEY,          -- random, in the buttons' callback data; deleted by the one answer
+        person TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX asked_person ON asked (person);
+    """,
     # +1 (bot/store/console.py): forget on both sides and the supporters' console. An ended conversation's topic
     # waits here to be deleted from the group after HANDOFF_RETENTION_DAYS (person NULL: the person used
     # /forget, delete it now); the wrap-up buttons after End (anonymous counts only); when a supporter first
@@ -224,6 +244,8 @@ MIGRATIONS: tuple[str, ...] = (
 # Every table with a `person` column, in the order forget() deletes from it (children before parents, unless a
 # foreign key cascades). tests/test_store.py fails if a table with a `person` column is missing here.
 PERSON_TABLES: tuple[str, ...] = (
+    "held",
+    "asked",
     "staff_outbox",
     "relay",
     "relayed_updates",

@@ -186,6 +186,13 @@ class Pacer:
         self._refill(now)
         return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
 
+    def ready(self, now: float) -> float:
+        """Sends that may go at once now (a full burst when pacing is off)."""
+        if self.per_minute <= 0:
+            return float(self.burst)
+        self._refill(now)
+        return max(0.0, self.tokens)
+
     def spend(self, now: float) -> None:
         if self.per_minute <= 0:
             return

@@ -25,6 +25,9 @@ Use it (the `botapi` fixture in tests/conftest.py starts one per test):
     server.redeliver_all()                  # every update ever enqueued is pending again (as after a restart
                                             # that lost confirmations; a later offset confirms them at once)
     group = server.group(-100123); group.send("text", from_user=alice.user, thread_id=7)
+    server.limit_group(-100123, 20, window=60)  # Telegram's group limit: past it, 429 with retry_after
+    server.fail_chat(-100123, 502, times=5)     # faults for one chat only (its sends, edits and topics)
+    server.hold_chat(-100123, "sendMessage")    # park one chat's calls of a method until release_chat()
     await server.close()
 
 Faults are consumed in order, one per matching call. A "timeout" fault waits `delay` seconds (default 30)
@@ -40,6 +43,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import math
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -50,6 +54,20 @@ from typing import Any
 from aiohttp import web
 
 METHODS_PATH = Path(__file__).with_name("methods.json")
+# What counts against a group's rate limit (limit_group) and what chat faults (fail_chat) apply to.
+GROUP_SENDS = frozenset(
+    {
+        "sendMessage",
+        "copyMessage",
+        "sendPhoto",
+        "createForumTopic",
+        "editForumTopic",
+        "closeForumTopic",
+        "deleteForumTopic",
+        "editMessageText",
+        "editMessageReplyMarkup",
+    }
+)
 BOT_USER = {
     "id": 999000,
     "is_bot": True,
@@ -346,6 +364,11 @@ class BotApiServer:
         self._topics = itertools.count(100)
         self._runner: web.AppRunner | None = None
         self.port = 0
+        self._group_limits: dict[int, tuple[int, float]] = {}  # chat -> (sends, per seconds)
+        self._group_sends: dict[int, list[float]] = {}
+        self._chat_faults: dict[int, list[tuple[frozenset[str], Fault]]] = {}
+        self._chat_holds: dict[tuple[int, str], asyncio.Event] = {}
+        self.limited: Counter[int] = Counter()  # 429s answered per chat for its group limit
 
     # --- lifecycle -------------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -361,7 +384,7 @@ class BotApiServer:
         self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]  # an asyncio Server here
 
     async def close(self) -> None:
-        for event in self._holds.values():
+        for event in [*self._holds.values(), *self._chat_holds.values()]:
             event.set()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -511,6 +534,9 @@ class BotApiServer:
                 await asyncio.sleep(fault.delay)
                 return self._error(call, 504, "Gateway Timeout")
             return self._error(call, int(fault.status), fault.description, fault.retry_after)
+        refused = await self._chat_rules(call)
+        if refused is not None:
+            return refused
         hold = self._holds.get(method)
         if hold is not None:
             self.held[method] = self.held.get(method, 0) + 1
@@ -527,6 +553,57 @@ class BotApiServer:
                 return self._error(call, 400, str(exc))
         self._record(call)
         return web.json_response({"ok": True, "result": result})
+
+    # --- one chat's rules: the group rate limit, faults and holds (the warm line's staff outbox tests) ---
+    def limit_group(self, chat_id: int, sends: int = 20, *, window: float = 60.0) -> None:
+        """More than `sends` sends (messages, copies, edits, topic changes) into `chat_id` in any `window` seconds
+        get 429 Too Many Requests with retry_after (whole seconds, as Telegram gives it)."""
+        self._group_limits[chat_id] = (sends, window)
+
+    def fail_chat(
+        self, chat_id: int, status: int | str, *, times: int = 1, methods: frozenset[str] = GROUP_SENDS, **fault: Any
+    ) -> None:
+        """The next `times` calls of `methods` into `chat_id` fail (429, 5xx, 403, 400 or "timeout")."""
+        queue = self._chat_faults.setdefault(chat_id, [])
+        queue.extend([(methods, Fault(status, **fault))] * times)
+
+    def hold_chat(self, chat_id: int, method: str) -> None:
+        """Park calls of `method` into `chat_id` (not answered, nothing recorded) until release_chat()."""
+        self._chat_holds[(chat_id, method)] = asyncio.Event()
+
+    def release_chat(self, chat_id: int, method: str) -> None:
+        event = self._chat_holds.pop((chat_id, method), None)
+        if event is not None:
+            event.set()
+
+    async def _chat_rules(self, call: Call) -> web.Response | None:
+        """A fault, the group limit or a hold for the chat this call goes to; None: answer normally."""
+        chat = call.params.get("chat_id")
+        if not isinstance(chat, int) or call.method not in GROUP_SENDS:
+            return None
+        faults = self._chat_faults.get(chat, [])
+        fault = next((f for f in faults if call.method in f[0]), None)
+        if fault is not None:
+            faults.remove(fault)
+            if fault[1].status == "timeout":
+                await asyncio.sleep(fault[1].delay)
+                return self._error(call, 504, "Gateway Timeout")
+            return self._error(call, int(fault[1].status), fault[1].description, fault[1].retry_after)
+        limit = self._group_limits.get(chat)
+        if limit is not None:
+            now, (most, window) = time.monotonic(), limit
+            recent = [t for t in self._group_sends.get(chat, []) if now - t < window]
+            if len(recent) >= most:
+                self.limited[chat] += 1
+                self._group_sends[chat] = recent
+                return self._error(call, 429, retry_after=max(1, math.ceil(recent[0] + window - now)))
+            self._group_sends[chat] = [*recent, now]
+        hold = self._chat_holds.get((chat, call.method))
+        if hold is not None:
+            self.held[call.method] = self.held.get(call.method, 0) + 1
+            self._changed.set()
+            await hold.wait()
+        return None
 
     def _error(self, call: Call, status: int, description: str = "", retry_after: float | None = None) -> web.Response:
         standard = {
@@ -694,3 +771,33 @@ class BotApiServer:
             raise BadCall("Bad Request: message to delete not found")
         self._messages[chat_id] = remaining
         return True
+
+
+# --- the supporters' side, for tests that drive a warm-line group from outside (the web chat's browser test) ------
+def inline_buttons(message: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, callback data) of every inline button on one of the bot's messages."""
+    rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+    return [(b["text"], b.get("callback_data", "")) for row in rows for b in row]
+
+
+def topic_names(server: BotApiServer, group: int) -> list[str]:
+    """The name of each forum topic the bot created in `group`, oldest first."""
+    return [
+        str(c.params.get("name", "")) for c in server.calls_to("createForumTopic") if c.params.get("chat_id") == group
+    ]
+
+
+async def supporter_takes(server: BotApiServer, group: int, supporter: dict[str, Any], within: float = 10.0) -> int:
+    """`supporter` taps Take on the first card in `group` that has one, once it is posted; returns the card's
+    thread (the topic the supporter then writes in)."""
+
+    def card() -> dict[str, Any] | None:
+        takes = [m for m in server.messages(group) if any("take" in data for _, data in inline_buttons(m))]
+        return takes[0] if takes else None
+
+    await server.wait_for(lambda: card() is not None, within)
+    found = card()
+    assert found is not None
+    data = next(data for _, data in inline_buttons(found) if "take" in data)
+    server.group(group).tap(data, found["message_id"], from_user=supporter)
+    return int(found["message_thread_id"])

@@ -85,6 +85,8 @@ class Warmline(Protocol):
 
     async def supporter_alias(self, user_id: int | None, group: int) -> str: ...
 
+    def note(self, text: str) -> str: ...
+
 
 class HasDesk(Protocol):
     desk: Desk
@@ -244,7 +246,7 @@ class Desk:
 
     async def _next(self, group: int, message: int, tap: desk.WrapupTap) -> None:
         say = self.warm.text.staff_say
-        words = say("wrapup_done") if tap.next_step == "done" else say(f"wrapup_{tap.next_step}")
+        words = self.warm.note(say("wrapup_done") if tap.next_step == "done" else say(f"wrapup_{tap.next_step}"))
         rows = [
             [{"label": label, "data": data} for label, data in row] for row in self._buttons(tap.wrapup, tap.next_step)
         ]

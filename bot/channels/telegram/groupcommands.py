@@ -1,9 +1,11 @@
-"""Staff commands in a warm-line group: /stats and /reload (group admins only), /mute and /unmute (in a topic).
+"""Staff commands in a warm-line group: /stats and /reload (group admins only), /mute and /unmute (in a topic,
+the supporter holding it or an admin), /alias (each supporter their own name, checked by bot.warmline.aliases).
 
     /stats           ─► bot.staff.stats: the last 7 days as text, and the chart as a photo, where it was asked
     /reload          ─► Edge.reload (bot.content.reload): swapped only when sound; the report posted back
     /mute [minutes]  ─► the person's messages are held back (default 30 min); they are told once, calmly
     /unmute          ─► their messages reach the topic again
+    /alias Sam       ─► the name people see for this supporter (short, plain letters, never an agency's)
 
 Who is an admin is asked of Telegram (getChatMember) and remembered for a minute. Every word a supporter sees
 is in flows/warmline.yaml, except the /stats and /reload reports, which bot.staff.stats and bot.content.reload
@@ -29,12 +31,13 @@ from bot.content.warmlinetext import WarmlineText
 from bot.core.numbers import whole_number
 from bot.staff.stats import chart_png, report_text
 from bot.store.database import Store
+from bot.warmline import aliases
 from bot.warmline import rules as decide
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-COMMANDS = frozenset({"stats", "reload", "mute", "unmute", *desk_commands.CONSOLE})
+COMMANDS = frozenset({"stats", "reload", "mute", "unmute", "alias", *desk_commands.CONSOLE})
 ADMIN_ONLY = frozenset({"stats", "reload"})
 ADMIN_STATUSES = frozenset({"administrator", "creator"})
 ADMIN_SECONDS = 60.0  # how long an answer to "is this user an admin?" is trusted
@@ -76,6 +79,8 @@ class Warmline(Protocol):
 
     async def count(self, name: str) -> None: ...
 
+    async def may_manage(self, row: dict[str, Any], user: int) -> bool: ...
+
     async def _call(self, call: Callable[[], Awaitable[T]]) -> T: ...
 
     async def _to_group(
@@ -115,8 +120,10 @@ async def run(warm: Warmline, name: str, argument: str, group: int, thread: int 
         await stats(warm, group, thread)
     elif name == "reload":
         await reload(warm, group, thread)
+    elif name == "alias":
+        await alias(warm, group, thread, user, argument)
     elif thread is not None:
-        await mute(warm, group, thread, None if name == "unmute" else mute_minutes(argument))
+        await mute(warm, group, thread, None if name == "unmute" else mute_minutes(argument), user)
     else:  # /mute in General: say where it works rather than nothing
         await warm._to_group(group, thread, warm.text.staff_say("topic_only", command=name))
 
@@ -148,13 +155,30 @@ async def reload(warm: Warmline, group: int, thread: int | None) -> None:
     await warm._to_group(group, thread, report(problems, changed, edge.content))
 
 
-async def mute(warm: Warmline, group: int, thread: int, minutes: int | None) -> None:
-    """/mute (minutes) or /unmute (None) for the topic's person; the supporter sees until when, never who."""
+async def alias(warm: Warmline, group: int, thread: int | None, user: int, argument: str) -> None:
+    """/alias Sam: the name people see for this supporter, when bot.warmline.aliases allows it (short, plain
+    letters, never the police or an agency); otherwise the supporter is told why and nothing changes."""
+    chosen = aliases.tidy(argument)
+    agencies = aliases.agency_names(r.name for r in warm.edge.content.directory.resources)
+    refusal = aliases.check_alias(chosen, warm.text.refused_aliases, agencies)
+    if refusal:
+        await warm._to_group(group, thread, warm.text.staff_say(refusal, max=aliases.ALIAS_MAX))
+        return
+    await warm.store.supporter_set(user, group, alias=chosen)
+    await warm._to_group(group, thread, warm.text.staff_say("alias_set", supporter=chosen))
+
+
+async def mute(warm: Warmline, group: int, thread: int, minutes: int | None, user: int) -> None:
+    """/mute (minutes) or /unmute (None) for the topic's person; the supporter sees until when, never who.
+    Only the supporter holding the conversation, or a group admin, may."""
     rows = [r for r in await warm.store.handoffs(thread=(group, thread)) if r["status"] in ("queued", "taken")]
     if not rows:
         await warm._to_group(group, thread, warm.text.staff_say("gone"))
         return
     row: dict[str, Any] = rows[0]
+    if not await warm.may_manage(row, user):
+        await warm._to_group(group, thread, warm.text.staff_say("holder_only"))
+        return
     guest = decide.alias(row["token"])
     if minutes is None:
         await warm.store.handoff_mute(row["id"], None)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from bot.channels.telegram import warmtrust as trust
 from bot.channels.telegram.requests import Requests
 from bot.channels.telegram.toperson import person_buttons
 from bot.channels.telegram.warmparts import WarmlineParts
@@ -94,6 +95,10 @@ class LeftMessages:
         payload = payload_of(incoming)
         if payload is None:
             return Turn((), session)
+        message = incoming.update.message
+        if message is not None and trust.needs_consent(message):  # a contact, place or file: once they say yes
+            return Turn((await trust.hold(warm, row, message, lang, "w|"),), session)
+        payload = trust.words_in(warm.text, row["token"], payload, message)
         parts = await self._parts(row["id"])
         added = await warm.store.relay_add(
             row["id"], row["person"], "part", payload, update_id=update_of(incoming), now=incoming.now
@@ -101,6 +106,8 @@ class LeftMessages:
         if event.kind == "text" and is_danger(warm.edge.content.danger, event.text):
             await warm.mark_urgent(row["id"])
             return None  # the engine answers danger words; the part is kept
+        if message is not None and message.caption and is_danger(warm.edge.content.danger, message.caption):
+            await warm.mark_urgent(row["id"])  # danger words in a photo's caption mark the topic too
         if added is None or parts:
             return Turn((), session)
         saved = Reply(warm.text.say("part_saved", lang), person_buttons(self._done(lang, row["id"])))
@@ -150,7 +157,8 @@ class LeftMessages:
         payloads += [copies[r] for r in media]
         if row["group_chat"] is None:
             return
-        items = [StaffNew(row["group_chat"], "relay", p, row["id"], row["thread"]) for p in payloads]
+        shaped = [trust.words_in(warm.text, row["token"], p, None) for p in payloads]  # never passing for a note
+        items = [StaffNew(row["group_chat"], "relay", p, row["id"], row["thread"]) for p in shaped]
         warm.queues.adopt(await store.relay_post_parts(row["id"], row["person"], items, warm.edge.clock()))
 
     async def _parts(self, hid: int) -> list[int]:

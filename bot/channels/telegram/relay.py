@@ -30,6 +30,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.channels.telegram.delivery import DEFAULT_POLICY, RetryPolicy, retry_after_seconds
+from bot.channels.telegram.relaycalls import relay_call
 from bot.store.database import Store
 from bot.store.staffoutbox import StaffNew, StaffRow
 from bot.warmline import pacing
@@ -105,7 +106,10 @@ class StaffOutbox:
         self._pacers: dict[int, Pacer] = {}
         self._rows: dict[int, dict[int, StaffRow]] = {}  # group -> row id -> row
         self._ready: dict[int, float] = {}  # row id -> when it may be tried again
-        self._sent: dict[int, dict[int, list[float]]] = {}  # group -> conversation -> recent relay sends
+        self._since: dict[int, float] = {}  # row id -> when it was queued (this run's clock)
+        self._clocks: dict[int, dict[int, float]] = {}  # group -> conversation -> its virtual clock (pacing)
+        self._relayed: dict[int, dict[int, list[float]]] = {}  # group -> conversation -> the person's words sent
+        self.interval = 60.0 / max(1, per_minute - burst) if per_minute > 0 else 1.0  # seconds between two sends
         self._paused: dict[int, float] = {}  # group -> until (a 429's retry_after)
         self._threads: dict[tuple[int, int], int] = {}  # (group, thread) -> handoff
         self._topic_of: dict[int, int] = {}  # handoff -> its topic's thread
@@ -121,10 +125,12 @@ class StaffOutbox:
         self._topic_of.update({handoff: thread for (_, thread), handoff in threads.items()})
         for group in groups:
             self._pacers[group] = Pacer(self.per_minute, self.burst)
-            self._rows[group], self._sent[group], self._wake[group] = {}, {}, asyncio.Event()
+            self._rows[group], self._clocks[group], self._relayed[group] = {}, {}, {}
+            self._wake[group] = asyncio.Event()
         for row in await self.store.staff_rows():
             if row.group in self._rows:
                 self._rows[row.group][row.id] = self._placed(row)
+                self._since[row.id] = self.clock()
         for group in groups:
             self._tasks.append(asyncio.create_task(self._worker(group)))
 
@@ -141,6 +147,11 @@ class StaffOutbox:
     def depths(self) -> dict[int, int]:
         return {group: len(rows) for group, rows in self._rows.items()}
 
+    def tokens(self) -> dict[int, float]:
+        """How many sends each group's pacer would let go at once now."""
+        now = self.clock()
+        return {group: pacer.ready(now) for group, pacer in self._pacers.items()}
+
     def waiting(self, handoff: int, kind: str) -> bool:
         """The handoff has a row of this kind waiting (e.g. its topic)."""
         return any(r.handoff == handoff and r.kind == kind for rows in self._rows.values() for r in rows.values())
@@ -156,6 +167,7 @@ class StaffOutbox:
     def _take(self, rows: list[StaffRow]) -> None:
         for row in rows:
             self._rows[row.group][row.id] = self._placed(row)
+            self._since.setdefault(row.id, self.clock())
             self._wake[row.group].set()
 
     def adopt(self, rows: list[StaffRow]) -> None:
@@ -256,14 +268,14 @@ class StaffOutbox:
         await self.store.staff_drop(handoff)
         for rows in self._rows.values():
             for row_id in [i for i, r in rows.items() if r.handoff == handoff]:
-                del rows[row_id]
+                self._discard(rows, row_id)
 
     async def forget(self, handoff: int) -> None:
         """/forget: the person's own words still waiting for their topic do not go (the bot's notes still do)."""
         await self.store.staff_drop(handoff, only="relay")
         for rows in self._rows.values():
             for row_id in [i for i, r in rows.items() if r.handoff == handoff and r.kind == "relay"]:
-                del rows[row_id]
+                self._discard(rows, row_id)
 
     def _forget_replaced(self, group: int, handoff: int, kind: str) -> None:
         """The store dropped older untried edits; the newest (highest ord) one stays in memory too."""
@@ -271,7 +283,7 @@ class StaffOutbox:
         same = sorted((r for r in rows.values() if r.handoff == handoff and r.kind == kind), key=lambda r: r.ord)
         for row in same[:-1]:
             if not row.attempts and row.id not in self._ready:
-                del rows[row.id]
+                self._discard(rows, row.id)
 
     # -- the worker --------------------------------------------------------------------------------------
 
@@ -286,10 +298,9 @@ class StaffOutbox:
                 await asyncio.sleep(1.0)
 
     async def _sleep(self, group: int, seconds: float | None) -> None:
-        wake = self._wake[group]
-        wake.clear()
+        """Until something is queued for the group (since this turn began), or `seconds` pass."""
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wake.wait(), seconds)
+            await asyncio.wait_for(self._wake[group].wait(), seconds)
 
     def _pending(self, group: int) -> list[pacing.Pending]:
         found = []
@@ -298,19 +309,20 @@ class StaffOutbox:
             found.append(
                 pacing.Pending(
                     row.id, row.handoff or pacing.GENERAL, row.kind, row.ord, row.thread, text, row.urgent,
-                    self._ready.get(row.id, 0.0),
+                    self._ready.get(row.id, 0.0), self._since.get(row.id, 0.0),
                 )
             )  # fmt: skip
         return found
 
     async def _turn(self, group: int) -> None:
+        self._wake[group].clear()  # before looking: anything queued from here on wakes this turn's sleep
         rows = self._rows[group]
         if not rows:
             await self._sleep(group, None)
             return
         now = self.clock()
         await self._drop_stranded(group)
-        choice = pacing.choose(self._pending(group), self._sent[group], now, cap=self.cap)
+        choice = pacing.choose(self._pending(group), self._clocks[group], self._relayed[group], now, cap=self.cap)
         if not choice.batch:
             await self._sleep(group, choice.wait)
             return
@@ -333,7 +345,7 @@ class StaffOutbox:
         if stranded:
             await self.store.staff_done(stranded)
             for row_id in stranded:
-                rows.pop(row_id, None)
+                self._discard(rows, row_id)
 
     async def _send(self, group: int, batch: list[StaffRow]) -> None:
         first = batch[0]
@@ -352,11 +364,21 @@ class StaffOutbox:
         except TelegramError as exc:  # 5xx, timeouts, network: the same rows again after a while
             await self._retry(batch, exc)
             return
+        except (KeyError, TypeError, ValueError):  # a row this version cannot send: dropped, not retried forever
+            log.exception("a message for a warm-line group could not be sent; dropped")
+            answer = None
+        key, clocks = first.handoff or pacing.GENERAL, self._clocks[group]
+        turn = pacing.flow(first.kind, key)
+        clocks[turn] = pacing.advance(clocks.get(turn), self.clock(), self.interval)
         if first.kind == "relay" and first.handoff is not None:
-            now = self.clock()
-            times = self._sent[group].get(first.handoff, [])
-            self._sent[group][first.handoff] = [t for t in times if now - t < pacing.WINDOW] + [now]
+            now, sends = self.clock(), self._relayed[group]
+            sends[key] = [t for t in sends.get(key, []) if now - t < pacing.WINDOW] + [now]
         await self._done(group, batch, answer)
+
+    def _discard(self, rows: dict[int, StaffRow], row_id: int) -> None:
+        rows.pop(row_id, None)
+        self._ready.pop(row_id, None)
+        self._since.pop(row_id, None)
 
     async def _call(self, group: int, batch: list[StaffRow]) -> Any:
         """One Bot API call for the batch (several rows only when they are plain texts merged)."""
@@ -374,8 +396,8 @@ class StaffOutbox:
         if first.kind == "relay" and (len(batch) > 1 or body.get("from_chat") is None):  # words alone: the web's
             merged = "\n\n".join(str(row.payload.get("text") or "") for row in batch)
             return await bot.send_message(group, merged, message_thread_id=first.thread)
-        if first.kind == "relay":
-            return await bot.copy_message(group, body["from_chat"], body["message_id"], message_thread_id=first.thread)
+        if first.kind == "relay":  # a copy, or as bot.warmline.relaying shaped it (a text, a new caption)
+            return await relay_call(bot, group, body, first.thread)()
         if first.target is None:
             return None  # an edit of a card that was never posted: nothing to change
         if first.kind == "edit":
@@ -404,8 +426,7 @@ class StaffOutbox:
             card = int(answer.message_id)
         live = await self.store.staff_done(ids, handoff=first.handoff, thread=thread, card=card)
         for row_id in ids:
-            rows.pop(row_id, None)
-            self._ready.pop(row_id, None)
+            self._discard(rows, row_id)
         if thread is not None and first.handoff is not None:
             self._threads[(group, thread)] = first.handoff
             self._topic_of[first.handoff] = thread
@@ -435,8 +456,9 @@ class StaffOutbox:
         if isinstance(exc, BadRequest) and topic_gone(exc) and first.kind not in ("close", "delete", "topic"):
             if first.handoff is not None and await self._reopen(group, first.handoff):
                 return
-        elif first.kind == "topic" and no_rights(exc) and first.handoff is not None:
-            log.error("the bot could not open a warm-line topic (%s); is it an admin with Manage topics?", words)
+        elif first.kind == "topic" and first.handoff is not None:  # no rights, not a forum, a bad name...
+            rights = "; is it an admin with Manage topics?" if no_rights(exc) else ""
+            log.error("Telegram refused to open a warm-line topic (%s)%s", words, rights)
             if await self.hooks.topic_refused(first.handoff, group):
                 await self._retry(batch, exc)
             else:

@@ -25,6 +25,7 @@ from bot.runtime.ports import parse_address
 from bot.store.persontopics import PersonTopic
 from bot.store.staffoutbox import StaffNew
 from bot.warmline import rules as decide
+from bot.warmline.relaying import note
 
 if TYPE_CHECKING:
     from bot.channels.telegram.edge import Incoming
@@ -149,7 +150,11 @@ class Requests:
             await store.handoff_update(row["id"], group_chat=mine.group_chat, thread=mine.thread)
             row = {**row, "group_chat": mine.group_chat, "thread": mine.thread}
         group, thread, hid = row["group_chat"], row["thread"], row["id"]
-        back = {"text": warm.text.staff_say("person_back", alias=decide.alias(row["token"]))}
+        back = {
+            "text": note(
+                warm.text.staff_say("note_mark"), warm.text.staff_say("person_back", alias=decide.alias(row["token"]))
+            )
+        }
         buttons = () if message else warm._card_buttons(row)
         card = {"text": warm._card(row, message=message), "buttons": [list(map(list, r)) for r in buttons]}
         await warm.queues.add([StaffNew(group, "note", back, hid, thread), StaffNew(group, "card", card, hid, thread)])

@@ -40,8 +40,10 @@ def relayed(chat: str, message: Message, media_note: str) -> Outgoing:
     if channel == CHANNEL:  # the copy carries the words; the outbox keeps none of them
         return Outgoing(chat, Reply(media_note), Copy(str(message.chat_id), message.message_id))
     if message.text:
-        return Outgoing(chat, Reply(message.text))
-    return Outgoing(chat, Reply(f"{media_note}\n\n{message.caption}" if message.caption else media_note))
+        return Outgoing(chat, Reply(message.text, by="supporter"))
+    return Outgoing(
+        chat, Reply(f"{media_note}\n\n{message.caption}" if message.caption else media_note, by="supporter")
+    )
 
 
 class PersonLine:
@@ -77,15 +79,17 @@ class PersonLine:
         *,
         intro: Reply | None = None,
         after: Reply | None = None,
+        text: str | None = None,
     ) -> bool:
         """Queue a supporter's message (between `intro` and `after`, when given) for the handoff's person, once
-        per update, and send it; False when there is nowhere to send it or the update was relayed already."""
+        per update, and send it; False when there is nowhere to send it or the update was relayed already. With
+        `text` (a reply with its context, an edit: bot.channels.telegram.warmtrust), that text is sent instead."""
         person = row["person"]
         chat = await self.where(person)
         if chat is None:
             return False
         messages = [Outgoing(chat, intro)] if intro else []
-        messages.append(relayed(chat, message, media_note))
+        messages.append(Outgoing(chat, Reply(text)) if text is not None else relayed(chat, message, media_note))
         if after is not None:
             messages.append(Outgoing(chat, after))
         if await self.outbox.enqueue(person, messages, relayed=(update_id, row["id"])) is None:

@@ -27,6 +27,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, ChatMemberHandler, ContextTypes, MessageHandler, filters
 
 from bot.channels.telegram import groupcommands
+from bot.channels.telegram import warmtrust as trust
 from bot.channels.telegram.delivery import with_retries
 from bot.channels.telegram.desk import Desk
 from bot.channels.telegram.edge import CHANNEL
@@ -44,7 +45,8 @@ from bot.settings import Settings
 from bot.staff.stats import wait_counter
 from bot.store.database import Store
 from bot.store.staffoutbox import StaffNew
-from bot.warmline import pacing
+from bot.warmline import pacing, relaying
+from bot.warmline import permissions as allow
 from bot.warmline import rules as decide
 from bot.warmline.rules import Supporter, WarmlineText
 
@@ -57,7 +59,13 @@ PREFIX = "w|"  # callback data of warm-line buttons; the engine's never starts s
 LIVE = ("queued", "taken", "leaving")
 DUTY_SECONDS = 5.0  # how long a count of the supporters on duty is trusted for Event.line
 PASS_THROUGH = frozenset({"menu", "forget", "start", "help", "language"})  # commands the engine still answers
+GROUP_COMMANDS = groupcommands.COMMANDS | {"onduty", "offduty", "end"}  # a supporter's other "/..." is relayed
 Rows = tuple[tuple[tuple[str, str], ...], ...]  # buttons as (label, callback data) rows
+
+
+def holding_of(row: dict[str, Any]) -> allow.Holding:
+    """A handoff row as bot.warmline.permissions sees it."""
+    return allow.Holding(row["status"], row["supporter"], row["group_chat"], row["card"], row["thread"])
 
 
 def markup(rows: Rows) -> InlineKeyboardMarkup | None:
@@ -89,6 +97,7 @@ class Warmline:
         self._tasks: list[asyncio.Task[None]] = []
         self._flushing: set[asyncio.Task[None]] = set()  # copies to people under way
         self._shown: dict[int, str] = {}  # handoff -> waiting text last shown
+        self._closed: set[tuple[int, int]] = set()  # (group, thread) of topics closed since the start
         self.clock: Callable[[], float] = time.monotonic
         self.admins = groupcommands.Admins()
         self._person: PersonLine | None = None
@@ -116,6 +125,7 @@ class Warmline:
             CallbackQueryHandler(self.on_group_button, pattern=r"^w\|(take|release|close)\|"),
             CallbackQueryHandler(self.desk.on_wrapup, pattern=r"^w\|wrap\|"),
             MessageHandler(filters.ChatType.SUPERGROUP & filters.UpdateType.MESSAGE, self.on_group_message),
+            MessageHandler(filters.ChatType.SUPERGROUP & filters.UpdateType.EDITED_MESSAGE, self.on_group_edit),
             ChatMemberHandler(self.on_blocked, ChatMemberHandler.MY_CHAT_MEMBER),
         )
 
@@ -157,6 +167,7 @@ class Warmline:
                     await self.store.relay_done(row_id)
         await self.requests.resume()
         await self.left.tick(int(edge.clock().timestamp()))  # a crash while a left message was being posted
+        await self._true_places()
         if self.every:
             self._tasks.append(asyncio.create_task(self._ticker(self.every)))
         self.topics.start()
@@ -199,16 +210,25 @@ class Warmline:
                 await self.close(row["id"], "person")
                 return Turn((), session.with_(mode="flow"))
             return Turn((Reply(self.text.say("already", session.language or row["language"])),), session)
-        if payload is None:  # an edit: the supporter already has the first version
+        if payload is None:  # an edit: it reaches the topic as a correction ("edited: ...")
+            await self.relay_edit_in(row, incoming)
             return Turn((), session)
         lang = session.language or row["language"]
         danger = event.kind == "text" and is_danger(edge.content.danger, event.text)
+        message = incoming.update.message
+        caption = message.caption if message is not None else None
+        heard = danger or bool(caption and is_danger(edge.content.danger, caption))
         if not danger and (row["muted_until"] or 0) > incoming.now.timestamp():
             # a supporter's /mute: held back, not relayed; one calm note (danger words still go through)
             told = await self.store.handoff_mute_tell_once(row["id"])
             return Turn((Reply(self.text.say("muted", lang)),) if told else (), session)
         brief = not danger and event.kind == "text" and wants_brief(edge.privacy.words, event.text, lang)
+        if message is not None and trust.needs_consent(message):  # a contact, place or file: once they say yes
+            return Turn((await trust.hold(self, row, message, lang, PREFIX),), session)
+        payload = trust.words_in(self.text, row["token"], payload, message)
         await self.relay_in(row, payload, update_of(incoming), incoming.now)
+        if heard and not danger:  # danger words in a caption: the topic is marked too
+            await self.mark_urgent(row["id"])
         if danger:
             await self.mark_urgent(row["id"])
             return None
@@ -318,7 +338,10 @@ class Warmline:
         for other in await self.store.handoffs():
             if other["status"] == "queued" and other["group_chat"] is not None:
                 queued[other["group_chat"]] = queued.get(other["group_chat"], 0) + 1
-        room = pacing.with_room(self.groups, self.queues.depths(), self.per_minute, self.burst, pacing.LAG_GOAL)
+        queues = self.queues
+        room = pacing.with_room(
+            self.groups, queues.depths(), self.per_minute, self.burst, pacing.LAG_GOAL, queues.tokens()
+        )
         group = decide.choose_group(room or self.groups, supporters, queued, self.text.capacity)
         if not room and pacing.due(self._told_busy, self.clock(), pacing.BUSY_EVERY):
             self._told_busy = self.clock()
@@ -335,32 +358,36 @@ class Warmline:
         rows = {r["id"]: r for r in await self.store.handoffs(person=person)}
         number = whole_number(arg)
         row = rows.get(number) if number is not None else None
-        if verb in ("yes", "no"):
-            query = incoming.update.callback_query
-            if query is not None and query.message is not None:  # one answer per conversation: buttons go
-                with contextlib.suppress(TelegramError):
-                    await self._call(
-                        partial(
-                            self.bot.edit_message_reply_markup,
-                            incoming.chat_id,
-                            query.message.message_id,
-                            reply_markup=None,
-                        )
-                    )
+        query = incoming.update.callback_query
+        tapped = query.message.message_id if query is not None and query.message is not None else None
+        if verb in ("yes", "no"):  # one answer per conversation: its token goes with it, and the buttons
+            await trust.drop_buttons(self, incoming.chat_id, tapped)
+            if not await self.store.asked_answer(arg, person):
+                return Turn((Reply(self.text.say("earlier", lang)),), session)
             await self.store.count(f"warmline_helped:{verb}", now=incoming.now)
             return Turn((Reply(self.text.say("thanks", lang)),), session)
+        if verb in ("share", "noshare") and number is not None:
+            return await self._shared(incoming, number, verb == "share", tapped)
+        verdict = allow.person_button(verb, row["status"] if row is not None else None)
+        if verb in ("cancel", "end", "wait") and verdict != "ok":  # an old screen: say so, change nothing
+            await trust.drop_buttons(self, incoming.chat_id, tapped)
+            return Turn((Reply(self.text.say(verdict, lang)),), session)
         if verb in ("cancel", "end") and row is not None:
             await self.close(row["id"], "person", say=verb == "end")
             replies = (Reply(self.text.say("cancelled", lang)),) if verb == "cancel" else ()
             return Turn(replies, session.with_(mode="flow"))
         if verb == "lines":
             return Turn((Reply(self.text.say("lines", lang)),), session)
-        if verb == "leave":  # from the long-wait offer: the request in line gives way to a message
-            for queued in [r for r in rows.values() if r["status"] == "queued"]:
-                await self.close(queued["id"], "person", say=False)
-                rows.pop(queued["id"])
+        topic, _, silent = arg.partition("|")  # "topic", or "topic|handoff" from the silence offer
+        if verb == "leave":  # from the long-wait or silence offer: the wait (or that silence) gives way to a message
+            for live in [r for r in rows.values() if allow.leave_closes(r["status"], r["id"], whole_number(silent))]:
+                await self.close(live["id"], "person", say=False)
+                rows.pop(live["id"])
         if verb == "leave" and not any(r["status"] in LIVE for r in rows.values()):
-            return await self.left.begin(incoming, arg or "talk")
+            return await self.left.begin(incoming, allow.safe_topic(topic))
+        if verb == "leave" and not any(r["status"] == "leaving" for r in rows.values()):
+            await trust.drop_buttons(self, incoming.chat_id, tapped)  # an old offer: the conversation goes on
+            return Turn((Reply(self.text.say("stale", lang)),), session)
         if verb == "done" and row is not None and row["status"] == "leaving":
             return Turn(await self.left.finish(row, lang), session.with_(mode="flow"))
         if verb == "reply" and row is not None and row["status"] == "left":
@@ -376,6 +403,43 @@ class Warmline:
             if row["status"] == "queued":  # after the long-wait offer: ask again only after another while
                 await self.store.handoff_offered(row["id"], incoming.now)
         return Turn((), session)
+
+    async def _shared(self, incoming: Incoming, held: int, yes: bool, tapped: int | None) -> Turn:
+        """The answer to "share this contact / place / file?": relayed (or kept as a part of a message being
+        left) or dropped; an old question says so."""
+        session, lang = incoming.session, incoming.session.language or "en"
+        await trust.drop_buttons(self, incoming.chat_id, tapped)
+        done = await trust.share(self, incoming.person, held, yes, update_of(incoming))
+        if done is None:
+            return Turn((Reply(self.text.say("earlier", lang)),), session)
+        row, relayed = done
+        if relayed and row["status"] == "leaving":
+            done_button = (((self.text.say("done_button", lang), f"{PREFIX}done|{row['id']}"),),)
+            return Turn((Reply(self.text.say("part_saved", lang), person_buttons(done_button)),), session)
+        return Turn((Reply(self.text.say("shared" if relayed else "not_shared", lang)),), session)
+
+    async def relay_edit_in(self, row: dict[str, Any], incoming: Incoming) -> None:
+        """The person corrected a message: "Guest 4F2: edited: ..." in the topic; danger words in it mark it."""
+        edited = incoming.update.edited_message
+        words = trust.edited_words(edited) if edited is not None else None
+        if edited is None or words is None or row["status"] not in ("queued", "taken", "left"):
+            return
+        danger = is_danger(self.edge.content.danger, words)
+        if not danger and (row["muted_until"] or 0) > incoming.now.timestamp():
+            return  # held back like their other messages during a /mute
+        relay = relaying.person_edit(decide.alias(row["token"]), self.text.staff_say("edited", text=words))
+        payload = relay.payload(edited.chat_id, edited.message_id)
+        await self.relay_in(row, payload, update_of(incoming), incoming.now)
+        if danger:
+            await self.mark_urgent(row["id"])
+
+    async def relay_payload(self, row: dict[str, Any], payload: dict[str, Any], update_id: int | None) -> None:
+        """A held message the person agreed to share: into the topic, or kept as a part of a message being left."""
+        now = self.edge.clock()
+        if row["status"] == "leaving":
+            await self.store.relay_add(row["id"], row["person"], "part", payload, update_id=update_id, now=now)
+        else:
+            await self.relay_in(row, payload, update_id, now)
 
     async def relay_in(
         self, row: dict[str, Any], payload: dict[str, Any], update_id: int | None, now: datetime
@@ -416,27 +480,22 @@ class Warmline:
         if name in groupcommands.COMMANDS:
             await groupcommands.run(self, name, command[1] if len(command) > 1 else "", group, thread, user.id)
             return
-        if name == "alias":
-            chosen = command[1].strip()[:40] if len(command) > 1 else ""
-            if chosen:
-                await self.store.supporter_set(user.id, group, alias=chosen)
-            key = "alias_set" if chosen else "alias_usage"
-            await self._to_group(group, thread, self.text.staff_say(key, supporter=chosen))
-            return
         rows = await self.store.handoffs(thread=(group, thread)) if thread is not None else []
         if not rows:
             if name == "end":  # said in General or an unrelated topic: tell them where it works
                 await self._to_group(group, thread, self.text.staff_say("topic_only", command="end"))
+            elif thread is not None and await self._was_topic(message, group, thread):
+                await self._to_group(group, thread, self.text.staff_say("gone"))  # a closed topic: nobody reads
             return
         row = rows[0]
         if name == "end":
-            if row["status"] == "left" or row["supporter"] == user.id:
+            if allow.may_end_left(holding_of(row)) or await self.may_manage(row, user.id):
                 await self.close(row["id"], "supporter", by=user.id)
             else:
-                await self._to_group(group, thread, self.text.staff_say("not_yours"))
+                await self._to_group(group, thread, self.text.staff_say("holder_only"))
             return
-        if name:
-            return
+        if allow.is_bot_command(name, GROUP_COMMANDS):
+            return  # another of the bot's commands, not words for the person ("/shrug" is relayed)
         if row["status"] == "queued":
             await self._to_group(group, thread, self.text.staff_say("not_taken"))
         elif (row["status"] == "taken" and row["supporter"] == user.id) or row["status"] == "left":
@@ -444,18 +503,53 @@ class Warmline:
         elif row["status"] == "taken":  # another supporter wrote in a taken topic: nothing reaches the person
             await self._to_group(group, thread, self.text.staff_say("not_yours"))
 
-    async def relay_out(self, row: dict[str, Any], message: Message, update_id: int) -> None:
+    async def _was_topic(self, message: Message, group: int, thread: int) -> bool:
+        """A topic the warm line opened, though no conversation lives there now (closed since the start, a
+        person's topic on record, or named like one): writing there reaches nobody."""
+        if (group, thread) in self._closed or trust.was_warmline_topic(message):
+            return True
+        return await self.store.topic_known(group, thread)
+
+    async def on_group_edit(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The supporter holding a conversation corrected a message: the person gets "edited: ..."."""
+        message, user = update.edited_message, update.effective_user
+        if message is None or user is None or user.is_bot or message.chat_id not in self.groups:
+            return
+        words = trust.edited_words(message)
+        if self.desk.is_note(words):
+            return  # a note for the team, edited: still never relayed
+        thread = message.message_thread_id if message.is_topic_message else None
+        rows = await self.store.handoffs(thread=(message.chat_id, thread)) if thread is not None else []
+        if words is None or not rows or rows[0]["status"] != "taken" or rows[0]["supporter"] != user.id:
+            return
+        name = words.split(maxsplit=1)[0][1:].split("@")[0].lower() if words.startswith("/") else ""
+        if allow.is_bot_command(name, GROUP_COMMANDS):
+            return  # an edited command ("/mute 10") is not words for the person
+        await self.relay_out(
+            rows[0], message, update.update_id, text=self.text.say("edited", rows[0]["language"], text=words)
+        )
+
+    async def relay_out(
+        self, row: dict[str, Any], message: Message, update_id: int, *, text: str | None = None
+    ) -> None:
         """Queue a supporter's message for the person (once per update) in the outbox, and send it: a copy to a
         Telegram person, the words (or a note that something was sent) elsewhere; an answer to a left message
-        comes after a line saying who it is from, in the same transaction."""
+        comes after a line saying who it is from, in the same transaction. A reply carries a short quote of what
+        it answers (bot.channels.telegram.warmtrust); `text`, when given, is sent instead (an edit)."""
         await self.desk.first_reply(row, self.edge.clock())
         lang = row["language"]
         left = row["status"] == "left"
         intro = Reply(self.text.say("answer_intro", lang)) if left else None
+        replying = trust.supporter_context(self.text, row["token"], lang, message) if text is None else None
+        text = relaying.supporter_out(message.text, replying) if text is None else text
+        if (
+            text is None and replying is not None and intro is None
+        ):  # a reply with a photo, a file...: its context just before
+            intro = Reply(replying)
         offer = (((self.text.say("reply_button", lang), f"{PREFIX}reply|{row['id']}"),),)
         after = Reply(self.text.say("reply_offer", lang), person_buttons(offer)) if left else None
         note = self.text.say("media_note", lang)
-        queued = await self.person.relay(row, message, update_id, note, intro=intro, after=after)
+        queued = await self.person.relay(row, message, update_id, note, intro=intro, after=after, text=text)
         if queued and row["status"] == "left":
             await self._to_group(
                 row["group_chat"], row["thread"], self.text.staff_say("answer_sent", alias=decide.alias(row["token"]))
@@ -471,22 +565,35 @@ class Warmline:
         query, user = update.callback_query, update.effective_user
         if query is None or user is None or query.message is None or query.message.chat.id not in self.groups:
             return
-        _, verb, arg = (query.data or "").split("|", 2)
+        _, verb, arg = [*(query.data or "").split("|", 2), "", ""][:3]
         number = whole_number(arg)
         rows = await self.store.handoffs(handoff=number) if number is not None else []
         answer = ""
-        if not rows:
+        holding = holding_of(rows[0]) if rows else None
+        chat, tapped = query.message.chat.id, query.message.message_id
+        thread = getattr(query.message, "message_thread_id", None)
+        if holding is None:
             answer = self.text.staff_say("gone")
+        elif not allow.on_own_card(holding, chat, tapped, thread):
+            pass  # not this conversation's card (crafted data, another group's handoff): nothing happens
+        elif not allow.card_button_counts(holding, verb, chat, tapped, thread):
+            answer = self.text.staff_say("taken_already") if verb == "take" else ""
         elif verb == "take":
             answer = await self.take(rows[0], user.id)
-        elif rows[0]["supporter"] != user.id:
-            answer = self.text.staff_say("not_yours")
+        elif not await self.may_manage(rows[0], user.id):
+            answer = self.text.staff_say("holder_only")
         elif verb == "release":
-            await self.release(rows[0])
+            await self.release(rows[0], by=user.id)
         else:
             await self.close(rows[0]["id"], "supporter", by=user.id)
         with contextlib.suppress(TelegramError):
             await query.answer(answer or None)
+
+    async def may_manage(self, row: dict[str, Any], user: int) -> bool:
+        """End, release, mute: the holder, or a group admin (Telegram is asked only for someone else)."""
+        holding, group = holding_of(row), row["group_chat"]
+        admin = allow.needs_admin(holding, user) and group is not None and await self.admins.check(self, group, user)
+        return allow.may_manage(holding, user, admin=admin)
 
     async def take(self, row: dict[str, Any], supporter: int) -> str:
         """The claim; returns what to tell the supporter when it failed ('' when it worked)."""
@@ -502,6 +609,8 @@ class Warmline:
         await self.store.supporter_set(supporter, row["group_chat"], on_duty=True)
         self._duty = None
         row = (await self.store.handoffs(handoff=row["id"]))[0]
+        await trust.clear_waiting(self, row, "waiting_taken")  # the place in line is over: no Cancel left
+        await self.store.handoff_update(row["id"], waiting=None)
         who = await self.supporter_alias(supporter, row["group_chat"])
         await self._edit_card(row, taken_by=who)
         self._shown.pop(row["id"], None)
@@ -521,9 +630,10 @@ class Warmline:
         await self.refresh_waiting()
         return ""
 
-    async def release(self, row: dict[str, Any]) -> None:
-        """The supporter steps away: the person goes back to the queue (keeping their place by age)."""
-        who = await self.supporter_alias(row["supporter"], row["group_chat"])
+    async def release(self, row: dict[str, Any], by: int | None = None) -> None:
+        """The supporter steps away (or an admin `by` releases it): the person goes back to the queue, keeping
+        their place by age; the note names who released it."""
+        who = await self.supporter_alias(by if by is not None else row["supporter"], row["group_chat"])
         await self.store.handoff_update(row["id"], status="queued", supporter=None, taken_at=None, warned=0)
         row = (await self.store.handoffs(handoff=row["id"]))[0]
         await self._edit_card(row)
@@ -540,9 +650,13 @@ class Warmline:
             return
         row = rows[0]
         await self.store.handoff_delete(hid)
+        await self.store.held_drop(hid)
         await self.requests.ended(row, reason)
         self._shown.pop(hid, None)
         await self.desk.ended(row)
+        if row["group_chat"] is not None and row["thread"] is not None:
+            self._closed.add((row["group_chat"], row["thread"]))
+        await trust.clear_waiting(self, row, "waiting_closed")
         guest, lang, person = decide.alias(row["token"]), row["language"], row["person"]
         group, thread = row["group_chat"], row["thread"]
         await self.store.count(f"warmline_closed:{reason}", now=self.edge.now())
@@ -561,18 +675,21 @@ class Warmline:
                 await self._to_person(person, f"{self.text.say('expired', lang)}\n\n{self.text.say('lines', lang)}")
             elif row["status"] == "taken":
                 await self._to_person(person, self.text.say("closed", lang))
+                asked = await self.store.asked_add(person, self.edge.clock())  # its one answer counts, once
                 await self._to_person(
                     person,
                     self.text.say("helped", lang),
                     (
                         (
-                            (self.text.say("yes_button", lang), f"{PREFIX}yes|"),
-                            (self.text.say("no_button", lang), f"{PREFIX}no|"),
+                            (self.text.say("yes_button", lang), f"{PREFIX}yes|{asked}"),
+                            (self.text.say("no_button", lang), f"{PREFIX}no|{asked}"),
                         ),
                     ),
                 )
         if reason not in ("reconnect",):
             await self._set_mode(person, "flow")
+        if row["status"] == "queued":
+            await self.refresh_waiting()  # everyone behind moved up one
         if reason == "forgot":  # the person's words still waiting for the topic do not go
             await self.queues.forget(hid)
         if group is not None and thread is None:  # its topic was not created yet: nothing of it goes
@@ -647,6 +764,7 @@ class Warmline:
         await self.refresh_waiting()
         await self.desk.refresh_cards(now)
         await self.store.purge_relayed(now)
+        await self.store.trust_purge(now)
         seconds = int(now.timestamp())
         await self.left.tick(seconds)
         await self.requests.expire(now)
@@ -665,9 +783,10 @@ class Warmline:
                 await self._to_person(
                     row["person"],
                     self.text.say("silence", lang),
-                    (
+                    (  # what the words offer: keep waiting, someone else, or leave a message
                         ((self.text.say("wait_button", lang), f"{PREFIX}wait|{row['id']}"),),
                         ((self.text.say("reconnect_button", lang), f"{PREFIX}reconnect|{row['id']}"),),
+                        ((self.text.say("leave_button", lang), f"{PREFIX}leave|{row['topic']}|{row['id']}"),),
                     ),
                 )
                 await self._to_group(
@@ -733,14 +852,25 @@ class Warmline:
                     )
                     self._shown[row["id"]] = words
                     continue
-                except BadRequest:
-                    pass  # the message is gone (or unchanged): send a fresh one
+                except BadRequest as exc:
+                    if trust.not_modified(exc):  # it says this already (after a restart): still the one message
+                        self._shown[row["id"]] = words
+                        continue  # otherwise the message is gone: send a fresh one
                 except TelegramError:
                     continue
             sent = await self._to_person(row["person"], words, buttons, wait=True)
             if sent:
                 await self.store.handoff_update(row["id"], waiting=sent)
                 self._shown[row["id"]] = words
+
+    async def _true_places(self) -> None:
+        """After a start: a place-in-line message whose wait ended while the bot was down is cleared (no Cancel
+        left under it), and every waiting person's one message is brought up to date at once."""
+        for row in await self.store.handoffs():
+            if row["status"] != "queued" and row["waiting"] is not None:
+                await trust.clear_waiting(self, row, "waiting_taken" if row["status"] == "taken" else "waiting_closed")
+                await self.store.handoff_update(row["id"], waiting=None)
+        await self.refresh_waiting()
 
     async def _ticker(self, every: float) -> None:
         while True:
@@ -777,7 +907,12 @@ class Warmline:
         a wait for the group. 1 when queued, None when it cannot be (no such group)."""
         if group is None:
             return None
+        text = self.note(text)  # the bot's own words: never the person's
         return 1 if await self.queues.post(group, thread, text, buttons, handoff=handoff, urgent=urgent) else None
+
+    def note(self, text: str) -> str:
+        """A note of the bot for a topic, marked as one (bot.warmline.relaying.note)."""
+        return relaying.note(self.text.staff_say("note_mark"), text)
 
     async def _to_person(self, person: str, text: str, buttons: Rows = (), *, wait: bool = False) -> int | None:
         """A note for the person, through the runtime's outbox (durable, in order, retried after an outage) on
@@ -786,7 +921,7 @@ class Warmline:
 
     def _card(self, row: dict[str, Any], *, taken_by: str | None = None, message: bool = False) -> str:
         minutes = max(0, int((self.edge.clock().timestamp() - row["created_at"]) // 60))
-        return decide.card_text(
+        card = decide.card_text(
             self.text,
             guest=decide.alias(row["token"]),
             language=row["language"],
@@ -797,6 +932,7 @@ class Warmline:
             message=message or row["status"] == "left",
             channel=row["channel"],
         )
+        return relaying.note(self.text.staff_say("note_mark"), card)
 
     def _card_buttons(self, row: dict[str, Any]) -> Rows:
         if row["status"] == "queued":
@@ -842,7 +978,7 @@ class Warmline:
         return [
             StaffNew(group, "topic", {"name": name, "urgent_name": f"⚠ {name}"[:128]}, handoff, urgent=urgent),
             StaffNew(group, "card", card, handoff, urgent=urgent),
-            StaffNew(group, "note", {"text": self.text.staff_say("topic_reopened", alias=guest)}, handoff),
+            StaffNew(group, "note", {"text": self.note(self.text.staff_say("topic_reopened", alias=guest))}, handoff),
         ]
 
     async def topic_refused(self, handoff: int, group: int) -> bool:

@@ -203,6 +203,7 @@ class WebChat:
 
     async def _end(self, chat: Chat, reason: str) -> None:
         async with chat.lock:
+            chat.closing = True
             await self.turns.erase(chat)
             self.chats.end(chat, reason, self.turns.now())
 
@@ -311,7 +312,9 @@ class WebChat:
             choice, text = form.get("choice", ""), form.get("text", "")
             event = event_for(text, choice, chat.language)
             outcome = "empty"
-            if event is not None:
+            if event is None:  # "Check for new messages" (no script), or an empty box: someone is there
+                chat.last_active, chat.warned = self.turns.now(), False
+            else:
                 async with chat.lock:
                     shown = chat.label_of(choice) if choice else text.strip()[:2000]
                     outcome = await self.turns.take(chat, event, shown=shown)

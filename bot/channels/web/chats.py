@@ -51,6 +51,7 @@ class Chat:
     handle: str = field(default_factory=lambda: new_id())  # how the runtime addresses the chat (not the cookie)
 
     counted: int = 0  # the last line number given (removed lines keep theirs: numbers never repeat)
+    closing: bool = False  # being erased and ended: its open tabs hear "closed", not every line's removal
 
     @property
     def last_n(self) -> int:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from bot.channels.web.chats import Chats
+from bot.channels.web.chats import Chats, Who
 from bot.content.loader import Content
 from bot.conversation.engine import without_topic_blanks
 from bot.core.channels import WEB, ChannelLimits
@@ -69,7 +69,8 @@ class WebSender:
         found = self.chats.by_handle(chat)
         if found is None:
             return Sent(SendOutcome.BLOCKED, reason="chat ended")
-        line = found.add("bot", self.rewrite(reply.text), reply.buttons)
+        who: Who = "supporter" if reply.by == "supporter" else "bot"  # a peer supporter's words say so on the page
+        line = found.add(who, self.rewrite(reply.text), reply.buttons)
         found.notify()
         return Sent(SendOutcome.SENT, message_id=line.n)
 
@@ -78,6 +79,6 @@ class WebSender:
         found = self.chats.by_handle(chat)
         if found is None:  # the chat ended: its lines went with it
             return Deleted(len(message_ids))
-        if found.remove(message_ids):
+        if found.remove(message_ids) and not found.closing:
             found.notify("redraw")
         return Deleted(len(message_ids))

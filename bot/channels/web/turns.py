@@ -6,9 +6,8 @@
 
 So the web chat has exactly Telegram's pipeline: the same flood gate, danger words on every screen, the durable
 outbox, /forget and quiet erase (bot.runtime.forget) and the warm line's hook. The person's own words are put on
-the page here, before the turn (so the answer comes under them), and their line number is the Inbound's message
-id, so /forget's erase removes them too. Quick exit and the quiet-time close erase through the runtime as well
-(`Runtime.erase_now`: the warm line closes the person's topic first).
+the page here, before the turn (so the answer comes under them). Quick exit and the quiet-time close erase
+through the runtime as well (`Runtime.erase_now`: the warm line closes the person's topic first).
 
 Where no warm line reaches the web (`python -m bot web` alone, or `run` without WARMLINE_CHAT_ID), every event
 says so (`Event.line = "off"`): the talk screen opens with `line_off` and the handoff screen's words become
@@ -25,7 +24,7 @@ from datetime import datetime
 from bot.channels.web.chats import Chat
 from bot.channels.web.sender import WebSender
 from bot.content.loader import Content
-from bot.conversation.engine import MENU
+from bot.conversation.engine import LANGUAGE, MENU
 from bot.core.types import Button, Event
 from bot.runtime.ports import Inbound
 from bot.runtime.turns import Runtime
@@ -51,6 +50,15 @@ def event_for(text: str, choice: str, language_hint: str | None) -> Event | None
             else Event("command", text=name, language_hint=language_hint)
         )
     return Event("text", text=line[:2000], language_hint=language_hint)
+
+
+def language_after(content: Content, event: Event, current: str) -> str:
+    """The page's language after the event: the one a language button chose (as the engine reads it), else the
+    same (the session's language changes only that way once the chat has begun)."""
+    kind, _, chosen = event.data.partition("|")
+    if event.kind == "option" and kind == LANGUAGE and chosen in content.languages:
+        return chosen
+    return current
 
 
 @dataclass
@@ -79,12 +87,13 @@ class Turns:
     def person(self, chat_id: str) -> str:
         return self.runtime.person_key(CHANNEL, chat_id)
 
-    def inbound(self, chat: Chat, event: Event, message: int | None = None) -> Inbound:
+    def inbound(self, chat: Chat, event: Event) -> Inbound:
         """The runtime's Inbound: the cookie's id keys the person, the handle addresses the chat; each post is
-        its own update (a form posted twice never gets this far: Chat.first_use)."""
+        its own update (a form posted twice never gets this far: Chat.first_use). No message id is kept for the
+        person's own lines: they live on the page only, and go with it when the chat ends."""
         line = "" if self.warm_line else "off"
         update = f"{chat.handle}.{next(self._updates)}"
-        return Inbound(CHANNEL, chat.id, chat.handle, update, replace(event, line=line), message=message)
+        return Inbound(CHANNEL, chat.id, chat.handle, update, replace(event, line=line))
 
     async def take(self, chat: Chat, event: Event, *, shown: str = "") -> str:
         """Answer one event: `shown` is what the page records the person said (their words, or the label of the
@@ -97,16 +106,13 @@ class Turns:
             menu = ((Button(content.text("menu_button", chat.language), MENU),),)
             chat.add("bot", self.privacy_words(content, chat.language), menu)
             return "replied"
-        outcome = await self.runtime.handle(self.inbound(chat, event, None if mine is None else mine.n))
+        outcome = await self.runtime.handle(self.inbound(chat, event))
         if outcome == "flood_dropped":
             if mine is not None:
                 chat.remove((mine.n,))
             return "flood_dropped"
         chat.last_active, chat.warned = self.now(), False
-        if outcome == "erased":
-            return "erased"
-        data = await self.store.load_session(chat.person) or {}
-        chat.language = str(data.get("language") or chat.language)
+        chat.language = language_after(content, event, chat.language)
         return outcome
 
     def privacy_words(self, content: Content, lang: str) -> str:
