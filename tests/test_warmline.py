@@ -174,7 +174,12 @@ def topic_of(server: BotApiServer, n: int) -> int:
 
 
 def card_for(server: BotApiServer, thread: int) -> dict[str, Any]:
-    return next(m for m in server.messages(GROUP) if m.get("message_thread_id") == thread and buttons(m))
+    """The topic's card with buttons (not the wrap-up after End, which has buttons too)."""
+    return next(
+        m
+        for m in server.messages(GROUP)
+        if m.get("message_thread_id") == thread and buttons(m) and not any("|wrap|" in d for _, d in buttons(m))
+    )
 
 
 async def on_duty(server: BotApiServer, *supporters: dict[str, Any], group: int = GROUP) -> None:
