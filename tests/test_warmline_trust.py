@@ -47,6 +47,7 @@ from bot.channels.telegram.serving import serve
 from bot.channels.telegram.warmline import Warmline
 from bot.content.loader import Content
 from bot.settings import Settings
+from bot.store.database import Store
 from bot.warmline import aliases
 from bot.warmline.rules import WarmlineText, load_warmline
 
@@ -424,7 +425,7 @@ async def test_did_this_help_counts_once_per_conversation(bot: Bot, words: Warml
     for _ in range(3):
         alice.tap(yes, helped["message_id"])
     alice.tap("w|yes|", helped["message_id"])
-    alice.tap("w|yes|deadbeef0000", helped["message_id"])
+    alice.tap("w|yes|abcdefghijkl", helped["message_id"])
     await server.wait_for(lambda: texts(server, alice.id).count(words.say("earlier", "en")) == 4)
     assert texts(server, alice.id).count(words.say("thanks", "en")) == 1
     assert (await counted(bot))["warmline_helped:yes"] == 1
@@ -550,3 +551,36 @@ async def test_a_place_in_a_message_left_waits_for_the_persons_yes_too(
     alice.tap(buttons(saved)[0][1], saved["message_id"])
     await server.wait_for(lambda: len(copies_to(server, GROUP)) == 2)
     assert server.calls_to("createForumTopic")[0].params["name"].startswith("⚠")
+
+
+async def test_a_wait_that_ended_while_the_bot_was_down_is_cleared_at_the_start(
+    botapi: BotApiServer, tmp_path: Path, content: Content, words: WarmlineText
+) -> None:
+    """A Take recorded just before the bot stopped (its place-in-line message not yet cleared): at the start the
+    message says the wait is over and loses Cancel; its old Cancel ends nothing."""
+    running = await start(botapi, tmp_path, content, always_open(words))
+    await on_duty(botapi, SAM)
+    alice = person(botapi, 1001)
+    waiting = await ask(botapi, alice, words)
+    cancel = buttons(waiting)[0][1]
+    await running.halt()
+    store = await Store.open(tmp_path / "data")
+    try:
+        [row] = await store.handoffs()
+        assert await store.handoff_take(row["id"], SAM["id"], FRIDAY_AFTERNOON)
+    finally:
+        await store.close()
+    running = await start(botapi, tmp_path, content, always_open(words))
+    try:
+        await botapi.wait_for(
+            lambda: (
+                (botapi.message(alice.id, waiting["message_id"]) or {}).get("text") == words.say("waiting_taken", "en")
+            )
+        )
+        assert not buttons(botapi.message(alice.id, waiting["message_id"]) or {})
+        alice.tap(cancel, waiting["message_id"])
+        await wait_text(botapi, alice.id, words.say("stale", "en"))
+        assert [r["status"] for r in await running.edge.store.handoffs()] == ["taken"]
+    finally:
+        await running.halt()
+    assert_anonymous(botapi)

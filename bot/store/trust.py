@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
+import string
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +19,7 @@ from bot.store.base import StoreBase
 from bot.store.connection import seconds
 
 KEEP_DAYS = 1  # a held message or an unanswered question is forgotten after this
+TOKEN_LETTERS = 12  # about 56 bits; letters only, so a token never looks like an id or a number
 
 
 class WarmTrust(StoreBase):
@@ -53,7 +55,7 @@ class WarmTrust(StoreBase):
 
     async def asked_add(self, person: str, now: datetime) -> str:
         """A new "did this help?" for the person; returns its token (for the buttons' callback data)."""
-        token = secrets.token_hex(6)
+        token = "".join(secrets.choice(string.ascii_lowercase) for _ in range(TOKEN_LETTERS))
         await self._db.execute(
             "INSERT INTO asked (token, person, created_at) VALUES (?, ?, ?)", (token, person, seconds(now))
         )
