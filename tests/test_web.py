@@ -24,11 +24,13 @@ from bot.channels.telegram.edge import Edge
 from bot.channels.telegram.warmline import Warmline
 from bot.channels.web import server as web_server
 from bot.channels.web.app import CSP, WebChat, is_https
-from bot.channels.web.chats import Chat, quiet_state
+from bot.channels.web.chats import Chat, Chats, quiet_state
 from bot.channels.web.config import WebSettings
+from bot.channels.web.sender import WebSender
 from bot.channels.web.turns import event_for
 from bot.content.loader import Content
-from bot.core.types import Reply
+from bot.conversation.engine import advance
+from bot.core.types import Event, Reply, Session
 from bot.runtime.flood import FloodGate
 from bot.runtime.ports import Outgoing, SendOutcome
 from bot.settings import Settings, SettingsError
@@ -533,3 +535,13 @@ async def wait_for_line(chat: Chat, start: str, within: float = 5.0) -> None:
             await asyncio.sleep(0.02)
 
     await asyncio.wait_for(poll(), within)
+
+
+@pytest.mark.parametrize("topics", ["", "7", "keep"])
+def test_the_web_asks_its_own_erase_question_whatever_the_warm_line_adds(content: Content, topics: str) -> None:
+    """The engine's /forget question may end with what happens to the supporters' group's copy (Event.topics);
+    the web chat still shows its own erase question in its place."""
+    session = Session(language="en", node="main.menu", version=content.version)
+    asked = advance(content, session, Event("command", text="forget", topics=topics), FRIDAY_AFTERNOON)
+    sender = WebSender(Chats(max_chats=1), lambda: content, warm_line=bool(topics))
+    assert sender.rewrite(asked.replies[0].text) == content.text("web_forget", "en")

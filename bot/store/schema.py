@@ -11,6 +11,7 @@ Never edit a script that has shipped: databases in the field have already run it
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 from bot.store.connection import StoreError
@@ -215,6 +216,30 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     CREATE INDEX asked_person ON asked (person);
     """,
+    # +1 (bot/store/console.py): forget on both sides and the supporters' console. An ended conversation's topic
+    # waits here to be deleted from the group after HANDOFF_RETENTION_DAYS (person NULL: the person used
+    # /forget, delete it now); the wrap-up buttons after End (anonymous counts only); when a supporter first
+    # wrote, for the median time to first reply.
+    """
+    CREATE TABLE ended_topics (
+        id INTEGER PRIMARY KEY,
+        person TEXT,                     -- so /forget finds it; NULL once forgotten (then due at once)
+        group_chat INTEGER NOT NULL,
+        thread INTEGER NOT NULL,         -- the forum topic's message_thread_id
+        ended_at INTEGER NOT NULL
+    );
+    CREATE INDEX ended_topics_person ON ended_topics (person);
+
+    CREATE TABLE wrapups (
+        id INTEGER PRIMARY KEY,
+        group_chat INTEGER NOT NULL,
+        supporter INTEGER NOT NULL,      -- staff data: who ended it answers the wrap-up
+        step TEXT NOT NULL,              -- 'outcome', then 'followup', then 'done'
+        created_at INTEGER NOT NULL
+    );
+
+    ALTER TABLE handoffs ADD COLUMN first_reply INTEGER;  -- the supporter's first message after Take, at
+    """,
 )
 
 # Every table with a `person` column, in the order forget() deletes from it (children before parents, unless a
@@ -233,6 +258,7 @@ PERSON_TABLES: tuple[str, ...] = (
     "sessions",
     "quiet_erase",
     "legacy_people",
+    "ended_topics",
 )
 
 
@@ -244,7 +270,7 @@ def prepare(db: sqlite3.Connection, path: Path) -> None:
 
 def configure(db: sqlite3.Connection, path: Path) -> None:
     """WAL mode and the pragmas every connection of the store uses."""
-    (mode,) = db.execute("PRAGMA journal_mode = WAL").fetchone()
+    (mode,) = wal(db)
     if mode != "wal":
         raise StoreError(
             f"{path}: SQLite could not switch to WAL mode (it says {mode!r}); put BOT_DATA_DIR on a local disk."
@@ -261,6 +287,21 @@ def configure(db: sqlite3.Connection, path: Path) -> None:
     # Up to 32 MB of pages kept (the default is 2 MB): with 10,000 people the whole file (~20 MB) stays in
     # memory, instead of every turn reading some of its pages back from the OS (~40 µs a turn, measured).
     db.execute("PRAGMA cache_size = -32000")
+
+
+def wal(db: sqlite3.Connection) -> tuple[str]:
+    """Switch to WAL mode. Two processes opening a new file at once race for it, and SQLite answers "database is
+    locked" at once instead of calling the busy handler, so the switch is tried again for BUSY_TIMEOUT_MS."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            row: tuple[str] = db.execute("PRAGMA journal_mode = WAL").fetchone()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)  # on aiosqlite's thread, before the connection is handed to anyone
+            continue
+        return row
 
 
 def migrate(db: sqlite3.Connection, path: Path, migrations: tuple[str, ...] = MIGRATIONS) -> int:
