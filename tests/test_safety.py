@@ -38,8 +38,11 @@ SCREEN = {"suicide": "suicide", "danger": "danger"}
 # heard 40 of 68 crisis phrases (0.59) and alarmed on 4 of 48 calm ones (0.08). After the grammar nets, the
 # threat and joke lists and the Tagalog roots (written from the categories of the misses, never their words),
 # the held-out part stands at 81 of 116 (0.70) and 2 of 80 (0.025); the third and fourth batches were read for
-# those categories, so these figures are not clean. The floors keep a margin under them.
-HELD_OUT_RECALL = 0.66
+# those categories, so these figures are not clean. After the fifth batch was tuned on (2026-12-02: method
+# questions, substances, heights, goodbyes, forced moves, threats to family, calm nets; the third and fourth
+# batches' misses were printed while tuning, never tuned on) they stand at 87 of 116 (0.75) and 2 of 80 (0.025).
+# The floors keep a margin under them; the lead sets the final ones after the sixth batch.
+HELD_OUT_RECALL = 0.70
 HELD_OUT_FALSE_ALARMS = 0.06
 
 
@@ -182,6 +185,29 @@ def test_a_calm_phrase_never_silences_a_longer_crisis_phrase(content: Content) -
     heard = hear(content.danger, "this job is killing me and my boss is going to kill me")
     assert heard is not None
     assert heard.kind == "danger"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("my friend overdosed last year", None),
+        ("my friend overdosed and now i want to too", "suicide"),
+        ("my friend overdosed last year and now i want to die too", "suicide"),
+        ("my ex used to hit me", None),
+        ("my ex used to hit me and now he is outside with a knife", "danger"),
+        ("ang init, parang papatayin ako ng araw", None),
+        ("papatayin ako ng amo ko", "danger"),
+        ("mi ex me amenazaba hace años", None),
+        ("mi ex me amenaza", "danger"),
+        ("my phone is about to die", None),
+        ("my phone is about to die and so am i, i took all my pills", "suicide"),
+    ],
+)
+def test_a_calm_net_silences_only_the_words_it_spans(content: Content, text: str, kind: str | None) -> None:
+    """A calm net ("my friend ... overdosed ... last year") keeps the crisis words inside it calm, never a
+    present crisis beside it or the same words without its other parts."""
+    heard = hear(content.danger, text)
+    assert (heard.kind if heard else None) == kind
 
 
 def test_every_language_is_heard_in_every_chat(content: Content) -> None:
