@@ -480,7 +480,8 @@ async def test_web_people_wait_in_the_warm_lines_queue_and_see_their_place_move(
     tmp_path: Path, content: Content, botapi: BotApiServer
 ) -> None:
     """Two web people ask for a person in `run` (WARMLINE_CHAT_ID set): each gets a topic named for a web guest
-    and a place in line on the page; when Sam takes the first, the second's page says they are number 1."""
+    and a place in line on the page; when Sam takes the first, the second's page says they are number 1, and
+    /privacy says the team's chat keeps a copy of the talk for a while."""
     text, problems = load_warmline(FLOWS / "warmline.yaml")
     assert text is not None, [str(p) for p in problems]
     words = dataclasses.replace(text, hours="24/7", schedule=opening_hours.OpeningHours("24/7"))
@@ -522,6 +523,8 @@ async def test_web_people_wait_in_the_warm_lines_queue_and_see_their_place_move(
             await wait_for_line(one, words.say("connected", "en", supporter="X").split("X")[1][:12])
             await wait_for_line(two, f"{place}1")
             assert f"{place}1" in html.unescape((await second.get("/")).text)  # on reload too
+            told = html.unescape((await say(first, "/privacy")).text)  # what a supporter saw stays for a while
+            assert content.text("topics_kept_deleted", "en").split(".")[0] in told
     finally:
         stop.set()
         await asyncio.wait_for(task, 10)

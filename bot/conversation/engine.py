@@ -110,16 +110,18 @@ class _Turn:
         return self.words(key).format_map(_Blank(hours=hours))
 
     def topics_kept(self, blank: str) -> str:
-        """What happens to the copy of a talk in the supporters' group (flows/bot.yaml `{blank}_deleted` with
-        the days, or `{blank}_kept`); "" when the edge does not say (no warm line reaches this channel)."""
-        if self.topics == "keep":
-            return self.words(f"{blank}_kept")
-        days = whole_number(self.topics)
-        if days is None or self.content.privacy is None:
-            return ""
-        return self.words(f"{blank}_deleted").format_map(
-            _Blank(days=duration(self.content.privacy, self.lang, days=days))
-        )
+        return topics_words(self.content, self.lang, blank, self.topics)
+
+
+def topics_words(content: Content, lang: str, blank: str, topics: str) -> str:
+    """What happens to the copy of a talk in the supporters' group (flows/bot.yaml `{blank}_deleted` with the
+    days, or `{blank}_kept`), as Event.topics says; "" when the edge does not say (no warm line reaches it)."""
+    if topics == "keep":
+        return content.text(f"{blank}_kept", lang)
+    days = whole_number(topics)
+    if days is None or content.privacy is None:
+        return ""
+    return content.text(f"{blank}_deleted", lang).format_map(_Blank(days=duration(content.privacy, lang, days=days)))
 
 
 def without_topic_blanks(raw: str) -> str:
