@@ -112,6 +112,21 @@ def sent_to(server: BotApiServer, chat: int) -> list[str]:
     return [c.params["text"] for c in server.calls_to("sendMessage") if c.params["chat_id"] == chat]
 
 
+def take_card(server: BotApiServer, thread: int = 100) -> dict[str, Any] | None:
+    """The latest card in a topic that still offers Take (a topic may hold older cards, or a wrap-up)."""
+    found = [
+        m
+        for m in server.messages(GROUP)
+        if m.get("message_thread_id") == thread and any(d.startswith("w|take|") for _, d in buttons(m))
+    ]
+    return found[-1] if found else None
+
+
+def leave_offer(server: BotApiServer, chat: int) -> dict[str, Any] | None:
+    """The warm line's offer to leave a message (nobody on duty, out of hours), once it is shown."""
+    return next((m for m in server.messages(chat) if any(d.startswith("w|leave|") for _, d in buttons(m))), None)
+
+
 async def answered(server: BotApiServer, text: str) -> None:
     await server.wait_for(lambda: any(c.params.get("text") == text for c in server.calls_to("answerCallbackQuery")))
 
@@ -172,7 +187,12 @@ async def test_buttons_from_an_earlier_conversation_never_touch_the_live_one(bot
     old_end = buttons(connected)[0][1]
     server.group(GROUP).send("/end", from_user=SAM, thread_id=100)
     await wait_text(server, alice.id, words.say("helped", "en"))
-    await taken(server, alice, words)  # the same topic again (one person, one topic)
+    await ask(server, alice, words)  # the same topic again (one person, one topic), with a new card
+    await server.wait_for(lambda: take_card(server) is not None)
+    card = take_card(server)
+    assert card is not None
+    server.group(GROUP).tap(next(d for _, d in buttons(card) if "take" in d), card["message_id"], from_user=SAM)
+    await server.wait_for(lambda: len([t for t in texts(server, alice.id) if "is here with you" in t]) == 2)
     alice.tap(old_end, connected["message_id"])
     await wait_text(server, alice.id, words.say("earlier", "en"))
     assert [r["status"] for r in await bot.edge.store.handoffs()] == ["taken"]
@@ -539,8 +559,10 @@ async def test_a_place_in_a_message_left_waits_for_the_persons_yes_too(
     server = bot.server
     alice = person(server, 1001)
     await talk(server, alice)
-    offer = await wait_text(server, alice.id, "1-833-900-1010")
-    alice.tap(buttons(offer)[0][1], offer["message_id"])
+    await server.wait_for(lambda: leave_offer(server, alice.id) is not None)
+    offer = leave_offer(server, alice.id)
+    assert offer is not None
+    alice.tap(next(d for _, d in buttons(offer) if d.startswith("w|leave|")), offer["message_id"])
     await wait_text(server, alice.id, words.say("leave_prompt", "en"))
     alice.location()
     asked = await wait_text(server, alice.id, words.say("share_location", "en"))
