@@ -19,6 +19,7 @@ from bot.core.types import Event, Reply
 from bot.directory.hours import local_time, schedule_status
 from bot.runtime.ports import (
     ChannelLimits,
+    Copy,
     Deleted,
     Inbound,
     Outgoing,
@@ -155,3 +156,36 @@ async def test_replies_for_a_channel_not_running_wait_for_it(tmp_path: Path, con
         assert await runtime.open() == 1
         assert telegram.sent == [("42", "hi")]
         assert [who for _, who, _ in await store.outbox()] == [web_person]
+
+
+class Copying(Recorder):
+    """A recorder that can also copy a message, as Telegram's sender does (copyMessage)."""
+
+    async def copy(self, chat: str, source: Copy) -> Sent:
+        self.sent.append((chat, f"copy of {source.from_chat}/{source.message_id}"))
+        return Sent(SendOutcome.SENT, len(self.sent))
+
+
+async def test_messages_queued_outside_a_turn_go_out_in_order_with_the_turns_own(
+    tmp_path: Path, content: Content
+) -> None:
+    """The warm line's messages (enqueued outside a turn) and a turn's replies share one queue: in order, each
+    once, and a copy goes as a copy where the channel can copy, as its words where it cannot."""
+    async with await Store.open(tmp_path / "data") as store:
+        telegram, web = Copying("telegram"), Recorder("web")
+        runtime = Runtime(store, content, Settings(), zone=EDMONTON, senders=Senders(telegram, web), clock=lambda: NOW)
+        await runtime.handle(Inbound("web", "abc", "abc", "1", Event("start")))
+        person = store.channel_key("web", "abc")
+        shown = len(web.sent)
+        note = Outgoing("web:abc", Reply("a supporter's words"), Copy("-100", 7))
+        await runtime.outbox.enqueue(person, [note])
+        await runtime.handle(Inbound("web", "abc", "abc", "2", Event("command", text="help")))
+        assert web.sent[shown][1] == "a supporter's words"
+        assert len(web.sent) > shown + 1
+        tg = store.person_key(42)
+        rows = await runtime.outbox.enqueue(tg, [Outgoing("telegram:42", Reply("-"), Copy("-100", 7))], watch=True)
+        assert rows is not None
+        await runtime.outbox.deliver(tg)
+        assert telegram.sent == [("42", "copy of -100/7")]
+        assert runtime.outbox.sent_id(rows[0]) == 1
+        assert await store.outbox() == []

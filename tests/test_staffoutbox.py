@@ -42,6 +42,7 @@ from test_warmline import (
 from bot.content.loader import Content
 from bot.warmline.rules import WarmlineText, load_warmline
 
+PATIENCE = 3.0  # seconds: less than one send interval of the group's pacer
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
 
@@ -69,11 +70,6 @@ async def limited(botapi: BotApiServer, tmp_path: Path, content: Content, words:
     assert_anonymous(botapi)
 
 
-def group_calls(server: BotApiServer, method: str) -> list[Any]:
-    """Successful calls of `method` into the group (a Take also edits the person's place-in-line message)."""
-    return [c for c in server.calls_to(method) if c.params.get("chat_id") == GROUP]
-
-
 def into_topic(server: BotApiServer, thread: int) -> list[str]:
     """What reached a topic from the person, in order: texts starting "line" (merged ones line by line), and
     "sticker" or "photo" for copied media."""
@@ -86,6 +82,11 @@ def into_topic(server: BotApiServer, thread: int) -> list[str]:
             found += text.split("\n\n")
         found += [kind for kind in ("sticker", "photo") if kind in message]
     return found
+
+
+def into_group(server: BotApiServer, method: str) -> list[Any]:
+    """The successful calls of `method` into the warm-line group (not to people's chats)."""
+    return [c for c in server.calls_to(method) if c.params.get("chat_id") == GROUP]
 
 
 async def take(
@@ -120,16 +121,18 @@ async def test_danger_words_and_forget_are_answered_at_once_while_six_requests_o
     await on_duty(server, SAM)
     for n in range(6):
         await ask(server, server.person(2001 + n), words)
-    assert limited.warm.queues.depth(GROUP) >= 4  # the group is still behind: its sends wait for the pacer
+    assert limited.warm.queues.depth(GROUP) >= 2  # the group is still behind: its sends wait for the pacer
     stranger, other = server.person(3001), server.person(3002)
     for who in (stranger, other):
         who.send("/start")
         await server.wait_for_messages(who.id, 1)
     phrase = content.danger.of("danger", "en")[0]
-    assert await replied_within(server, stranger, lambda: stranger.send(f"he said {phrase}")) < 1.0
+    # Under one pacer interval (3.75 s; it was 30 s when turns waited for the group): the figure itself, well
+    # under a second, is tests/bench/bench_warmline.py's, as a busy test machine may add a second of its own.
+    assert await replied_within(server, stranger, lambda: stranger.send(f"he said {phrase}")) < PATIENCE
     assert "911" in server.messages(stranger.id)[-1]["text"]
-    assert await replied_within(server, other, lambda: other.send("/forget")) < 1.0
-    assert limited.warm.queues.depth(GROUP) >= 1
+    assert await replied_within(server, other, lambda: other.send("/forget")) < PATIENCE
+    assert limited.warm.queues.depth(GROUP) >= 1  # and the group was still behind all the while
     assert not server.limited[GROUP]  # the pacer kept under Telegram's limit: no 429
 
 
@@ -139,9 +142,9 @@ async def test_every_group_full_tells_supporters_once(limited: Bot, words: Warml
     await on_duty(server, SAM)
     for n in range(5):
         await ask(server, server.person(2001 + n), words)
-    busy = f"{words.staff_say('note_mark')}\n{words.staff_say('groups_busy', seconds=10)}"  # a bot note: marked
-    await server.wait_for(lambda: any(m.get("text") == busy for m in server.messages(GROUP)), 15)
-    told = [m for m in server.messages(GROUP) if m.get("text") == busy]
+    busy = words.staff_say("groups_busy", seconds=10)
+    await server.wait_for(lambda: any(busy in m.get("text", "") for m in server.messages(GROUP)), 15)
+    told = [m for m in server.messages(GROUP) if busy in m.get("text", "")]
     assert len(told) == 1
     assert "message_thread_id" not in told[0]
 
@@ -306,10 +309,10 @@ async def test_a_stop_at_each_group_step_loses_and_doubles_nothing(
     await botapi.wait_for(lambda: botapi.held.get(method, 0) >= 1, 10)
     await running.halt()
     botapi.release_chat(GROUP, method)
-    assert not group_calls(botapi, method) or step == "card"  # the parked call never reached "Telegram"
+    assert not into_group(botapi, method) or step == "card"  # the parked call never reached "Telegram"
     running = await launch(botapi, tmp_path, content, words, per_minute=0)
     try:
-        await botapi.wait_for(lambda: bool(group_calls(botapi, method)), 10)
+        await botapi.wait_for(lambda: bool(into_group(botapi, method)), 10)
         await asyncio.sleep(0.3)
         assert len(botapi.calls_to("createForumTopic")) == 1
         cards = [
@@ -319,7 +322,7 @@ async def test_a_stop_at_each_group_step_loses_and_doubles_nothing(
         if step == "relay":
             assert into_topic(botapi, 100) == ["line in flight"]
         if step == "take":
-            assert len(group_calls(botapi, "editMessageText")) == 1  # the person's place in line is edited too
+            assert len(into_group(botapi, "editMessageText")) == 1
             assert "Peer supporter" in cards[0]["text"]
         if step == "end":
             assert len(botapi.calls_to("closeForumTopic")) == 1

@@ -239,8 +239,11 @@ async def test_a_message_left_in_parts_reaches_the_team_as_one_and_can_be_answer
     await asyncio.sleep(0.5)
     assert len(posted(server, 100)) == 2
     server.group(GROUP).send("Thank you for writing. Can you call us?", from_user=RIO, thread_id=100)
-    offer = await wait_text(server, alice.id, words.say("reply_offer", "en"))
-    assert texts(server, alice.id)[-3] == words.say("answer_intro", "en")
+    offer = await wait_text(server, alice.id, words.say("answer_intro", "en"))
+    assert [label for label, _ in buttons(offer)] == [words.say("reply_button", "en")]
+    server.group(GROUP).send("Or write here, whenever you can.", from_user=RIO, thread_id=100)
+    await server.wait_for(lambda: len(copies_to(server, alice.id)) == 2)
+    assert texts(server, alice.id).count(words.say("answer_intro", "en")) == 1  # once per answer
     alice.tap(buttons(offer)[0][1], offer["message_id"])
     reply = await wait_text(server, alice.id, words.say("reply_prompt", "en"))
     answer = alice.send("Not by phone, he checks it.")
@@ -371,7 +374,7 @@ def open_all_day(tmp_path: Path) -> Path:
     return flows
 
 
-STEPS = ("request", "relay", "leave", "answer")
+STEPS = ("request", "place", "relay", "leave", "answer")
 
 
 @pytest.mark.slow
@@ -379,17 +382,20 @@ STEPS = ("request", "relay", "leave", "answer")
 async def test_kill_9_at_each_step_loses_and_doubles_nothing(
     botapi: BotApiServer, tmp_path: Path, content: Content, words: WarmlineText, step: str
 ) -> None:
-    """SIGKILL while the bot sends what a step promised (the request's "I'm asking the team", a supporter's
-    message, "your part is kept", the team's answer), then a restart: every word arrives once, the topic once."""
+    """SIGKILL while the bot sends what a step promised (the request's "I'm asking the team", the place in line,
+    a supporter's message, "your part is kept", the team's answer), then a restart: every word arrives once, the
+    topic once."""
+    asking = content.flows.node("talk.connect")
+    assert asking is not None
     process = Process(botapi, tmp_path, content)
     env = {"WARMLINE_CHAT_ID": str(GROUP), "BOT_FLOWS_DIR": str(open_all_day(tmp_path))}
     group = botapi.group(GROUP)
     alice = person(botapi, 1001)
     await process.start(**env)
     try:
-        if step in ("request", "relay"):
+        if step in ("request", "place", "relay"):
             await on_duty(botapi, SAM)
-        if step == "request":
+        if step in ("request", "place"):
             alice.send("/start")
             await botapi.wait_for_messages(alice.id, 1, within=10)
             alice.send("/talk")
@@ -400,7 +406,8 @@ async def test_kill_9_at_each_step_loses_and_doubles_nothing(
             await botapi.wait_for(lambda: consent() is not None, within=10)
             intro = consent()
             assert intro is not None
-            botapi.hold("sendMessage")  # "I'm asking the team" is being sent when the bot dies
+            said = asking.say.get("en") if step == "request" else "You are number 1"
+            botapi.hold("sendMessage", only=lambda p: str(p.get("text", "")).startswith(said[:20]))
             alice.tap(next(d for _, d in buttons(intro) if d.endswith("talk.intro|0")), intro["message_id"])
         elif step == "relay":
             await taken(botapi, alice, words)
@@ -409,7 +416,8 @@ async def test_kill_9_at_each_step_loses_and_doubles_nothing(
         else:
             await leave(botapi, alice, words)
             if step == "leave":
-                botapi.hold("sendMessage")  # "saved: write more or tap Done" is being sent
+                saved_words = words.say("part_saved", "en")  # "saved: write more or tap Done" is being sent
+                botapi.hold("sendMessage", only=lambda p: p.get("text") == saved_words)
             alice.send("I need help with my work permit")
             if step == "answer":
                 saved = await wait_text(botapi, alice.id, words.say("part_saved", "en"), within=10)
@@ -417,21 +425,23 @@ async def test_kill_9_at_each_step_loses_and_doubles_nothing(
                 await botapi.wait_for(lambda: len(copies_to(botapi, GROUP)) == 1, within=10)
                 botapi.hold("copyMessage")  # the answer is being copied to the person
                 group.send("Here is what you can do.", from_user=RIO, thread_id=100)
-        held = "sendMessage" if step in ("request", "leave") else "copyMessage"
+        held = "sendMessage" if step in ("request", "place", "leave") else "copyMessage"
         await botapi.wait_for(lambda: botapi.held.get(held, 0) >= 1, within=10)
-        if step == "answer":  # the staff's note is not under test here: let it be acknowledged first
+        # The group's side is not under test here (its own outbox has a window of one local write between Telegram
+        # taking a message and the bot recording it): what it was sending is let through and acknowledged first.
+        if step == "answer":
             await wait_text(botapi, GROUP, words.staff_say("answer_sent", alias="X").split("X")[0], within=10)
+            await asyncio.sleep(0.3)
+        if step == "place":
+            await botapi.wait_for(lambda: any(buttons(m) for m in botapi.messages(GROUP)), within=10)  # the card
             await asyncio.sleep(0.3)
         await process.kill()
         botapi.release(held)
         await process.start(**env)
         botapi.redeliver_all()  # as if every confirmation had been lost too
-        if step == "request":
+        if step in ("request", "place"):
             await wait_text(botapi, alice.id, "You are number 1", within=15)
-            asking = content.flows.node("talk.connect")
-            assert asking is not None
             assert [t for t in texts(botapi, alice.id) if asking.say.get("en") in t] == [asking.say.get("en")]
-            await botapi.wait_for(lambda: len(botapi.calls_to("sendMessage")) >= 2, within=10)
         elif step == "relay":
             await botapi.wait_for(lambda: len(copies_to(botapi, alice.id)) == 1, within=15)
         elif step == "leave":
@@ -440,14 +450,14 @@ async def test_kill_9_at_each_step_loses_and_doubles_nothing(
             await wait_text(botapi, alice.id, words.say("left", "en"), within=10)
             await botapi.wait_for(lambda: len(copies_to(botapi, GROUP)) == 1, within=10)
         else:
-            await wait_text(botapi, alice.id, words.say("reply_offer", "en"), within=15)
+            await botapi.wait_for(lambda: len(copies_to(botapi, alice.id)) == 1, within=15)
         await asyncio.sleep(1.0)
         assert len(botapi.calls_to("createForumTopic")) == 1
         cards = [m for m in botapi.messages(GROUP) if "Guest " in m.get("text", "") and "·" not in m.get("text", "")]
         assert len({m["text"] for m in cards}) == len(cards)  # no card or note twice
         shown = texts(botapi, alice.id)
-        assert len(shown) == len(set(shown)) or step == "request"  # every note once
-        if step == "request":
+        assert len(shown) == len(set(shown)) or step in ("request", "place")  # every note once
+        if step in ("request", "place"):
             assert shown.count(next(t for t in shown if t.startswith("You are number 1"))) == 1
         if step in ("relay", "answer"):
             assert len(copies_to(botapi, alice.id)) == 1
@@ -485,3 +495,24 @@ async def test_asking_for_a_person_after_leaving_a_message_uses_its_topic(bot: B
     await wait_text(server, alice.id, "is here with you")
     assert len(server.calls_to("createForumTopic")) == 1
     assert [r["status"] for r in await bot.edge.store.handoffs()] == ["taken"]
+
+
+async def test_a_second_message_left_goes_to_the_same_topic(bot: Bot, words: WarmlineText) -> None:
+    """A person who leaves a message, then another one later: both are in one topic, under one alias."""
+    server = bot.server
+    alice = person(server, 1001)
+    await leave(server, alice, words)
+    alice.send("first message")
+    alice.send("done")
+    await wait_text(server, alice.id, words.say("left", "en"))
+    await server.wait_for(lambda: len(posted(server, 100)) == 1)
+    before = texts(server, alice.id).count(words.say("leave_prompt", "en"))
+    await talk(server, alice)
+    offer = [m for m in server.messages(alice.id) if words.say("nobody", "en") in m.get("text", "")][-1]
+    alice.tap(buttons(offer)[0][1], offer["message_id"])
+    await server.wait_for(lambda: texts(server, alice.id).count(words.say("leave_prompt", "en")) == before + 1)
+    alice.send("second message")
+    alice.send("done")
+    await server.wait_for(lambda: len(posted(server, 100)) == 2)
+    assert len(server.calls_to("createForumTopic")) == 1
+    assert [r["status"] for r in await bot.edge.store.handoffs()] == ["left"]

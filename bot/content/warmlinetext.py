@@ -75,7 +75,6 @@ PERSON_KEYS = (
     "done_words",
     "part_saved",
     "reply_button",
-    "reply_offer",
     "reply_prompt",
 )
 STAFF_KEYS = (

@@ -1,6 +1,7 @@
 """flows/danger-words.yaml read and checked: its shape (danger-words.schema.json) and what a schema cannot see (a
-language without phrases, a phrase too short or never heard, a calm phrase that alarms), each problem at its
-file:line:col with the fix. `python -m bot check`, `run` and `/reload` all read it here, through the content loader.
+language without phrases, a phrase too short or never heard, a calm phrase or a joke marker that alarms), each
+problem at its file:line:col with the fix. `python -m bot check`, `run` and `/reload` all read it here, through
+the content loader.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from bot.conversation.safety import CRISIS, EMPTY, LISTS, Combo, DangerWords, build, split_words
+from bot.conversation.safety import CRISIS, EMPTY, LISTS, WINDOW, Combo, DangerWords, build, split_words
 from bot.core.problems import Problem
 from bot.core.text import fold
 from bot.core.yamlfile import Positions, read_yaml
@@ -42,7 +43,13 @@ def load_danger_words(path: Path, display: str, languages: tuple[str, ...]) -> t
         for lang, table in (data.get("shorthand") or {}).items()
     }
     combos = tuple(
-        Combo(str(c["kind"]), str(c["lang"]), tuple(map(str, c["first"])), tuple(map(str, c["then"])))
+        Combo(
+            str(c["kind"]),
+            str(c["lang"]),
+            tuple(tuple(map(str, part)) for part in c["parts"]),
+            int(c.get("within", WINDOW)),
+            str(c.get("name", "")),
+        )
         for c in data.get("combine") or ()
     )
     words = build(MappingProxyType(phrases), MappingProxyType(shorthand), combos)
@@ -115,23 +122,26 @@ def _phrase_problems(
     if plain in seen:
         return [problem("is listed twice here: remove one", warning=True)]
     seen.add(plain)
-    if group in CRISIS and " " not in plain and len(plain) < MIN_SINGLE:
+    alarms = group in CRISIS or group == "alone"
+    if alarms and " " not in plain and len(plain) < MIN_SINGLE:
         return [
             problem(
                 f"is one word shorter than {MIN_SINGLE} letters and would match ordinary words: "
                 'write the words around it ("i od")'
             )
         ]
-    if group in CRISIS and plain in {fold(p) for p in words.of("calm", lang)}:
+    if alarms and plain in {fold(p) for p in words.of("calm", lang)}:
         return [problem("is also in the calm list: remove it from one of the two")]
     heard = words.hear(phrase)
-    if group in CRISIS and heard is None:
+    if alarms and heard is None:
         return [problem("would never be heard: a calm phrase covers it; remove or narrow that calm phrase")]
-    if group == "calm" and heard is not None:
+    if group in ("calm", "joke") and heard is not None:
+        fix = (
+            f"put it in the calm list of '{heard.lang}', with the words around that phrase"
+            if group == "calm"
+            else "write the marker alone ('lol', 'if im late'), without crisis words"
+        )
         return [
-            problem(
-                f"would raise the alarm itself ({heard.kind}, through '{heard.phrase}' in '{heard.lang}'): "
-                f"put it in the calm list of '{heard.lang}', with the words around that phrase"
-            )
+            problem(f"would raise the alarm itself ({heard.kind}, through '{heard.phrase}' in '{heard.lang}'): {fix}")
         ]
     return []

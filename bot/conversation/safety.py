@@ -1,12 +1,16 @@
 """Crisis heard however it is typed: suicide and self-harm, and immediate danger, in every language at once.
 
 Pure. Staff keep the phrases in flows/danger-words.yaml (bot/conversation/dangerwords.py reads and checks it, and
-`build` indexes it once). For each language, a message's shorthand is spelled out ("gonna" -> "going to"); each
-word is known by its form, its lemma (simplemma, offline: "pills" -> "pill") and its Snowball stem, and a word no
-dictionary knows is matched to the phrases' words with one or two typos forgiven ("sucide"). A phrase is heard
-when its words come in order (one extra word allowed between them in phrases of three or more words); a
-combination when one phrase follows another within a few words. A calm phrase ("is killing me", "me muero de
-hambre") silences a crisis phrase it covers, so idioms do not alarm.
+`build` indexes it once). For each language, a message's shorthand is spelled out ("gonna" -> "going to") and a
+number of MANY or more becomes "0"; each word is known by its form, its lemma (simplemma, offline: "pills" ->
+"pill"), its Snowball stem (en, fr, es) or its Tagalog root (bot/conversation/tagalog.py: "papatayin" ->
+"patay"), and a word no dictionary knows is matched to the phrases' words with one or two typos forgiven
+("sucide"). A phrase is heard when its words come in order (one extra word allowed between them in phrases of
+three or more words); a net (a small grammar: "someone" + "will" + "kill me") when one phrase of each of its parts
+follows the one before within a few words.
+A calm phrase ("is killing me", "me muero de hambre") silences a crisis phrase it covers, so idioms do not alarm;
+a joke marker anywhere in the message ("lol", "if im late") silences threats from someone else ("my boss is gonna
+kill me lol"), never suicide, self-harm, weapons or being locked in ("lol i want to die" alarms).
 """
 
 from __future__ import annotations
@@ -23,20 +27,25 @@ import snowballstemmer
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from bot.conversation.tagalog import affixed, roots
 from bot.core.text import fold
 
 Kind = Literal["suicide", "danger"]
-CRISIS = ("suicide", "suicide_now", "danger")  # lists that raise the alarm
-LISTS = (*CRISIS, "now", "calm")  # "now" marks a suicide phrase as happening now; "calm" silences
+CRISIS = ("suicide", "suicide_now", "danger", "threat")  # lists that raise the alarm ("threat" as danger)
+# "alone": suicide when it is the whole message ("ayoko na"); "now" marks a suicide phrase as happening now;
+# "calm" silences what it covers; "joke" silences threats
+LISTS = (*CRISIS, "alone", "now", "calm", "joke")
 LEMMA_LANGUAGES = frozenset(("en", "fr", "es", "tl"))  # what simplemma ships; other languages match word forms
 # Snowball stems catch what a dictionary lemma misses ("frappe" is a noun to simplemma, a verb here)
 STEMMERS = {"en": "english", "fr": "french", "es": "spanish"}
 # a shorter stem joins unrelated words ("tu" of "tuer"; "mat" of "matarme" and "matando")
-MIN_STEM = {"en": 3, "fr": 4, "es": 4}
+MIN_STEM = {"en": 3, "fr": 4, "es": 4, "tl": 4}
 FUZZY_FROM = 4  # a phrase word this long forgives one typo in a word no dictionary knows...
 FUZZY_TWO_FROM = 8  # ...and two from this long
 CACHE = 50_000  # words remembered per language (their ids), then forgotten at once
-WINDOW = 3  # words allowed between the two parts of a combination
+WINDOW = 3  # words allowed between two parts of a net, unless it says `within`
+NUMBER = "0"  # a number from MANY up, in messages and phrases alike: "took 30 pills" hears "took 12 pills"...
+MANY = 5  # ...while a dose stays as typed ("took 2 advil")
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -58,9 +67,35 @@ def _lemmas(word: str, lang: str) -> frozenset[str]:
     return frozenset((_lemma(word, lang), _lemma(fold(word), lang)))
 
 
+ACCENTS = {
+    "fr": {"a": "àâ", "i": "î", "o": "ô", "u": "ûù", "c": "ç"},  # and every e may be é, è or ê
+    "es": {"a": "á", "e": "é", "i": "í", "o": "ó", "u": "ú", "n": "ñ"},
+}
+MAX_E = 5  # French words with more unaccented e's than this are tried with their other letters only
+
+
+@lru_cache(maxsize=65536)
+def _restored(word: str, lang: str) -> tuple[str, ...]:
+    """The spellings with accents that a word typed without them has in `lang`'s dictionary ("enervee" ->
+    "énervée"): in French every e may be é, è or ê, or one other letter take its accent; in Spanish one letter."""
+    marks = ACCENTS.get(lang)
+    if marks is None or not word.isalpha() or word != fold(word) or simplemma.is_known(word, lang=lang):
+        return ()
+    spellings = {word[:i] + m + word[i + 1 :] for i, c in enumerate(word) for m in marks.get(c, "")}
+    if lang == "fr" and 0 < word.count("e") <= MAX_E:
+        combos = {""}
+        for c in word:
+            combos = {w + m for w in combos for m in ("eéèê" if c == "e" else c)}
+        spellings |= combos
+    return tuple(sorted(w for w in spellings if w != word and simplemma.is_known(w, lang=lang)))
+
+
 @lru_cache(maxsize=65536)
 def _stems(word: str, lang: str) -> frozenset[str]:
-    """The word's Snowball stems in `lang`, as typed and without accents; none when too short to tell apart."""
+    """The word's Snowball stems in `lang` (its roots in Tagalog), as typed and without accents; none when too
+    short to tell apart."""
+    if lang == "tl":
+        return frozenset(r for r in roots(fold(word)) if len(r) >= MIN_STEM[lang])
     name = STEMMERS.get(lang)
     if name is None:
         return frozenset()
@@ -81,8 +116,17 @@ def _known_in(word: str, lang: str) -> bool:
 
 @lru_cache(maxsize=65536)
 def _known(word: str) -> bool:
-    """True when a dictionary knows the word in any language we lemmatize: a real word is never a typo."""
-    return any(simplemma.is_known(word, lang=lang) for lang in LEMMA_LANGUAGES)
+    """True when a dictionary knows the word in any language we lemmatize, as typed, with the accents it was typed
+    without ("enervee"), or as a form the lemmatizer reads ("contarme", tell me): a real word is never a typo."""
+    return any(
+        simplemma.is_known(word, lang=lang) or _restored(word, lang) or _read_as(word, lang) for lang in LEMMA_LANGUAGES
+    )
+
+
+def _read_as(word: str, lang: str) -> bool:
+    """True when the lemmatizer reads the word as a form of a word its dictionary has ("contarme" -> "contar")."""
+    lemma = simplemma.lemmatize(word, lang=lang)
+    return lemma != word and bool(simplemma.is_known(lemma, lang=lang))
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,18 +142,19 @@ class Heard:
 
 @dataclass(frozen=True, slots=True)
 class Combo:
-    """A wider net staff cast in one language: a phrase of `first` followed, within WINDOW words, by one of
-    `then` ("ready to ... end everything") is heard as `kind`."""
+    """A net staff cast in one language, a small grammar: a phrase of each part in turn, each within `within`
+    words of the one before ("he" ... "is going to" ... "hurt my kids"), is heard as `kind`."""
 
     kind: str
     lang: str
-    first: tuple[str, ...]
-    then: tuple[str, ...]
+    parts: tuple[tuple[str, ...], ...]
+    within: int = WINDOW
+    name: str = ""  # what it hears, for people reading the file
 
 
 @dataclass(frozen=True, slots=True)
 class _Pattern:
-    group: str  # one of LISTS, or a combination's part ("first:2", "then:2")
+    group: str  # one of LISTS, or a net's part ("2:0", "2:1": net 2, its first and second part)
     phrase: str
     tokens: tuple[int, ...]  # ids of the phrase's words in the language's vocabulary
     gap: int  # words allowed between two of its words
@@ -132,7 +177,8 @@ class _Index:
     def spelled(self, text: str) -> list[str]:
         out: list[str] = []
         for word in split_words(text):
-            out += self.shorthand.get(fold(word), (word,))
+            many = word.isdecimal() and (len(word) > 1 or int(word) >= MANY)
+            out += (NUMBER,) if many else self.shorthand.get(fold(word), (word,))
         return out
 
     def add(self, group: str, phrase: str) -> None:
@@ -146,7 +192,7 @@ class _Index:
             base = _lemma(word, self.lang) == plain and _known_in(word, self.lang)
             ids.append(self.signatures.setdefault((plain, base), len(self.signatures)))
             self.surface.setdefault(plain, set()).add(ids[-1])
-            if base:
+            if base or self.lang == "tl":  # a Tagalog verb's person is its own word: every form is the same act
                 self.base.setdefault(plain, set()).add(ids[-1])
                 for stem in _stems(word, self.lang):
                     self.stems.setdefault(stem, set()).add(ids[-1])
@@ -170,17 +216,18 @@ class _Index:
         found = set(self.surface.get(plain, set()))
         for key in _lemmas(word, self.lang):
             found |= self.base.get(key, set())
-        for stem in _stems(word, self.lang):
-            found |= self.stems.get(stem, set())
-        if found or len(plain) < FUZZY_FROM or not plain.isalpha() or _known(word):
+        if self.lang != "tl" or affixed(plain):  # "patay" (dead) as typed is not "papatayin" (will kill)
+            for stem in _stems(word, self.lang):
+                found |= self.stems.get(stem, set())
+        if found or len(plain) < FUZZY_FROM or not plain.isalpha() or _known(word):  # a real word is no typo
             return frozenset(found)
         for key, distance, _ in process.extract(plain, self.fuzzy, scorer=OSA.distance, score_cutoff=2, limit=None):
             if key[0] == plain[0] and distance <= (2 if len(key) >= FUZZY_TWO_FROM else 1):
                 found |= self.surface[key]
         return frozenset(found)
 
-    def matches(self, text: str) -> list[tuple[_Pattern, int, int]]:
-        """Every (pattern, first word, last word) heard in `text`."""
+    def matches(self, text: str) -> tuple[list[tuple[_Pattern, int, int]], int]:
+        """Every (pattern, first word, last word) heard in `text`, and the number of words."""
         sets = [self.ids(w) for w in self.spelled(text)]
         found = []
         for start, here in enumerate(sets):
@@ -189,7 +236,7 @@ class _Index:
                     end = _match_from(pattern, sets, start)
                     if end is not None:
                         found.append((pattern, start, end))
-        return found
+        return found, len(sets)
 
 
 def _match_from(pattern: _Pattern, sets: list[frozenset[int]], start: int, word: int = 1) -> int | None:
@@ -220,31 +267,54 @@ class DangerWords:
     def hear(self, text: str) -> Heard | None:
         """What `text` means, in any of the languages, or None when it raises no alarm."""
         best: dict[str, tuple[str, str]] = {}
+        joking = False
         for index in self.indexes:
-            found = index.matches(text)
+            found, count = index.matches(text)
             calm = [(a, b) for p, a, b in found if p.group == "calm"]
-
-            def quiet(start: int, end: int, calm: list[tuple[int, int]] = calm) -> bool:
-                return any(a <= start and end <= b for a, b in calm)
-
+            heard: dict[str, list[tuple[str, int, int]]] = {}  # list or net part -> (phrase, first, last word)
             for pattern, start, end in found:
-                if pattern.group in LISTS and pattern.group != "calm" and not quiet(start, end):
-                    best.setdefault(pattern.group, (pattern.phrase, index.lang))
-            for n, combo in enumerate(self.combos):
-                if combo.lang != index.lang or combo.kind in best:
-                    continue
-                firsts = [(p.phrase, a, b) for p, a, b in found if p.group == f"first:{n}"]
-                thens = [(p.phrase, a, b) for p, a, b in found if p.group == f"then:{n}" and not quiet(a, b)]
-                pair = next(((f, t) for f, _, fe in firsts for t, ts, _ in thens if 0 <= ts - fe - 1 <= WINDOW), None)
-                if pair is not None:
-                    best[combo.kind] = (f"{pair[0]} ... {pair[1]}", index.lang)
+                if pattern.group == "joke":
+                    joking = True
+                elif pattern.group != "calm" and not any(a <= start and end <= b for a, b in calm):
+                    heard.setdefault(pattern.group, []).append((pattern.phrase, start, end))
+            for group in (*CRISIS, "now"):
+                if group in heard:
+                    best.setdefault(group, (heard[group][0][0], index.lang))
+            whole = [phrase for phrase, start, end in heard.get("alone", ()) if (start, end) == (0, count - 1)]
+            if whole:
+                best.setdefault("suicide", (whole[0], index.lang))
+            for n, net in enumerate(self.combos):
+                if net.lang == index.lang and net.kind not in best:
+                    said = _net_heard(net, n, heard)
+                    if said is not None:
+                        best[net.kind] = (said, index.lang)
+        if joking:
+            best.pop("threat", None)  # "my boss is gonna kill me if im late lol"
         suicide = best.get("suicide_now") or best.get("suicide")
         if suicide is not None:
-            now = "suicide_now" in best or "now" in best or "danger" in best
+            now = "suicide_now" in best or "now" in best or "danger" in best or "threat" in best
             return Heard("suicide", now, *suicide)
-        if "danger" in best:
-            return Heard("danger", True, *best["danger"])
+        danger = best.get("danger") or best.get("threat")
+        if danger is not None:
+            return Heard("danger", True, *danger)
         return None
+
+
+def _net_heard(net: Combo, n: int, heard: Mapping[str, list[tuple[str, int, int]]]) -> str | None:
+    """The phrases that heard net `n` ("he ... is going to ... kill me"), or None: one phrase of each part, in
+    order, each beginning within `net.within` words after the one before it ends."""
+    reach: dict[int, tuple[str, ...]] = {}  # the last word of the parts heard so far -> their phrases
+    for part in range(len(net.parts)):
+        hits = heard.get(f"{n}:{part}", [])
+        reach = {
+            end: (*said, phrase)
+            for phrase, start, end in hits
+            for before, said in (reach.items() if part else [(start - 1, ())])
+            if 0 <= start - before - 1 <= net.within
+        }
+        if not reach:
+            return None
+    return " ... ".join(next(iter(reach.values())))
 
 
 EMPTY = DangerWords()
@@ -263,11 +333,11 @@ def build(
         for group in LISTS:
             for phrase in phrases.get(group, {}).get(lang, ()):
                 index.add(group, phrase)
-        for n, combo in enumerate(combos):
-            if combo.lang == lang:
-                for part, items in (("first", combo.first), ("then", combo.then)):
+        for n, net in enumerate(combos):
+            if net.lang == lang:
+                for part, items in enumerate(net.parts):
                     for phrase in items:
-                        index.add(f"{part}:{n}", phrase)
+                        index.add(f"{n}:{part}", phrase)
         index.finish()
         indexes.append(index)
     return DangerWords(MappingProxyType(dict(phrases)), MappingProxyType(dict(shorthand)), combos, tuple(indexes))

@@ -83,7 +83,7 @@ class Outbox:
             if result.outcome is SendOutcome.UNAVAILABLE or result.message_id is None:
                 log.warning("the channel is not taking messages (%s); reply kept queued", result.reason)
                 return "queued", sent
-            await self.store.outbox_delivered(row_id, person, result.message_id, self.clock())
+            await self.store.outbox_delivered(row_id, person, result.message_id, self.clock(), waiting=message.waiting)
             if row_id in self._watched:
                 self._watched[row_id] = result.message_id
             sent.append(result.message_id)

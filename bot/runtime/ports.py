@@ -73,11 +73,14 @@ class Copy:
 @dataclass(frozen=True, slots=True)
 class Outgoing:
     """One message for a person's chat (its address, "channel:chat"), as the outbox keeps it until sent. With
-    `copy`, a channel that can copy (a `Copier`) copies that message instead; others send `reply`."""
+    `copy`, a channel that can copy (a `Copier`) copies that message instead; others send `reply`. `waiting`:
+    the warm-line handoff whose place-in-line message this is (its message id is recorded when it is sent, so
+    it is edited later, even after a restart, rather than sent again)."""
 
     chat: str
     reply: Reply
     copy: Copy | None = None
+    waiting: int | None = None
 
     def to_payload(self) -> dict[str, Any]:
         """Plain JSON, so it can wait in the store."""
@@ -85,6 +88,8 @@ class Outgoing:
         payload: dict[str, Any] = {"chat_id": self.chat, "text": self.reply.text, "buttons": buttons}
         if self.copy is not None:
             payload["copy"] = {"from_chat": self.copy.from_chat, "message_id": self.copy.message_id}
+        if self.waiting is not None:
+            payload["waiting"] = self.waiting
         if self.reply.by:
             payload["by"] = self.reply.by
         return payload
@@ -98,8 +103,10 @@ class Outgoing:
         )
         source = payload.get("copy")
         copy = Copy(str(source["from_chat"]), int(source["message_id"])) if source else None
+        waiting = payload.get("waiting")
         reply = Reply(str(payload["text"]), rows, str(payload.get("by") or ""))
-        return cls(address(*parse_address(str(payload["chat_id"]))), reply, copy)
+        chat = address(*parse_address(str(payload["chat_id"])))
+        return cls(chat, reply, copy, None if waiting is None else int(waiting))
 
 
 class PersonSender(Protocol):

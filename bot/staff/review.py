@@ -15,9 +15,12 @@ from bot.conversation.safety import EMPTY, DangerWords
 DANGER_LISTS = (
     ("suicide", "suicide and self-harm"),
     ("suicide_now", "happening now"),
+    ("alone", "suicide when the whole message"),
     ("now", "now words"),
     ("danger", "immediate danger"),
+    ("threat", "threats from someone (a joke marker keeps them calm)"),
     ("calm", "idioms that must not alarm"),
+    ("joke", "joke markers"),
 )
 
 MARKER = "<!-- Everything below is written by `python -m bot review` from flows/: edit the flows, then run it. -->"
@@ -81,7 +84,7 @@ def review_markdown(flows: Flows, avoid: AvoidList, notes: str, danger: DangerWo
                 if group in ("suicide", "danger") or danger.of(group, lang)
             ),
             *(
-                f"| combined ({c.kind}) | {_cell(', '.join(c.first))} → {_cell(', '.join(c.then))} |"
+                f"| combined ({c.kind}) | {' → '.join(_cell(', '.join(part)) for part in c.parts)} |"
                 for c in danger.combos
                 if c.lang == lang
             ),

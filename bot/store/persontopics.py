@@ -58,6 +58,29 @@ class PersonTopics(StaffOutbox):
         )
         return done.rowcount == 1
 
+    async def handoff_adopt(self, left: int, asking: int) -> bool:
+        """A person who left a message asks for a person: the message's handoff becomes the request (its topic,
+        its alias, what still waits to be posted there), in line from now; the new request's row goes. False
+        when either is gone or no longer what it was."""
+
+        def adopt(db: sqlite3.Connection) -> bool:
+            found = db.execute(
+                "SELECT request, created_at FROM handoffs WHERE id = ? AND status = 'asking'", (asking,)
+            ).fetchone()
+            if found is None:
+                return False
+            moved = db.execute(
+                "UPDATE handoffs SET status = 'queued', request = ?, created_at = ?, last_person = ?, card = NULL "
+                "WHERE id = ? AND status = 'left'",
+                (found[0], found[1], found[1], left),
+            ).rowcount
+            if not moved:
+                return False
+            db.execute("DELETE FROM handoffs WHERE id = ?", (asking,))
+            return True
+
+        return bool(await self._db.transaction(adopt))
+
     async def relay_post_parts(
         self, handoff: int, person: str, items: Sequence[StaffNew], now: datetime
     ) -> list[StaffRow]:

@@ -11,6 +11,7 @@ Never edit a script that has shipped: databases in the field have already run it
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 from bot.store.connection import StoreError
@@ -244,7 +245,7 @@ def prepare(db: sqlite3.Connection, path: Path) -> None:
 
 def configure(db: sqlite3.Connection, path: Path) -> None:
     """WAL mode and the pragmas every connection of the store uses."""
-    (mode,) = db.execute("PRAGMA journal_mode = WAL").fetchone()
+    (mode,) = wal(db)
     if mode != "wal":
         raise StoreError(
             f"{path}: SQLite could not switch to WAL mode (it says {mode!r}); put BOT_DATA_DIR on a local disk."
@@ -261,6 +262,21 @@ def configure(db: sqlite3.Connection, path: Path) -> None:
     # Up to 32 MB of pages kept (the default is 2 MB): with 10,000 people the whole file (~20 MB) stays in
     # memory, instead of every turn reading some of its pages back from the OS (~40 µs a turn, measured).
     db.execute("PRAGMA cache_size = -32000")
+
+
+def wal(db: sqlite3.Connection) -> tuple[str]:
+    """Switch to WAL mode. Two processes opening a new file at once race for it, and SQLite answers "database is
+    locked" at once instead of calling the busy handler, so the switch is tried again for BUSY_TIMEOUT_MS."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            row: tuple[str] = db.execute("PRAGMA journal_mode = WAL").fetchone()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)  # on aiosqlite's thread, before the connection is handed to anyone
+            continue
+        return row
 
 
 def migrate(db: sqlite3.Connection, path: Path, migrations: tuple[str, ...] = MIGRATIONS) -> int:

@@ -166,9 +166,11 @@ class Sessions(StoreBase):
 
         return await self._db.transaction(add)
 
-    async def outbox_delivered(self, row_id: int | None, person: str, message_id: int, sent_at: datetime) -> None:
+    async def outbox_delivered(
+        self, row_id: int | None, person: str, message_id: int, sent_at: datetime, *, waiting: int | None = None
+    ) -> None:
         """The channel accepted a queued message: delete it (row_id None: the person's oldest, the one sent
-        first) and remember its message id, in one transaction."""
+        first) and remember its message id, in one transaction; `waiting`: it is that handoff's place in line."""
         sent = (person, message_id, seconds(sent_at))
 
         def delivered(db: sqlite3.Connection) -> None:
@@ -177,6 +179,8 @@ class Sessions(StoreBase):
             else:
                 db.execute("DELETE FROM outbox WHERE id = ?", (row_id,))
             db.execute(REMEMBER_SENT, sent)
+            if waiting is not None:
+                db.execute("UPDATE handoffs SET waiting = ? WHERE id = ?", (message_id, waiting))
 
         await self._db.transaction(delivered)
 

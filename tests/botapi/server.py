@@ -357,6 +357,7 @@ class BotApiServer:
         self._messages: dict[int, list[dict[str, Any]]] = {}
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._holds: dict[str, asyncio.Event] = {}
+        self._hold_only: dict[str, Callable[[dict[str, Any]], bool]] = {}  # hold(method, only=...): which calls
         self.held: dict[str, int] = {}  # calls parked by hold(), per method
         self.answered: Counter[str] = Counter()  # successful calls per method (cheap to poll)
         self.arrived: Counter[str] = Counter()  # calls received per method, counted on arrival
@@ -446,9 +447,13 @@ class BotApiServer:
     def revoke_token(self) -> None:
         self.revoked = True
 
-    def hold(self, method: str) -> None:
-        """Park calls of `method` (not answered, not recorded as delivered) until `release(method)`."""
+    def hold(self, method: str, *, only: Callable[[dict[str, Any]], bool] | None = None) -> None:
+        """Park calls of `method` (not answered, not recorded as delivered) until `release(method)`; with `only`,
+        just the calls whose parameters it accepts (the others are answered as usual)."""
         self._holds[method] = asyncio.Event()
+        self._hold_only.pop(method, None)
+        if only is not None:
+            self._hold_only[method] = only
 
     def release(self, method: str) -> None:
         event = self._holds.pop(method, None)
@@ -538,7 +543,7 @@ class BotApiServer:
         if refused is not None:
             return refused
         hold = self._holds.get(method)
-        if hold is not None:
+        if hold is not None and self._hold_only.get(method, lambda _: True)(params):
             self.held[method] = self.held.get(method, 0) + 1
             self._changed.set()
             await hold.wait()  # a client that dies meanwhile cancels this handler: nothing is recorded

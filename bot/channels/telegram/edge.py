@@ -32,6 +32,8 @@ from bot.channels.telegram.delivery import DEFAULT_POLICY, RetryPolicy, Telegram
 from bot.channels.telegram.privacy import Privacy
 from bot.content.loader import Content
 from bot.content.reload import reload_content
+from bot.conversation.safety import EMPTY as NO_DANGER_WORDS
+from bot.conversation.safety import DangerWords, is_danger
 from bot.core.clock import Clock, system_clock
 from bot.core.problems import Problem
 from bot.core.types import Action, Event, Session, Turn
@@ -158,8 +160,11 @@ class _HandoffHook:
         await self.edge.handoff.on_action(self.edge, self._incoming(incoming), action)
 
 
-def event_from_update(update: Update) -> Event | None:
-    """The person-flow event an update means, or None when it is not for the flow (groups, service)."""
+def event_from_update(update: Update, danger: DangerWords = NO_DANGER_WORDS) -> Event | None:
+    """The person-flow event an update means, or None when it is not for the flow (groups, service).
+
+    An edited message and a media caption carry their words: "unsupported" (the flow does not answer them), or
+    "text" when they say danger (`danger`), so the crisis answer comes for them as for any message."""
     chat = update.effective_chat
     user = update.effective_user
     if chat is None or user is None or chat.type != "private" or user.is_bot:
@@ -167,13 +172,12 @@ def event_from_update(update: Update) -> Event | None:
     hint = user.language_code
     if update.callback_query is not None:
         return Event("option", data=update.callback_query.data or "", language_hint=hint)
-    if update.edited_message is not None:
-        return Event("unsupported", language_hint=hint)
-    message = update.message
+    message = update.edited_message or update.message
     if message is None:
         return None
-    if message.text is None:
-        return Event("unsupported", language_hint=hint)
+    if update.edited_message is not None or message.text is None:
+        said = message.text or message.caption or ""
+        return Event("text" if is_danger(danger, said) else "unsupported", text=said, language_hint=hint)
     if message.text.startswith("/"):
         words = message.text[1:].split(maxsplit=1)  # "/start@navigator_bot payload" -> "start"
         name = words[0].split("@")[0].lower() if words else ""
@@ -183,9 +187,9 @@ def event_from_update(update: Update) -> Event | None:
     return Event("text", text=message.text, language_hint=hint)
 
 
-def inbound_from_update(update: Update) -> Inbound | None:
+def inbound_from_update(update: Update, danger: DangerWords = NO_DANGER_WORDS) -> Inbound | None:
     """The runtime's Inbound for a person's update in a private chat, or None when it is not for the flow."""
-    event = event_from_update(update)
+    event = event_from_update(update, danger)
     user, chat = update.effective_user, update.effective_chat
     if event is None or user is None or chat is None:
         return None
@@ -352,7 +356,7 @@ class Edge:
         """Run one update through the runtime; returns the outcome (for logs)."""
         if update.my_chat_member is not None:
             return await self._membership(update)
-        inbound = inbound_from_update(update)
+        inbound = inbound_from_update(update, self.content.danger)
         if inbound is None:
             return "ignored"
         if update.callback_query is not None:
@@ -382,6 +386,6 @@ class Edge:
         log.error("handling an update failed", exc_info=context.error)
         if not isinstance(update, Update) or self._runtime is None:
             return
-        inbound = inbound_from_update(update)
+        inbound = inbound_from_update(update, self.content.danger)
         if inbound is not None:
             await self.runtime.apologise(inbound)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.channels.telegram import warmtrust as trust
 from bot.channels.telegram.requests import Requests
-from bot.channels.telegram.toperson import person_buttons
+from bot.channels.telegram.toperson import CHANNEL, person_buttons
 from bot.channels.telegram.warmparts import WarmlineParts
 from bot.conversation.engine import advance
 from bot.conversation.safety import is_danger
@@ -35,14 +35,19 @@ def payload_of(incoming: Incoming) -> dict[str, Any] | None:
     message = incoming.update.message
     if message is not None:
         return {"from_chat": message.chat_id, "message_id": message.message_id, "text": message.text}
-    if incoming.chat_id == 0 and incoming.event.kind == "text":
+    if not on_telegram(incoming) and incoming.event.kind == "text":
         return {"from_chat": None, "message_id": None, "text": incoming.event.text}
     return None
 
 
+def on_telegram(incoming: Incoming) -> bool:
+    return parse_address(incoming.chat)[0] == CHANNEL
+
+
 def update_of(incoming: Incoming) -> int | None:
-    """The Telegram update id, which the relay records so a redelivered update is never relayed twice."""
-    return incoming.update.update_id if incoming.chat_id else None
+    """The Telegram update id, which the relay records so a redelivered update is never relayed twice (another
+    channel's updates are deduplicated by the runtime alone)."""
+    return incoming.update.update_id if on_telegram(incoming) else None
 
 
 class LeftMessages:
@@ -58,6 +63,10 @@ class LeftMessages:
         """ "Leave a message": the person writes it now, in as many parts as they like, then taps Done."""
         warm, store = self.warm, self.warm.store
         lang = incoming.session.language or "en"
+        left = [r for r in await store.handoffs(person=incoming.person) if r["status"] == "left"]
+        if left and await store.handoff_status(left[-1]["id"], "leaving", was="left"):  # more for the same topic
+            prompt = Reply(warm.text.say("leave_prompt", lang), person_buttons(self._done(lang, left[-1]["id"])))
+            return Turn((prompt,), incoming.session.with_(mode="handoff"))
         mine = await store.person_topic(incoming.person)
         channel, _ = parse_address(incoming.chat)
         hid = await store.handoff_request(
@@ -90,7 +99,8 @@ class LeftMessages:
             if (event.text or "start") == "forget":
                 return None  # the engine asks; erasing closes every handoff of theirs
             return await self.detour(incoming, row)
-        if event.kind == "text" and leaving.is_done(event.text, warm.text.say("done_words", lang)):
+        done_words = f"{warm.text.say('done_words', lang)},{warm.text.say('done_words', 'en')}"  # English too
+        if event.kind == "text" and leaving.is_done(event.text, done_words):
             return Turn(await self.finish(row, lang), session.with_(mode="flow"))
         payload = payload_of(incoming)
         if payload is None:
@@ -167,10 +177,15 @@ class LeftMessages:
     async def tick(self, now: int) -> None:
         """A quiet minute after the last part: the message goes as it is, and the person is told."""
         warm = self.warm
-        for row in await warm.store.handoffs():
-            if row["status"] == "leaving" and leaving.quiet(row["last_person"], now) and await self._parts(row["id"]):
-                said = await self.finish(row, row["language"])
-                for reply in said:
+        rows = [r for r in await warm.store.handoffs() if r["status"] in ("leaving", "left")]
+        if not rows:
+            return
+        written = {h for _, h, d, _ in await warm.store.relay_pending() if d == "part"}
+        for row in rows:
+            if row["id"] not in written:
+                continue
+            if row["status"] == "leaving" and leaving.quiet(row["last_person"], now):
+                for reply in await self.finish(row, row["language"]):
                     await warm._to_person(row["person"], reply.text)
-            elif row["status"] == "left" and await self._parts(row["id"]):  # a crash while posting: post the rest
+            elif row["status"] == "left":  # a crash while its parts were being posted: post them now
                 await self.post(row)

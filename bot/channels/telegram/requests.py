@@ -119,14 +119,13 @@ class Requests:
             await warm._to_person(person, f"{said}\n\n{lines}", leave)
             await store.handoff_delete(hid)
             return
-        if not await store.handoff_status(hid, "queued", was="asking"):
+        left = [r for r in await store.handoffs(person=person) if r["status"] == "left" and r["id"] != hid]
+        if left and await store.handoff_adopt(left[-1]["id"], hid):  # a message left: the request takes its place
+            hid = left[-1]["id"]
+        elif not await store.handoff_status(hid, "queued", was="asking"):
             return
         await warm._set_mode(person, "handoff")
         await store.count("warmline_requested", now=now)
-        for left in await store.handoffs(person=person):  # a message waiting for an answer: this takes its topic
-            if left["status"] == "left" and left["id"] != hid and left["thread"] is not None:
-                await store.handoff_update(hid, group_chat=left["group_chat"], thread=left["thread"])
-                await store.handoff_delete(left["id"])
         try:
             await self.into_topic((await store.handoffs(handoff=hid))[0])
         except TelegramError as exc:  # e.g. the bot is not an admin with "manage topics" in the group
@@ -137,10 +136,10 @@ class Requests:
         await warm.refresh_waiting()
 
     async def into_topic(self, row: dict[str, Any], *, message: bool = False) -> None:
-        """Put the handoff in the person's topic: the one it has, the person's earlier one reopened (a note says
-        they are back, and a new card), or a new topic with its card."""
+        """Put the handoff in the person's topic: the one it has (a message they left), the person's earlier one
+        reopened (either way a note says they are back, and a new card), or a new topic with its card."""
         warm, store = self.warm, self.warm.store
-        if row["thread"] is None:
+        if row["group_chat"] is None:  # (a topic still being created, thread None, gets the card when it is)
             mine = await store.person_topic(row["person"])
             if mine is None or mine.group_chat not in warm.groups or not await self._reopen(mine):
                 await warm._open_topic(row, message=message)

@@ -58,12 +58,13 @@ class PersonLine:
         chat = await self.store.chat(person)
         return None if chat is None else address(*parse_address(chat))
 
-    async def say(self, person: str, reply: Reply, *, wait: bool = False) -> int | None:
-        """Queue one note for the person and send it; with `wait`, its message id once sent (else None)."""
+    async def say(self, person: str, reply: Reply, *, wait: bool = False, waiting: int | None = None) -> int | None:
+        """Queue one note for the person and send it; with `wait`, its message id once sent (else None).
+        `waiting`: it is that handoff's place in line (see Outgoing)."""
         chat = await self.where(person)
         if chat is None:
             return None
-        rows = await self.outbox.enqueue(person, [Outgoing(chat, reply)], watch=wait)
+        rows = await self.outbox.enqueue(person, [Outgoing(chat, reply, waiting=waiting)], watch=wait)
         if not wait or not rows:
             self.deliver(person)
             return None
@@ -78,20 +79,17 @@ class PersonLine:
         media_note: str,
         *,
         intro: Reply | None = None,
-        after: Reply | None = None,
         text: str | None = None,
     ) -> bool:
-        """Queue a supporter's message (between `intro` and `after`, when given) for the handoff's person, once
-        per update, and send it; False when there is nowhere to send it or the update was relayed already. With
-        `text` (a reply with its context, an edit: bot.channels.telegram.warmtrust), that text is sent instead."""
+        """Queue a supporter's message (after `intro`, when given) for the handoff's person, once per update, and
+        send it; False when there is nowhere to send it or the update was relayed already. With `text` (a reply
+        with its context, an edit: bot.channels.telegram.warmtrust), that text is sent instead."""
         person = row["person"]
         chat = await self.where(person)
         if chat is None:
             return False
         messages = [Outgoing(chat, intro)] if intro else []
         messages.append(Outgoing(chat, Reply(text)) if text is not None else relayed(chat, message, media_note))
-        if after is not None:
-            messages.append(Outgoing(chat, after))
         if await self.outbox.enqueue(person, messages, relayed=(update_id, row["id"])) is None:
             return False
         self.deliver(person)

@@ -143,7 +143,9 @@ class Warmline:
         await self._queues.open(self.groups, threads)
         for row in handoffs.values():
             unopened = row["status"] in ("queued", "left") and row["thread"] is None
-            if unopened and not self._queues.waiting(row["id"], "topic"):
+            if unopened and row["group_chat"] is None:  # a crash before it went anywhere: the person's topic
+                await self.requests.into_topic(row, message=row["status"] == "left")
+            elif unopened and not self._queues.waiting(row["id"], "topic"):
                 await self._open_topic(row, message=row["status"] == "left")
         self._person = PersonLine(edge.delivery, self.store, self._flushing)
         edge.delivery.when_blocked(self._on_blocked)
@@ -167,6 +169,7 @@ class Warmline:
     async def stop(self) -> None:
         if self._flushing:  # let copies under way finish: cut off, one might be sent again after a restart
             await asyncio.wait(self._flushing, timeout=5)
+            await cancel_all(list(self._flushing))  # still trying (an outage): the outbox keeps them for the next start
         if self._queues is not None:
             await self._queues.close()
         await cancel_all(self._tasks)
@@ -505,26 +508,24 @@ class Warmline:
         self, row: dict[str, Any], message: Message, update_id: int, *, text: str | None = None
     ) -> None:
         """Queue a supporter's message for the person (once per update) in the outbox, and send it: a copy to a
-        Telegram person, the words (or a note that something was sent) elsewhere; an answer to a left message
-        comes after a line saying who it is from, in the same transaction. A reply carries a short quote of what
-        it answers (bot.channels.telegram.warmtrust); `text`, when given, is sent instead (an edit)."""
+        Telegram person, the words (or a note that something was sent) elsewhere. An answer to a left message
+        comes after a line saying who it is from, with "Answer the team" (once per answer, however many
+        messages it takes), in the same transaction. A reply carries a short quote of what it answers
+        (bot.channels.telegram.warmtrust); `text`, when given, is sent instead (an edit)."""
         lang = row["language"]
-        left = row["status"] == "left"
-        intro = Reply(self.text.say("answer_intro", lang)) if left else None
+        answered = row["last_supporter"] is not None and row["last_supporter"] >= (row["last_person"] or 0)
+        first = row["status"] == "left" and not answered  # the first message since the person last wrote
+        offer = (((self.text.say("reply_button", lang), f"{PREFIX}reply|{row['id']}"),),)
+        intro = Reply(self.text.say("answer_intro", lang), person_buttons(offer)) if first else None
         replying = trust.supporter_context(self.text, row["token"], lang, message) if text is None else None
         text = relaying.supporter_out(message.text, replying) if text is None else text
-        if (
-            text is None and replying is not None and intro is None
-        ):  # a reply with a photo, a file...: its context just before
+        if text is None and replying is not None and intro is None:  # a reply with a photo, a file...: its context
             intro = Reply(replying)
-        offer = (((self.text.say("reply_button", lang), f"{PREFIX}reply|{row['id']}"),),)
-        after = Reply(self.text.say("reply_offer", lang), person_buttons(offer)) if left else None
         note = self.text.say("media_note", lang)
-        queued = await self.person.relay(row, message, update_id, note, intro=intro, after=after, text=text)
-        if queued and row["status"] == "left":
-            await self._to_group(
-                row["group_chat"], row["thread"], self.text.staff_say("answer_sent", alias=decide.alias(row["token"]))
-            )
+        queued = await self.person.relay(row, message, update_id, note, intro=intro, text=text)
+        if queued and first:
+            alias = decide.alias(row["token"])
+            await self._to_group(row["group_chat"], row["thread"], self.text.staff_say("answer_sent", alias=alias))
 
     async def _on_blocked(self, person: str) -> None:
         """The outbox found the person has blocked the bot: their conversations end and the topics are told."""
@@ -808,6 +809,8 @@ class Warmline:
                 )
             if self._shown.get(row["id"]) == words:
                 continue
+            if row["waiting"] == 0:  # queued, not sent yet (an outage, a restart): it is edited once it is
+                continue
             chat = await self.store.chat_id(row["person"])  # Telegram only: there the message is edited
             buttons: Rows = (((self.text.say("cancel_button", lang), f"{PREFIX}cancel|{row['id']}"),),)
             if row["waiting"] is not None and chat is not None:
@@ -823,10 +826,9 @@ class Warmline:
                         continue  # otherwise the message is gone: send a fresh one
                 except TelegramError:
                     continue
-            sent = await self._to_person(row["person"], words, buttons, wait=True)
-            if sent:
-                await self.store.handoff_update(row["id"], waiting=sent)
-                self._shown[row["id"]] = words
+            await self.store.handoff_update(row["id"], waiting=0)  # the outbox records its id when it is sent
+            self._shown[row["id"]] = words
+            await self._to_person(row["person"], words, buttons, waiting=row["id"])
 
     async def _true_places(self) -> None:
         """After a start: a place-in-line message whose wait ended while the bot was down is cleared (no Cancel
@@ -879,10 +881,13 @@ class Warmline:
         """A note of the bot for a topic, marked as one (bot.warmline.relaying.note)."""
         return relaying.note(self.text.staff_say("note_mark"), text)
 
-    async def _to_person(self, person: str, text: str, buttons: Rows = (), *, wait: bool = False) -> int | None:
+    async def _to_person(
+        self, person: str, text: str, buttons: Rows = (), *, wait: bool = False, waiting: int | None = None
+    ) -> int | None:
         """A note for the person, through the runtime's outbox (durable, in order, retried after an outage) on
-        whichever channel they use; with `wait`, once sent, its message id (None: not sent yet, or no chat)."""
-        return await self.person.say(person, Reply(text, person_buttons(buttons)), wait=wait)
+        whichever channel they use; with `wait`, once sent, its message id (None: not sent yet, or no chat).
+        `waiting`: the handoff whose place in line it is (its id is recorded on the handoff when sent)."""
+        return await self.person.say(person, Reply(text, person_buttons(buttons)), wait=wait, waiting=waiting)
 
     def _card(self, row: dict[str, Any], *, taken_by: str | None = None, message: bool = False) -> str:
         minutes = max(0, int((self.edge.clock().timestamp() - row["created_at"]) // 60))
