@@ -295,7 +295,8 @@ async def test_a_supporters_slash_words_are_relayed_but_commands_are_not(bot: Bo
 
 
 async def test_danger_words_in_a_caption_mark_the_topic(bot: Bot, words: WarmlineText, content: Content) -> None:
-    """A photo whose caption holds danger words is relayed and marks the topic ⚠ with a note."""
+    """A photo whose caption holds danger words is relayed, marks the topic ⚠ with a note, and the person gets the
+    crisis answer; an edit that says danger is relayed as a correction and answered the same way."""
     server = bot.server
     await on_duty(server, SAM)
     alice = person(server, 1001)
@@ -305,6 +306,12 @@ async def test_danger_words_in_a_caption_mark_the_topic(bot: Bot, words: Warmlin
     assert server.calls_to("editForumTopic")[0].params["name"].startswith("⚠")
     await wait_text(server, GROUP, words.staff_say("urgent_note", alias="X").split("X", 1)[1][:20])
     assert copies_to(server, GROUP)
+    await server.wait_for(lambda: any("911" in t for t in texts(server, alice.id)))  # the crisis answer too
+    crisis = len([t for t in texts(server, alice.id) if "911" in t])
+    said = alice.send("all fine now")
+    more.edit(alice, said["message_id"], f"not fine {content.danger.of('danger', 'en')[0]}")  # an edit, the same
+    await server.wait_for(lambda: len([t for t in texts(server, alice.id) if "911" in t]) > crisis)
+    await server.wait_for(lambda: any("not fine" in p.get("text", "") for p in into_topic(server)))
 
 
 async def test_writing_in_a_closed_topic_says_it_reaches_no_one(bot: Bot, words: WarmlineText) -> None:
