@@ -71,6 +71,11 @@ def _float(environ: Mapping[str, str], name: str, default: float) -> float:
         raise SettingsError(f"Setting '{name}' must be a number, not {raw!r}.") from None
 
 
+def _flag(environ: Mapping[str, str], name: str) -> bool:
+    """A yes/no setting: 1, true or yes (any case) is on; anything else, or unset, is off."""
+    return environ.get(name, "").strip().lower() in ("1", "true", "yes")
+
+
 def _chat_ids(raw: str) -> tuple[int, ...]:
     ids: list[int] = []
     for part in raw.replace(" ", "").split(","):
@@ -102,6 +107,7 @@ class Settings:
     resources_dir: Path = field(default_factory=lambda: content_root() / "resources")
     session_days: int = 30
     handoff_days: int = 7
+    keep_topics: bool = False  # WARMLINE_KEEP_TOPICS=1: warm-line topics are closed, never deleted (people are told)
     extra: Mapping[str, str] = field(default_factory=dict, repr=False)  # the whole environment: secrets too
 
     @classmethod
@@ -122,6 +128,7 @@ class Settings:
             resources_dir=Path(merged.get("BOT_RESOURCES_DIR", "").strip() or content_root() / "resources"),
             session_days=_int(merged, "SESSION_RETENTION_DAYS", 30),
             handoff_days=_int(merged, "HANDOFF_RETENTION_DAYS", 7),
+            keep_topics=_flag(merged, "WARMLINE_KEEP_TOPICS"),
             extra=merged,
         )
 

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.content.loader import Content
 from bot.content.privacywords import TEXT_KEYS, WORDS_FILE, PrivacyWords, load_privacy_words
+from bot.conversation.engine import advance
 from bot.conversation.privacy import (
     MESSAGE_ID_HOURS,
     QUIET_CHOICES,
@@ -25,7 +27,7 @@ from bot.conversation.privacy import (
     wants_brief,
 )
 from bot.core.languages import read_languages
-from bot.core.types import Button, Reply
+from bot.core.types import Button, Event, Reply, Session
 from bot.runtime.forget import WarmLineHooks, purge_expired
 from bot.settings import Settings
 from bot.store.database import DB_FILE, Store
@@ -125,7 +127,7 @@ def test_one_day_is_singular_and_handoffs_are_mentioned_only_with_a_warm_line(wo
     assert "after 1 day with no" in without
     assert "peer supporter" not in without
     with_line = kept_text(words, Settings(session_days=1, handoff_days=1, warmline_chat_ids=(-1,)), "en")
-    assert "delete them 1 day after the talk ends" in with_line
+    assert "delete it 1 day after your last talk ends" in with_line  # the supporters' group's copy (issue 13)
 
 
 def test_the_privacy_screen_offers_the_other_choices_and_a_way_off(words: PrivacyWords) -> None:
@@ -188,12 +190,34 @@ async def test_purge_expired_keeps_only_what_is_within_its_time(store: Store) ->
     assert await store.counts() == [((NOW - timedelta(days=400)).date().isoformat(), "door:work", 1)]
 
 
-@pytest.mark.parametrize(("value", "deletes"), [("1", True), ("true", True), ("", False), ("0", False)])
-def test_deleting_topics_is_a_staff_choice(value: str, deletes: bool) -> None:
-    """WARMLINE_DELETE_TOPICS=1 asks for the person's topic to be deleted on /forget, not just closed."""
-    assert (
-        delete_topics(Settings.from_environ({"WARMLINE_DELETE_TOPICS": value}, dotenv=Path("/nonexistent"))) is deletes
-    )
+@pytest.mark.parametrize(
+    ("environ", "deletes"),
+    [
+        ({}, True),
+        ({"WARMLINE_DELETE_TOPICS": "1"}, True),  # obsolete: deleting is the default now
+        ({"WARMLINE_DELETE_TOPICS": "0"}, True),
+        ({"WARMLINE_KEEP_TOPICS": "1"}, False),
+        ({"WARMLINE_KEEP_TOPICS": "yes", "WARMLINE_DELETE_TOPICS": "1"}, False),
+        ({"WARMLINE_KEEP_TOPICS": "0"}, True),
+    ],
+)
+def test_topics_are_deleted_unless_staff_keep_them(environ: dict[str, str], deletes: bool) -> None:
+    """Topics are deleted from the group by default; WARMLINE_KEEP_TOPICS=1 keeps them; WARMLINE_DELETE_TOPICS
+    is accepted and changes nothing."""
+    assert delete_topics(Settings.from_environ(environ, dotenv=Path("/nonexistent"))) is deletes
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_privacy_says_where_a_talk_is_kept_as_the_settings_decide(words: PrivacyWords, lang: str) -> None:
+    """With a warm line, /privacy names the supporters' group's copy: deleted after the retention days by
+    default, kept (and not removed by /forget) when staff keep topics."""
+    deleted = kept_text(words, Settings(handoff_days=5, warmline_chat_ids=(-1,)), lang)
+    assert words.text("group", lang, days=duration(words, lang, days=5)) in deleted
+    assert words.text("group_kept", lang) not in deleted
+    kept = kept_text(words, Settings(handoff_days=5, warmline_chat_ids=(-1,), keep_topics=True), lang)
+    assert words.text("group_kept", lang) in kept
+    assert words.text("handoff_kept", lang) in kept
+    assert "/forget" in words.text("group_kept", lang)
 
 
 async def test_purge_expired_works_without_a_warm_line(store: Store) -> None:
@@ -306,3 +330,28 @@ def test_a_brief_screen_shortens_text_and_labels_but_keeps_every_choice(words: P
     assert len(short.text) <= 91
     assert short.text.endswith("…")
     assert [(row[0].label, row[0].data) for row in short.buttons] == [("My boss keeps…", "a"), ("Not paid", "b")]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_consent_and_forget_screens_say_what_happens_to_the_groups_copy(content: Content, lang: str) -> None:
+    """The engine fills {topics_kept} (consent before connecting) and {topics_forget} (/forget's question) from
+    Event.topics: the retention days, or that the team keeps its copy; nothing when the channel does not say."""
+    assert content.privacy is not None
+    talk = content.flows.entry("talk")
+    forget = content.flows.entry("forget")
+    days = duration(content.privacy, lang, days=5)
+
+    def screen(node: str, topics: str) -> str:
+        session = Session(language=lang, node="main.menu", version=content.version)
+        command = "talk" if node == talk else "forget"
+        return advance(content, session, Event("command", text=command, topics=topics), NOW).replies[0].text
+
+    assert content.text("topics_kept_deleted", lang).format(days=days) in screen(talk, "5")
+    assert content.text("topics_kept_kept", lang) in screen(talk, "keep")
+    assert content.text("topics_forget_deleted", lang) in screen(forget, "5")
+    assert content.text("topics_forget_kept", lang) in screen(forget, "keep")
+    for node in (talk, forget):
+        silent = screen(node, "")
+        assert "{" not in silent
+        assert " \n" not in silent
+        assert not silent.endswith(" ")

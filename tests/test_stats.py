@@ -9,6 +9,7 @@ import struct
 import zlib
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -159,3 +160,39 @@ def test_cli_without_a_database_says_so_and_creates_nothing(
     assert "no database" in captured.err
     assert "Nothing was counted" in captured.out
     assert not (tmp_path / "data").exists()
+
+
+@pytest.mark.parametrize(
+    ("counter", "seconds", "name"),
+    [
+        (stats.first_reply_counter, 59, "handoff_first_reply_min:0"),
+        (stats.first_reply_counter, 150, "handoff_first_reply_min:2"),
+        (stats.length_counter, 11 * 60 + 5, "handoff_length_min:11"),
+        (stats.length_counter, 10 * 3600, f"handoff_length_min:{stats.LENGTH_CAP_MIN}"),
+        (stats.wait_counter, -5, "handoff_wait_min:0"),
+    ],
+)
+def test_durations_become_whole_minute_buckets(counter: Any, seconds: float, name: str) -> None:
+    """A duration is one more in its whole-minute bucket (capped); nothing else is recorded."""
+    assert counter(seconds) == name
+
+
+def test_report_gives_medians_of_first_reply_and_length_and_the_wrapups() -> None:
+    """Time to first reply and conversation length are medians over the buckets; wrap-up answers are listed."""
+    day = TODAY.isoformat()
+    counted = [
+        (day, "handoff_first_reply_min:1", 2),
+        (day, "handoff_first_reply_min:4", 1),
+        (day, "handoff_length_min:20", 1),
+        (day, "handoff_length_min:35", 2),
+        (day, "wrapup_outcome:referred", 2),
+        (day, "wrapup_followup:yes", 1),
+    ]
+    text = stats.report_text(counted, TODAY)
+    assert "Median time to first reply: 1 min (from 3 conversations)" in text
+    assert "Median conversation length: 35 min (from 3 conversations)" in text
+    assert "Wrap-ups, how it ended: referred 2; follow-up needed: yes 1" in text
+    assert "Other:" not in text
+    empty = stats.report_text([(day, "door:work", 1)], TODAY)
+    assert "Median time to first reply: not recorded yet" in empty
+    assert "Wrap-ups" not in empty

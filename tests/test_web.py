@@ -24,11 +24,13 @@ from bot.channels.telegram.edge import Edge
 from bot.channels.telegram.warmline import Warmline
 from bot.channels.web import server as web_server
 from bot.channels.web.app import CSP, WebChat, is_https
-from bot.channels.web.chats import Chat, quiet_state
+from bot.channels.web.chats import Chat, Chats, quiet_state
 from bot.channels.web.config import WebSettings
+from bot.channels.web.sender import WebSender
 from bot.channels.web.turns import event_for
 from bot.content.loader import Content
-from bot.core.types import Reply
+from bot.conversation.engine import advance
+from bot.core.types import Event, Reply, Session
 from bot.runtime.flood import FloodGate
 from bot.runtime.ports import Outgoing, SendOutcome
 from bot.settings import Settings, SettingsError
@@ -478,7 +480,8 @@ async def test_web_people_wait_in_the_warm_lines_queue_and_see_their_place_move(
     tmp_path: Path, content: Content, botapi: BotApiServer
 ) -> None:
     """Two web people ask for a person in `run` (WARMLINE_CHAT_ID set): each gets a topic named for a web guest
-    and a place in line on the page; when Sam takes the first, the second's page says they are number 1."""
+    and a place in line on the page; when Sam takes the first, the second's page says they are number 1, and
+    /privacy says the team's chat keeps a copy of the talk for a while."""
     text, problems = load_warmline(FLOWS / "warmline.yaml")
     assert text is not None, [str(p) for p in problems]
     words = dataclasses.replace(text, hours="24/7", schedule=opening_hours.OpeningHours("24/7"))
@@ -520,6 +523,8 @@ async def test_web_people_wait_in_the_warm_lines_queue_and_see_their_place_move(
             await wait_for_line(one, words.say("connected", "en", supporter="X").split("X")[1][:12])
             await wait_for_line(two, f"{place}1")
             assert f"{place}1" in html.unescape((await second.get("/")).text)  # on reload too
+            told = html.unescape((await say(first, "/privacy")).text)  # what a supporter saw stays for a while
+            assert content.text("topics_kept_deleted", "en").split(".")[0] in told
     finally:
         stop.set()
         await asyncio.wait_for(task, 10)
@@ -533,3 +538,13 @@ async def wait_for_line(chat: Chat, start: str, within: float = 5.0) -> None:
             await asyncio.sleep(0.02)
 
     await asyncio.wait_for(poll(), within)
+
+
+@pytest.mark.parametrize("topics", ["", "7", "keep"])
+def test_the_web_asks_its_own_erase_question_whatever_the_warm_line_adds(content: Content, topics: str) -> None:
+    """The engine's /forget question may end with what happens to the supporters' group's copy (Event.topics);
+    the web chat still shows its own erase question in its place."""
+    session = Session(language="en", node="main.menu", version=content.version)
+    asked = advance(content, session, Event("command", text="forget", topics=topics), FRIDAY_AFTERNOON)
+    sender = WebSender(Chats(max_chats=1), lambda: content, warm_line=bool(topics))
+    assert sender.rewrite(asked.replies[0].text) == content.text("web_forget", "en")

@@ -325,7 +325,9 @@ def check_search(flows: Flows) -> Iterator[Problem]:
 _FIELD = re.compile(r"\{([^{}]*)\}")
 
 
-BOT_BLANKS = frozenset({"line_now"})  # filled by bot/conversation/engine.py: whether supporters are on the line
+# filled by bot/conversation/engine.py: whether supporters are on the line; what happens to a talk's copy in the
+# supporters' group (bot.conversation.privacy.TOPIC_BLANKS)
+BOT_BLANKS = frozenset({"line_now", "topics_kept", "topics_forget"})
 
 
 def check_variables(flows: Flows) -> Iterator[Problem]:

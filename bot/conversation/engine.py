@@ -18,7 +18,7 @@ from bot.content.flows import Node, Option, Text
 from bot.content.loader import Content
 from bot.content.warmlinetext import is_open
 from bot.conversation import otherlang, smalltalk
-from bot.conversation.privacy import brief_reply, wants_brief
+from bot.conversation.privacy import TOPIC_BLANKS, brief_reply, duration, wants_brief
 from bot.conversation.safety import Heard, hear
 from bot.core.numbers import whole_number
 from bot.core.text import fold
@@ -60,6 +60,7 @@ class _Turn:
     actions: list[Action] = field(default_factory=list)
     results: set[int] = field(default_factory=set)  # replies with service cards or crisis lines: never shortened
     line: str = ""  # Event.line: the warm line's state, when the edge knows it
+    topics: str = ""  # Event.topics: what happens to a talk's copy in the supporters' group
 
     @property
     def lang(self) -> str:
@@ -83,6 +84,11 @@ class _Turn:
         values = _Blank(dict(self.session.vars))
         if "{line_now}" in raw:
             values["line_now"] = self.line_now()
+        for blank in TOPIC_BLANKS:
+            if f"{{{blank}}}" in raw:
+                values[blank] = self.topics_kept(blank)
+                if not values[blank]:  # the channel does not say: the sentence goes, and the space before it
+                    raw = raw.replace(f" {{{blank}}}", f"{{{blank}}}")
         try:
             return string.Formatter().vformat(raw, (), values)
         except (ValueError, IndexError, KeyError):
@@ -103,6 +109,28 @@ class _Turn:
             key = "line_nobody"
         return self.words(key).format_map(_Blank(hours=hours))
 
+    def topics_kept(self, blank: str) -> str:
+        return topics_words(self.content, self.lang, blank, self.topics)
+
+
+def topics_words(content: Content, lang: str, blank: str, topics: str) -> str:
+    """What happens to the copy of a talk in the supporters' group (flows/bot.yaml `{blank}_deleted` with the
+    days, or `{blank}_kept`), as Event.topics says; "" when the edge does not say (no warm line reaches it)."""
+    if topics == "keep":
+        return content.text(f"{blank}_kept", lang)
+    days = whole_number(topics)
+    if days is None or content.privacy is None:
+        return ""
+    return content.text(f"{blank}_deleted", lang).format_map(_Blank(days=duration(content.privacy, lang, days=days)))
+
+
+def without_topic_blanks(raw: str) -> str:
+    """A text as the engine shows it where the channel says nothing of the supporters' group (Event.topics ""):
+    its TOPIC_BLANKS gone, with the space before them (the web chat matches screens by their words)."""
+    for blank in TOPIC_BLANKS:
+        raw = raw.replace(f" {{{blank}}}", "").replace(f"{{{blank}}}", "")
+    return raw
+
 
 class _Blank(dict[str, str]):
     def __missing__(self, key: str) -> str:
@@ -117,6 +145,7 @@ def advance(content: Content, session: Session, event: Event, now: datetime) -> 
         now,
         session.with_(language=lang, mode="flow" if session.mode == "inactive" else session.mode),
         line=event.line,
+        topics=event.topics,
     )
     moved = bool(session.node) and session.node not in content.flows.nodes
     turn.session = turn.session.with_(version=content.version)

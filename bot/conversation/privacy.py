@@ -7,7 +7,6 @@ quiet erase and retention are bot.runtime.forget; the /privacy handler is bot.ch
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Protocol
 
 from bot.content.privacywords import PrivacyWords
@@ -21,6 +20,10 @@ DATA_PREFIX = "pv"  # callback data of the /privacy buttons: "pv|q|6", "pv|q|0" 
 BRIEF_TEXT_CHARS = 90  # a brief screen's text is its first sentence, cut to this
 BRIEF_LABEL_WORDS = 3
 BRIEF_EXTRA_WORDS = 3  # "can't talk" still counts with this many other words around it
+# Blanks the engine fills from Event.topics (flows/bot.yaml has `NAME_deleted` with {days}, and `NAME_kept`):
+# the consent screen before connecting (flows/talk.yaml) and /forget's question (flows/privacy.yaml) say what
+# happens to a talk's copy in the supporters' group, as the running settings decide.
+TOPIC_BLANKS = ("topics_kept", "topics_forget")
 
 
 class Kept(Protocol):
@@ -36,7 +39,7 @@ class Kept(Protocol):
     def warmline_chat_ids(self) -> tuple[int, ...]: ...
 
     @property
-    def extra(self) -> Mapping[str, str]: ...
+    def keep_topics(self) -> bool: ...
 
 
 # -- what is kept, in plain words --------------------------------------------------------------------------
@@ -58,7 +61,11 @@ def kept_text(words: PrivacyWords, settings: Kept, lang: str) -> str:
         words.text("session", lang, days=duration(words, lang, days=settings.session_days)),
     ]
     if settings.warmline_chat_ids:
-        lines.append(words.text("handoff", lang, days=duration(words, lang, days=settings.handoff_days)))
+        days = duration(words, lang, days=settings.handoff_days)
+        if settings.keep_topics:  # WARMLINE_KEEP_TOPICS=1: the topics stay in the group; we keep nothing after
+            lines += [words.text("handoff_kept", lang), words.text("group_kept", lang)]
+        else:
+            lines += [words.text("handoff", lang, days=days), words.text("group", lang, days=days)]
     lines += [
         words.text("message_ids", lang, hours=duration(words, lang, hours=MESSAGE_ID_HOURS)),
         words.text("words", lang),
@@ -104,8 +111,10 @@ def quiet_confirmation(words: PrivacyWords, lang: str, hours: int) -> str:
 
 
 def delete_topics(settings: Kept) -> bool:
-    """WARMLINE_DELETE_TOPICS=1: on /forget the warm line deletes the person's topic instead of closing it."""
-    return settings.extra.get("WARMLINE_DELETE_TOPICS", "").strip().lower() in ("1", "true", "yes")
+    """Whether the warm line deletes topics from the supporters' group (on /forget, and handoff_days after a
+    conversation ends): yes, unless staff set WARMLINE_KEEP_TOPICS=1. WARMLINE_DELETE_TOPICS is obsolete: deleting
+    is the default now, and the old setting changes nothing."""
+    return not settings.keep_topics
 
 
 # -- "can't talk now" ---------------------------------------------------------------------------------------

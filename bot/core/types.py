@@ -22,6 +22,8 @@ class Event:
     data: str = ""  # callback data of a tapped option (kind == "option")
     language_hint: str | None = None  # e.g. Telegram's language_code ("fr-CA" -> the edge passes "fr-CA")
     line: str = ""  # the warm line now, when the edge knows: "on" (someone on duty), "nobody", "off"
+    topics: str = ""  # what the warm line does with a talk's copy in the supporters' group, when the edge
+    # knows: "keep" (staff keep topics), or the days it stays after the talk ends ("7"), then deleted
 
 
 @dataclass(frozen=True, slots=True)

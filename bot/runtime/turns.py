@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -154,6 +155,7 @@ class Runtime:
 
     async def handle(self, inbound: Inbound) -> str:
         """Run one inbound through flood control, the warm line's hook or the engine; returns the outcome."""
+        inbound = await self.with_line(inbound)
         incoming = await self.load(inbound)
         session, event = incoming.session, inbound.event
         # on the warm line a burst is a person talking to a person: the warm line paces it, losing nothing
@@ -177,6 +179,16 @@ class Runtime:
         if turn is None:
             turn = advance(self.content, session, event, incoming.now)
         return await self.apply(incoming, turn) or outcome
+
+    async def with_line(self, inbound: Inbound) -> Inbound:
+        """Event.line (is anyone on duty now?) and Event.topics (what happens to a talk's copy in the supporters'
+        group) from the warm line's hook, when it tells them and the channel left the line blank: so "Talk to a
+        person" says the truth before it promises anything (a channel with no warm line says "off" itself)."""
+        state = getattr(self.hook, "line_state", None)
+        if state is None or inbound.event.line:
+            return inbound
+        line, topics = await state()
+        return replace(inbound, event=replace(inbound.event, line=line, topics=topics)) if line or topics else inbound
 
     @staticmethod
     def chat(inbound: Inbound) -> str:

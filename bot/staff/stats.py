@@ -2,7 +2,8 @@
 
 The input is what `Store.counts()` returns: (day "YYYY-MM-DD", counter name, n). Counter names are vocabulary
 keys the engine and the warm line emit (`conversation_started`, `door:work`, `search_no_match:shelter`,
-`handoff_requested`, `handoff_taken`, `handoff_missed`, `handoff_wait_min:N`); never anything a person wrote.
+`handoff_requested`, `handoff_taken`, `handoff_missed`, `handoff_wait_min:N`, `handoff_first_reply_min:N`,
+`handoff_length_min:N`, `wrapup_outcome:referred`, `wrapup_followup:yes`); never anything a person wrote.
 
 Waits are kept as counts too (`handoff_wait_min:4` = one handoff taken after 4 to 5 minutes), not read from
 handoff records: those expire after HANDOFF_RETENTION_DAYS, while a median over a funder's quarter must
@@ -31,11 +32,31 @@ NO_MATCH = "search_no_match:"
 HANDOFFS = ("handoff_requested", "handoff_taken", "handoff_missed")
 WAIT = "handoff_wait_min:"
 WAIT_CAP_MIN = 120  # waits of two hours or more share one bucket
+FIRST_REPLY = "handoff_first_reply_min:"  # from Take to the supporter's first message
+LENGTH = "handoff_length_min:"  # from Take to the end
+LENGTH_CAP_MIN = 240
+WRAPUP_OUTCOME, WRAPUP_FOLLOWUP = "wrapup_outcome:", "wrapup_followup:"
+MINUTES = (WAIT, FIRST_REPLY, LENGTH)  # histograms of whole minutes, never a duration tied to a person
+
+
+def minutes_counter(prefix: str, seconds: float, cap: int = WAIT_CAP_MIN) -> str:
+    """The counter `prefix` + whole minutes (capped): one more in that minute's bucket, nothing else kept."""
+    return f"{prefix}{min(int(max(seconds, 0) // 60), cap)}"
 
 
 def wait_counter(seconds: float) -> str:
     """The counter to add one to when a supporter takes a request after `seconds` (whole minutes, capped)."""
-    return f"{WAIT}{min(int(max(seconds, 0) // 60), WAIT_CAP_MIN)}"
+    return minutes_counter(WAIT, seconds)
+
+
+def first_reply_counter(seconds: float) -> str:
+    """The counter for a supporter's first message `seconds` after they took the conversation."""
+    return minutes_counter(FIRST_REPLY, seconds)
+
+
+def length_counter(seconds: float) -> str:
+    """The counter for a conversation that lasted `seconds` from Take to its end."""
+    return minutes_counter(LENGTH, seconds, LENGTH_CAP_MIN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +97,12 @@ def window(counts: Iterable[Count], today: date | None = None, days: int | None 
 
 def median_wait_minutes(w: Window) -> tuple[int, int] | None:
     """(median wait in whole minutes, number of waits counted), or None when no wait was counted."""
-    buckets = sorted((int(k), v) for k, v in w.with_prefix(WAIT).items() if k.isdigit())
+    return median_minutes(w, WAIT)
+
+
+def median_minutes(w: Window, prefix: str) -> tuple[int, int] | None:
+    """(median of the `prefix` minute buckets, how many were counted), or None when none was."""
+    buckets = sorted((int(k), v) for k, v in w.with_prefix(prefix).items() if k.isdigit())
     total = sum(v for _, v in buckets)
     if not total:
         return None
@@ -110,8 +136,10 @@ def report_text(counts: Iterable[Count], today: date, *, days: int = 7) -> str:
         lines.append("Median wait for a person: not recorded yet (no handoff wait was counted in these days)")
     else:
         lines.append(f"Median wait for a person: {median[0]} min (whole minutes, from {median[1]} handoffs taken)")
+    lines += _console_lines(w)
     known = (STARTED, *HANDOFFS)
-    other = {k: v for k, v in sorted(t.items()) if k not in known and not k.startswith((DOOR, NO_MATCH, WAIT))}
+    skip = (DOOR, NO_MATCH, *MINUTES, WRAPUP_OUTCOME, WRAPUP_FOLLOWUP)
+    other = {k: v for k, v in sorted(t.items()) if k not in known and not k.startswith(skip)}
     if other:
         lines.append(f"Other: {_listing(other)}")
     lines += ["", "Day         started  doors  no match  handoffs"]
@@ -124,6 +152,21 @@ def report_text(counts: Iterable[Count], today: date, *, days: int = 7) -> str:
         )
     lines += ["", "Only daily totals are kept: no names, no messages, nothing that points to a person."]
     return "\n".join(lines)
+
+
+def _console_lines(w: Window) -> list[str]:
+    """Time to first reply and conversation length (medians of anonymous minute buckets), and the wrap-ups."""
+    lines = []
+    for prefix, what in ((FIRST_REPLY, "Median time to first reply"), (LENGTH, "Median conversation length")):
+        median = median_minutes(w, prefix)
+        if median is None:
+            lines.append(f"{what}: not recorded yet")
+        else:
+            lines.append(f"{what}: {median[0]} min (from {median[1]} conversations)")
+    outcomes, followups = w.with_prefix(WRAPUP_OUTCOME), w.with_prefix(WRAPUP_FOLLOWUP)
+    if outcomes or followups:
+        lines.append(f"Wrap-ups, how it ended: {_listing(outcomes)}; follow-up needed: {_listing(followups)}")
+    return lines
 
 
 def csv_text(counts: Iterable[Count], today: date, *, days: int = 30) -> str:

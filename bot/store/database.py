@@ -26,6 +26,7 @@ from pathlib import Path
 from types import TracebackType
 
 from bot.store.connection import Connection, StoreError
+from bot.store.console import Console
 from bot.store.counts import Counts
 from bot.store.keys import SECRET_FILE, Keys, SecretKeyError
 from bot.store.persontopics import PersonTopics
@@ -38,7 +39,7 @@ from bot.store.warmline import WarmLine
 __all__ = ["DB_FILE", "MIGRATIONS", "PERSON_TABLES", "Store", "StoreError", "migrate"]
 
 
-class Store(Sessions, Privacy, WarmLine, WarmTrust, PersonTopics, Counts):  # PersonTopics is a StaffOutbox
+class Store(Sessions, Privacy, WarmLine, WarmTrust, PersonTopics, Counts, Console):  # PersonTopics is a StaffOutbox
     """Sessions, handled updates, message ids, the warm line and counts in one SQLite file; one transaction
     (and one trip to aiosqlite's thread) per method, so no other coroutine's statements land inside it."""
 

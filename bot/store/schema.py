@@ -216,6 +216,30 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     CREATE INDEX asked_person ON asked (person);
     """,
+    # +1 (bot/store/console.py): forget on both sides and the supporters' console. An ended conversation's topic
+    # waits here to be deleted from the group after HANDOFF_RETENTION_DAYS (person NULL: the person used
+    # /forget, delete it now); the wrap-up buttons after End (anonymous counts only); when a supporter first
+    # wrote, for the median time to first reply.
+    """
+    CREATE TABLE ended_topics (
+        id INTEGER PRIMARY KEY,
+        person TEXT,                     -- so /forget finds it; NULL once forgotten (then due at once)
+        group_chat INTEGER NOT NULL,
+        thread INTEGER NOT NULL,         -- the forum topic's message_thread_id
+        ended_at INTEGER NOT NULL
+    );
+    CREATE INDEX ended_topics_person ON ended_topics (person);
+
+    CREATE TABLE wrapups (
+        id INTEGER PRIMARY KEY,
+        group_chat INTEGER NOT NULL,
+        supporter INTEGER NOT NULL,      -- staff data: who ended it answers the wrap-up
+        step TEXT NOT NULL,              -- 'outcome', then 'followup', then 'done'
+        created_at INTEGER NOT NULL
+    );
+
+    ALTER TABLE handoffs ADD COLUMN first_reply INTEGER;  -- the supporter's first message after Take, at
+    """,
 )
 
 # Every table with a `person` column, in the order forget() deletes from it (children before parents, unless a
@@ -234,6 +258,7 @@ PERSON_TABLES: tuple[str, ...] = (
     "sessions",
     "quiet_erase",
     "legacy_people",
+    "ended_topics",
 )
 
 

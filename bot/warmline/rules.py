@@ -83,6 +83,8 @@ def card_text(
         body += "\n" + text.staff_say("card_urgent")
     if taken_by:
         body += "\n" + text.staff_say("card_taken", supporter=taken_by)
+    if not message:  # how to write notes and hand over (bot.warmline.desk)
+        body += "\n\n" + text.staff_say("card_help")
     return body
 
 

@@ -148,6 +148,12 @@ class _HandoffHook:
     def claims(self, incoming: ports.Incoming) -> bool:
         return self.edge.handoff.claims(self.edge, self._incoming(incoming))
 
+    async def line_state(self) -> tuple[str, str]:
+        """Event.line and Event.topics from the warm line (bot.channels.telegram.warmline.Warmline.line_state);
+        ("", "") when the handoff does not tell them. For every channel the runtime serves, the web chat too."""
+        state = getattr(self.edge.handoff, "line_state", None)
+        return ("", "") if state is None else await state()
+
     async def intercept(self, incoming: ports.Incoming) -> Turn | None:
         return await self.edge.handoff.intercept(self.edge, self._incoming(incoming))
 

@@ -23,6 +23,7 @@ from typing import Any, Protocol, TypeVar
 
 from telegram.error import TelegramError
 
+from bot.channels.telegram import desk as desk_commands
 from bot.channels.telegram.edge import Edge
 from bot.channels.telegram.relay import GroupQueues
 from bot.content.reload import report
@@ -36,7 +37,7 @@ from bot.warmline import rules as decide
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-COMMANDS = frozenset({"stats", "reload", "mute", "unmute", "alias"})
+COMMANDS = frozenset({"stats", "reload", "mute", "unmute", "alias", *desk_commands.CONSOLE})
 ADMIN_ONLY = frozenset({"stats", "reload"})
 ADMIN_STATUSES = frozenset({"administrator", "creator"})
 ADMIN_SECONDS = 60.0  # how long an answer to "is this user an admin?" is trusted
@@ -59,6 +60,7 @@ class Warmline(Protocol):
     this module: a Protocol here, not an import back, keeps the two free of a cycle)."""
 
     admins: Admins
+    desk: desk_commands.Desk  # /queue, /handover (bot.channels.telegram.desk)
 
     @property
     def edge(self) -> Edge: ...
@@ -112,7 +114,9 @@ async def run(warm: Warmline, name: str, argument: str, group: int, thread: int 
     if name in ADMIN_ONLY and not await warm.admins.check(warm, group, user):
         await warm._to_group(group, thread, warm.text.staff_say("admins_only", command=name))
         return
-    if name == "stats":
+    if name in desk_commands.CONSOLE:
+        await desk_commands.run(warm, name, argument, group, thread, user)
+    elif name == "stats":
         await stats(warm, group, thread)
     elif name == "reload":
         await reload(warm, group, thread)

@@ -29,12 +29,14 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ChatMemberHandler, C
 from bot.channels.telegram import groupcommands
 from bot.channels.telegram import warmtrust as trust
 from bot.channels.telegram.delivery import with_retries
+from bot.channels.telegram.desk import Desk
 from bot.channels.telegram.edge import CHANNEL
 from bot.channels.telegram.leftmessages import LeftMessages, payload_of, update_of
 from bot.channels.telegram.relay import StaffOutbox, cancel_all
 from bot.channels.telegram.requests import Requests
 from bot.channels.telegram.toperson import PersonLine, person_buttons
-from bot.conversation.privacy import delete_topics, wants_brief
+from bot.channels.telegram.topics import Topics
+from bot.conversation.privacy import wants_brief
 from bot.conversation.safety import is_danger
 from bot.core.numbers import whole_number
 from bot.core.types import Action, Reply, Session, Turn
@@ -55,6 +57,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 PREFIX = "w|"  # callback data of warm-line buttons; the engine's never starts so
 LIVE = ("queued", "taken", "leaving")
+DUTY_SECONDS = 5.0  # how long a count of the supporters on duty is trusted for Event.line
 PASS_THROUGH = frozenset({"menu", "forget", "start", "help", "language"})  # commands the engine still answers
 GROUP_COMMANDS = groupcommands.COMMANDS | {"onduty", "offduty", "end"}  # a supporter's other "/..." is relayed
 Rows = tuple[tuple[tuple[str, str], ...], ...]  # buttons as (label, callback data) rows
@@ -100,6 +103,9 @@ class Warmline:
         self._person: PersonLine | None = None
         self.requests = Requests(self)  # asking for a person, durably; one topic per person
         self.left = LeftMessages(self, self.requests)  # a message left for the team, in parts, answerable
+        self.topics = Topics(self)  # forgetting on the group's side: topics deleted, handoffs expired
+        self.desk = Desk(self)  # the supporters' console: notes, /handover, /queue, wrap-up, the card's wait
+        self._duty: tuple[float, int] | None = None  # (when counted, supporters on duty), for line_state
 
     @property
     def text(self) -> WarmlineText:
@@ -117,6 +123,7 @@ class Warmline:
         """Buttons on cards and every message in the warm-line groups (topics, /end, /alias, /onduty...)."""
         return (
             CallbackQueryHandler(self.on_group_button, pattern=r"^w\|(take|release|close)\|"),
+            CallbackQueryHandler(self.desk.on_wrapup, pattern=r"^w\|wrap\|"),
             MessageHandler(filters.ChatType.SUPERGROUP & filters.UpdateType.MESSAGE, self.on_group_message),
             MessageHandler(filters.ChatType.SUPERGROUP & filters.UpdateType.EDITED_MESSAGE, self.on_group_edit),
             ChatMemberHandler(self.on_blocked, ChatMemberHandler.MY_CHAT_MEMBER),
@@ -165,11 +172,13 @@ class Warmline:
         await self._true_places()
         if self.every:
             self._tasks.append(asyncio.create_task(self._ticker(self.every)))
+        self.topics.start()
 
     async def stop(self) -> None:
         if self._flushing:  # let copies under way finish: cut off, one might be sent again after a restart
             await asyncio.wait(self._flushing, timeout=5)
             await cancel_all(list(self._flushing))  # still trying (an outage): the outbox keeps them for the next start
+        await self.topics.stop()
         if self._queues is not None:
             await self._queues.close()
         await cancel_all(self._tasks)
@@ -251,9 +260,10 @@ class Warmline:
                     await self.mark_urgent(row["id"])
         elif action.name == "brief":
             await self.note_brief(incoming.person, on=bool(action.get("on")))
-        elif action.name == "erase":
+        elif action.name == "erase":  # live or ended, the person's topics are deleted from the group (topics.py)
             for row in await self.store.handoffs(person=incoming.person):
                 await self.close(row["id"], "forgot")
+            await self.topics.forgotten(incoming.person)
 
     async def note_brief(self, person: str, *, on: bool) -> bool:
         """ "Can't talk now" (or talking again): a note in each live topic of the person, in the staff language,
@@ -265,6 +275,19 @@ class Warmline:
             if row["status"] in LIVE and row["thread"] is not None:
                 posted = await self._to_group(row["group_chat"], row["thread"], note) is not None or posted
         return posted
+
+    async def line_state(self) -> tuple[str, str]:
+        """(Event.line, Event.topics) for the person's next turn: "off" with no group set up, else "on" or
+        "nobody" from the supporters on duty (counted again after DUTY_SECONDS, or at once after /onduty,
+        /offduty and a Take); and "keep" (WARMLINE_KEEP_TOPICS=1) or the days an ended topic stays."""
+        if not self.groups:
+            return "off", ""
+        now = self.clock()
+        if self._duty is None or now - self._duty[0] > DUTY_SECONDS:
+            duty = sum(1 for _, group, _, on in await self.store.supporters() if on and group in self.groups)
+            self._duty = (now, duty)
+        settings = self.edge.settings
+        return ("on" if self._duty[1] else "nobody"), ("keep" if settings.keep_topics else str(settings.handoff_days))
 
     # -- the person's side ----------------------------------------------------------------------------------
 
@@ -451,10 +474,13 @@ class Warmline:
         if message is None or user is None or user.is_bot or message.chat_id not in self.groups:
             return
         group, thread = message.chat_id, message.message_thread_id if message.is_topic_message else None
+        if thread is not None and self.desk.is_note(message.text or message.caption):
+            return  # "// ..." or "#note ...": a note for the team, stays in the topic, never relayed
         command = (message.text or "").split(maxsplit=1)
         name = command[0][1:].split("@")[0].lower() if command and command[0].startswith("/") else ""
         if name in ("onduty", "offduty"):
             await self.store.supporter_set(user.id, group, on_duty=name == "onduty")
+            self._duty = None  # Event.line counts again
             who = await self.supporter_alias(user.id, group)
             key = "duty_on" if name == "onduty" else "duty_off"
             await self._to_group(group, thread, self.text.staff_say(key, supporter=who))
@@ -499,6 +525,8 @@ class Warmline:
         if message is None or user is None or user.is_bot or message.chat_id not in self.groups:
             return
         words = trust.edited_words(message)
+        if self.desk.is_note(words):
+            return  # a note for the team, edited: still never relayed
         thread = message.message_thread_id if message.is_topic_message else None
         rows = await self.store.handoffs(thread=(message.chat_id, thread)) if thread is not None else []
         if words is None or not rows or rows[0]["status"] != "taken" or rows[0]["supporter"] != user.id:
@@ -518,6 +546,7 @@ class Warmline:
         comes after a line saying who it is from, with "Answer the team" (once per answer, however many
         messages it takes), in the same transaction. A reply carries a short quote of what it answers
         (bot.channels.telegram.warmtrust); `text`, when given, is sent instead (an edit)."""
+        await self.desk.first_reply(row, self.edge.clock())
         lang = row["language"]
         answered = row["last_supporter"] is not None and row["last_supporter"] >= (row["last_person"] or 0)
         first = row["status"] == "left" and not answered  # the first message since the person last wrote
@@ -585,6 +614,7 @@ class Warmline:
         if not await self.store.handoff_take(row["id"], supporter, now):
             return self.text.staff_say("taken_already")
         await self.store.supporter_set(supporter, row["group_chat"], on_duty=True)
+        self._duty = None
         row = (await self.store.handoffs(handoff=row["id"]))[0]
         await trust.clear_waiting(self, row, "waiting_taken")  # the place in line is over: no Cancel left
         await self.store.handoff_update(row["id"], waiting=None)
@@ -630,6 +660,7 @@ class Warmline:
         await self.store.held_drop(hid)
         await self.requests.ended(row, reason)
         self._shown.pop(hid, None)
+        await self.desk.ended(row)
         if row["group_chat"] is not None and row["thread"] is not None:
             self._closed.add((row["group_chat"], row["thread"]))
         await trust.clear_waiting(self, row, "waiting_closed")
@@ -647,6 +678,8 @@ class Warmline:
                 )
             elif reason == "idle":
                 await self._to_person(person, self.text.say("idle_end", lang))
+            elif reason == "expired" and row["status"] in ("queued", "taken"):
+                await self._to_person(person, f"{self.text.say('expired', lang)}\n\n{self.text.say('lines', lang)}")
             elif row["status"] == "taken":
                 await self._to_person(person, self.text.say("closed", lang))
                 asked = await self.store.asked_add(person, self.edge.clock())  # its one answer counts, once
@@ -670,8 +703,7 @@ class Warmline:
             await self.queues.drop(hid)
         if group is None or thread is None or reason == "topic_gone":
             return
-        if reason == "forgot" and delete_topics(self.edge.settings):  # WARMLINE_DELETE_TOPICS=1
-            await self.queues.close_topic(hid, group, thread, delete=True)
+        if await self.topics.ended(row, reason):  # /forget: the topic is deleted now (unless staff keep topics)
             return
         note: dict[str, tuple[str, dict[str, object]]] = {
             "supporter": ("ended", {"supporter": await self.supporter_alias(by or 0, group)}),
@@ -680,9 +712,11 @@ class Warmline:
             "blocked": ("person_blocked", {}),
             "idle": ("idle_note", {"minutes": self.text.idle_minutes}),
             "reconnect": ("reconnected", {}),
+            "expired": ("expired_note", {}),
         }
         key, values = note.get(reason, ("person_left", {}))
         await self._to_group(group, thread, self.text.staff_say(key, alias=guest, **values), handoff=hid)
+        await self.desk.wrapup(row, reason)
         await self.queues.unbutton(hid, group, thread, row["card"])
         await self.queues.close_topic(hid, group, thread)
 
@@ -735,6 +769,7 @@ class Warmline:
         """Refresh places in line; offer choices after a supporter's silence; end idle conversations gently."""
         now = now or self.edge.clock()
         await self.refresh_waiting()
+        await self.desk.refresh_cards(now)
         await self.store.purge_relayed(now)
         await self.store.trust_purge(now)
         seconds = int(now.timestamp())

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from bot.channels.web.chats import Chats, Who
 from bot.content.loader import Content
+from bot.conversation.engine import without_topic_blanks
 from bot.core.channels import WEB, ChannelLimits
 from bot.core.types import Reply
 from bot.runtime.ports import Deleted, SendOutcome, Sent
@@ -32,7 +33,8 @@ def web_words(content: Content, *, warm_line: bool) -> dict[str, str]:
     handoffs = [] if warm_line else [node for node in content.flows.nodes.values() if node.kind == "handoff"]
     for lang in content.languages:
         if forget is not None:
-            words.setdefault(forget.say.get(lang, content.default_language), content.text("web_forget", lang))
+            said = without_topic_blanks(forget.say.get(lang, content.default_language))  # as the engine shows it here
+            words.setdefault(said, content.text("web_forget", lang))
         if content.warmline is not None:
             lines = content.warmline.say("lines", lang)
             for node in handoffs:
@@ -56,7 +58,11 @@ class WebSender:
         content = self.content()
         if self._words[0] != content.version:
             self._words = (content.version, web_words(content, warm_line=self.warm_line))
-        return self._words[1].get(text, text)
+        words = self._words[1]
+        if text in words:
+            return words[text]
+        # the erase question with its {topics_forget} sentence (a warm line reaches the web): matched by its start
+        return next((mine for said, mine in words.items() if text.startswith(f"{said} ")), text)
 
     async def send(self, chat: str, reply: Reply) -> Sent:
         """Add the reply to the chat's lines and tell its open tabs; BLOCKED when the chat has ended."""

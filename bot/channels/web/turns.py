@@ -24,7 +24,7 @@ from datetime import datetime
 from bot.channels.web.chats import Chat
 from bot.channels.web.sender import WebSender
 from bot.content.loader import Content
-from bot.conversation.engine import LANGUAGE, MENU
+from bot.conversation.engine import LANGUAGE, MENU, topics_words
 from bot.core.types import Button, Event
 from bot.runtime.ports import Inbound
 from bot.runtime.turns import Runtime
@@ -104,7 +104,11 @@ class Turns:
         if event.kind == "command" and event.text == "privacy":
             chat.last_active, chat.warned = self.now(), False
             menu = ((Button(content.text("menu_button", chat.language), MENU),),)
-            chat.add("bot", self.privacy_words(content, chat.language), menu)
+            said = self.privacy_words(content, chat.language)
+            if self.warm_line:  # the person's words to a supporter sit in the team's Telegram chat: say for how long
+                topics = (await self.runtime.with_line(self.inbound(chat, event))).event.topics
+                said = " ".join(filter(None, (said, topics_words(content, chat.language, "topics_kept", topics))))
+            chat.add("bot", said, menu)
             return "replied"
         outcome = await self.runtime.handle(self.inbound(chat, event))
         if outcome == "flood_dropped":
