@@ -112,6 +112,21 @@ def sent_to(server: BotApiServer, chat: int) -> list[str]:
     return [c.params["text"] for c in server.calls_to("sendMessage") if c.params["chat_id"] == chat]
 
 
+def take_card(server: BotApiServer, thread: int = 100) -> dict[str, Any] | None:
+    """The latest card in a topic that still offers Take (a topic may hold older cards, or a wrap-up)."""
+    found = [
+        m
+        for m in server.messages(GROUP)
+        if m.get("message_thread_id") == thread and any(d.startswith("w|take|") for _, d in buttons(m))
+    ]
+    return found[-1] if found else None
+
+
+def leave_offer(server: BotApiServer, chat: int) -> dict[str, Any] | None:
+    """The warm line's offer to leave a message (nobody on duty, out of hours), once it is shown."""
+    return next((m for m in server.messages(chat) if any(d.startswith("w|leave|") for _, d in buttons(m))), None)
+
+
 async def answered(server: BotApiServer, text: str) -> None:
     await server.wait_for(lambda: any(c.params.get("text") == text for c in server.calls_to("answerCallbackQuery")))
 
@@ -172,7 +187,12 @@ async def test_buttons_from_an_earlier_conversation_never_touch_the_live_one(bot
     old_end = buttons(connected)[0][1]
     server.group(GROUP).send("/end", from_user=SAM, thread_id=100)
     await wait_text(server, alice.id, words.say("helped", "en"))
-    await taken(server, alice, words)  # the same topic again (one person, one topic)
+    await ask(server, alice, words)  # the same topic again (one person, one topic), with a new card
+    await server.wait_for(lambda: take_card(server) is not None)
+    card = take_card(server)
+    assert card is not None
+    server.group(GROUP).tap(next(d for _, d in buttons(card) if "take" in d), card["message_id"], from_user=SAM)
+    await server.wait_for(lambda: len([t for t in texts(server, alice.id) if "is here with you" in t]) == 2)
     alice.tap(old_end, connected["message_id"])
     await wait_text(server, alice.id, words.say("earlier", "en"))
     assert [r["status"] for r in await bot.edge.store.handoffs()] == ["taken"]
@@ -275,7 +295,8 @@ async def test_a_supporters_slash_words_are_relayed_but_commands_are_not(bot: Bo
 
 
 async def test_danger_words_in_a_caption_mark_the_topic(bot: Bot, words: WarmlineText, content: Content) -> None:
-    """A photo whose caption holds danger words is relayed and marks the topic ⚠ with a note."""
+    """A photo whose caption holds danger words is relayed, marks the topic ⚠ with a note, and the person gets the
+    crisis answer; an edit that says danger is relayed as a correction and answered the same way."""
     server = bot.server
     await on_duty(server, SAM)
     alice = person(server, 1001)
@@ -285,6 +306,12 @@ async def test_danger_words_in_a_caption_mark_the_topic(bot: Bot, words: Warmlin
     assert server.calls_to("editForumTopic")[0].params["name"].startswith("⚠")
     await wait_text(server, GROUP, words.staff_say("urgent_note", alias="X").split("X", 1)[1][:20])
     assert copies_to(server, GROUP)
+    await server.wait_for(lambda: any("911" in t for t in texts(server, alice.id)))  # the crisis answer too
+    crisis = len([t for t in texts(server, alice.id) if "911" in t])
+    said = alice.send("all fine now")
+    more.edit(alice, said["message_id"], f"not fine {content.danger.of('danger', 'en')[0]}")  # an edit, the same
+    await server.wait_for(lambda: len([t for t in texts(server, alice.id) if "911" in t]) > crisis)
+    await server.wait_for(lambda: any("not fine" in p.get("text", "") for p in into_topic(server)))
 
 
 async def test_writing_in_a_closed_topic_says_it_reaches_no_one(bot: Bot, words: WarmlineText) -> None:
@@ -539,9 +566,10 @@ async def test_a_place_in_a_message_left_waits_for_the_persons_yes_too(
     server = bot.server
     alice = person(server, 1001)
     await talk(server, alice)
-    # the consent screen already says nobody is free, with the lines (Event.line, issue 13): wait for the offer
-    offer = await wait_text(server, alice.id, words.say("nobody", "en"))
-    alice.tap(buttons(offer)[0][1], offer["message_id"])
+    await server.wait_for(lambda: leave_offer(server, alice.id) is not None)
+    offer = leave_offer(server, alice.id)
+    assert offer is not None
+    alice.tap(next(d for _, d in buttons(offer) if d.startswith("w|leave|")), offer["message_id"])
     await wait_text(server, alice.id, words.say("leave_prompt", "en"))
     alice.location()
     asked = await wait_text(server, alice.id, words.say("share_location", "en"))

@@ -215,7 +215,8 @@ class Warmline:
             return Turn((Reply(self.text.say("already", session.language or row["language"])),), session)
         if payload is None:  # an edit: it reaches the topic as a correction ("edited: ...")
             await self.relay_edit_in(row, incoming)
-            return Turn((), session)
+            said = event.kind == "text" and is_danger(edge.content.danger, event.text)
+            return None if said else Turn((), session)  # danger words in it: the engine's crisis answer too
         lang = session.language or row["language"]
         danger = event.kind == "text" and is_danger(edge.content.danger, event.text)
         message = incoming.update.message
@@ -227,7 +228,12 @@ class Warmline:
             return Turn((Reply(self.text.say("muted", lang)),) if told else (), session)
         brief = not danger and event.kind == "text" and wants_brief(edge.privacy.words, event.text, lang)
         if message is not None and trust.needs_consent(message):  # a contact, place or file: once they say yes
-            return Turn((await trust.hold(self, row, message, lang, PREFIX),), session)
+            asked = await trust.hold(self, row, message, lang, PREFIX)
+            if not danger:
+                return Turn((asked,), session)
+            await self.person.say(incoming.person, asked)  # danger words in its caption: the crisis answer too
+            await self.mark_urgent(row["id"])
+            return None
         payload = trust.words_in(self.text, row["token"], payload, message)
         await self.relay_in(row, payload, update_of(incoming), incoming.now)
         if heard and not danger:  # danger words in a caption: the topic is marked too
