@@ -42,10 +42,11 @@ SCREEN = {"suicide": "suicide", "danger": "danger"}
 # questions, substances, heights, goodbyes, forced moves, threats to family, calm nets; the third and fourth
 # batches' misses were printed while tuning, never tuned on) they stand at 87 of 116 (0.75) and 2 of 80 (0.025).
 # The sixth batch (never tuned on; see tests/crisis_phrases.yaml) was measured clean at 94 of 140 (0.67) and 11
-# of 72 calm alarmed (0.15); with it the held-out part stands at 184 of 256 (0.72) and 13 of 152 (0.086). The
-# floors keep a margin under that, so a change that loses ground fails.
-HELD_OUT_RECALL = 0.70
-HELD_OUT_FALSE_ALARMS = 0.10
+# of 72 calm alarmed (0.15), then at 102 of 140 (0.73) and 7 of 72 (0.10) after a pass written blind to it; with
+# it the held-out part stands at 195 of 256 (0.76) and 9 of 152 (0.059). The floors keep a margin under that, so
+# a change that loses ground fails.
+HELD_OUT_RECALL = 0.72
+HELD_OUT_FALSE_ALARMS = 0.08
 
 
 @dataclass(frozen=True)
