@@ -25,6 +25,7 @@ from bot.content.loader import Content
 from bot.core.clock import Clock
 from bot.core.types import Session
 from bot.settings import Settings
+from bot.warmline.rules import WarmlineText, load_warmline
 
 FAST = RetryPolicy(first_delay=0.05, attempts=4)
 # Every in-process bot starts its clock here (a Friday afternoon, far from any opening or closing time), so what
@@ -81,3 +82,10 @@ async def start_bot(server: BotApiServer, data_dir: Path, content: Content, **ed
     task = asyncio.create_task(serve(settings, stop=stop, poll_timeout=2, read_timeout=1.0, edge=edge))
     await server.wait_for_call("setMyCommands", menus)
     return Running(server, edge, task, stop)
+
+
+def shipped_warmline() -> WarmlineText:
+    """flows/warmline.yaml as the bot loads it; a problem in the file fails the test that asked, with its lines."""
+    text, problems = load_warmline(FLOWS / "warmline.yaml")
+    assert text is not None, [str(p) for p in problems]
+    return text

@@ -4,18 +4,16 @@
 from __future__ import annotations
 
 import pytest
-from running import FLOWS
+from running import shipped_warmline
 
 from bot.content.loader import Content
 from bot.warmline import aliases
-from bot.warmline.rules import WarmlineText, load_warmline
+from bot.warmline.rules import WarmlineText
 
 
 @pytest.fixture(scope="module")
 def words() -> WarmlineText:
-    text, problems = load_warmline(FLOWS / "warmline.yaml")
-    assert text is not None, [str(p) for p in problems]
-    return text
+    return shipped_warmline()
 
 
 @pytest.fixture(scope="module")

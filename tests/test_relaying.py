@@ -4,20 +4,18 @@ flows/warmline.yaml in every language."""
 from __future__ import annotations
 
 import pytest
-from running import FLOWS
+from running import shipped_warmline
 
 from bot.warmline import relaying
 from bot.warmline.relaying import SEND, Relay
-from bot.warmline.rules import LANGUAGES, WarmlineText, load_warmline
+from bot.warmline.rules import LANGUAGES, WarmlineText
 
 GUEST = "Guest 4F2"
 
 
 @pytest.fixture(scope="module")
 def words() -> WarmlineText:
-    text, problems = load_warmline(FLOWS / "warmline.yaml")
-    assert text is not None, [str(p) for p in problems]
-    return text
+    return shipped_warmline()
 
 
 def notes(words: WarmlineText) -> list[str]:

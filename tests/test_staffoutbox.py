@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from botapi import BotApiServer, Chat
-from running import FLOWS
+from running import FLOWS, shipped_warmline
 from test_restart import Bot as Process
 from test_warmline import (
     GROUP,
@@ -40,7 +40,7 @@ from test_warmline import (
 )
 
 from bot.content.loader import Content
-from bot.warmline.rules import WarmlineText, load_warmline
+from bot.warmline.rules import WarmlineText
 
 PATIENCE = 3.0  # seconds: less than one send interval of the group's pacer
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
@@ -48,9 +48,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecatio
 
 @pytest.fixture(scope="module")
 def words() -> WarmlineText:
-    text, problems = load_warmline(FLOWS / "warmline.yaml")
-    assert text is not None, [str(p) for p in problems]
-    return always_open(text)
+    return always_open(shipped_warmline())
 
 
 async def launch(

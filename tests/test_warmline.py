@@ -21,6 +21,7 @@ from typing import Any
 import opening_hours
 import pytest
 from botapi import BotApiServer, Chat
+from running import shipped_warmline
 
 from bot.channels.telegram.delivery import RetryPolicy
 from bot.channels.telegram.edge import Edge
@@ -29,7 +30,7 @@ from bot.channels.telegram.warmline import Warmline
 from bot.content.loader import Content
 from bot.core.types import Session
 from bot.settings import Settings
-from bot.warmline.rules import WarmlineText, load_warmline
+from bot.warmline.rules import WarmlineText
 
 FLOWS, RESOURCES = Settings.from_environ(os.environ, dotenv=Path("/nonexistent")).flows_dir, Settings().resources_dir
 FAST = RetryPolicy(first_delay=0.05, attempts=4)
@@ -42,9 +43,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecatio
 
 @pytest.fixture(scope="module")
 def words() -> WarmlineText:
-    text, problems = load_warmline(FLOWS / "warmline.yaml")
-    assert text is not None, [str(p) for p in problems]
-    return text
+    return shipped_warmline()
 
 
 def always_open(text: WarmlineText, hours: str = "24/7") -> WarmlineText:

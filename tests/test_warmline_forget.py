@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from botapi import BotApiServer, Chat
-from running import FAST, FLOWS, FRIDAY_AFTERNOON, RESOURCES
+from running import FAST, FLOWS, FRIDAY_AFTERNOON, RESOURCES, shipped_warmline
 from test_warmline import (
     GROUP,
     SAM,
@@ -40,7 +40,7 @@ from bot.conversation.privacy import duration
 from bot.core.types import Session
 from bot.settings import Settings
 from bot.warmline.expiry import LEAVING_HOURS, QUEUED_HOURS
-from bot.warmline.rules import WarmlineText, load_warmline
+from bot.warmline.rules import WarmlineText
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
@@ -127,9 +127,7 @@ async def line(botapi: BotApiServer, tmp_path: Path, content: Content, words: Wa
 
 @pytest.fixture(scope="module")
 def words() -> WarmlineText:
-    text, problems = load_warmline(FLOWS / "warmline.yaml")
-    assert text is not None, [str(p) for p in problems]
-    return text
+    return shipped_warmline()
 
 
 async def forget(server: BotApiServer, who: Chat) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from botapi import BotApiServer, Chat
-from running import FAST, FLOWS, FRIDAY_AFTERNOON, RESOURCES, ticking_from
+from running import FAST, FLOWS, FRIDAY_AFTERNOON, RESOURCES, shipped_warmline, ticking_from
 from test_restart import Bot as Process
 from test_warmline import (
     GROUP,
@@ -46,7 +46,7 @@ from bot.channels.web.app import WebChat
 from bot.content.loader import Content
 from bot.core.types import Session
 from bot.settings import Settings
-from bot.warmline.rules import WarmlineText, load_warmline
+from bot.warmline.rules import WarmlineText
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 RETRY_EVERY = 0.2  # seconds between the runtime's retries of what an outage left queued
@@ -54,9 +54,7 @@ RETRY_EVERY = 0.2  # seconds between the runtime's retries of what an outage lef
 
 @pytest.fixture(scope="module")
 def words() -> WarmlineText:
-    text, problems = load_warmline(FLOWS / "warmline.yaml")
-    assert text is not None, [str(p) for p in problems]
-    return always_open(text)
+    return always_open(shipped_warmline())
 
 
 @dataclass

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from botapi import BotApiServer
 from botapi import messages as more
-from running import FRIDAY_AFTERNOON, ticking_from
+from running import FRIDAY_AFTERNOON, shipped_warmline, ticking_from
 from test_warmline import (
     FAST,
     FLOWS,
@@ -49,16 +49,14 @@ from bot.content.loader import Content
 from bot.settings import Settings
 from bot.store.database import Store
 from bot.warmline import aliases
-from bot.warmline.rules import WarmlineText, load_warmline
+from bot.warmline.rules import WarmlineText
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
 
 @pytest.fixture(scope="module")
 def words() -> WarmlineText:
-    text, problems = load_warmline(FLOWS / "warmline.yaml")
-    assert text is not None, [str(p) for p in problems]
-    return text
+    return shipped_warmline()
 
 
 async def start(
