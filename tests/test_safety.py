@@ -1,7 +1,8 @@
 """Crisis heard however it is typed (bot/conversation/safety.py over flows/danger-words.yaml), through the real engine.
 
-The labelled phrases are tests/crisis_phrases.yaml. Every tuned phrase must be heard as its kind and no tuned
-calm phrase may raise the alarm; the held-out part (never used to tune the words) must clear the floors below,
+The tuned phrases are the project's own examples (flows/crisis-examples.yaml, which the crisis model learns from):
+every one must be heard as its kind and no calm one may raise the alarm. The held-out phrases,
+tests/crisis_phrases.yaml (never used to tune the words nor to teach the model), must clear the floors below,
 and its figures are printed (`pytest -s`) beside tests/bench/bench_safety.py's.
 """
 
@@ -30,7 +31,8 @@ from bot.core.types import Event, Session, Turn
 from bot.warmline.rules import load_warmline
 
 ROOT = Path(__file__).resolve().parent.parent
-PHRASES = Path(__file__).with_name("crisis_phrases.yaml")
+PHRASES = Path(__file__).with_name("crisis_phrases.yaml")  # held out: never in the examples
+EXAMPLES = ROOT / "flows" / "crisis-examples.yaml"  # tuned: what the bot learns from
 NOW = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
 SCREEN = {"suicide": "suicide", "danger": "danger"}
 # Floors for the held-out phrases (never tuned on): at least this share of crisis phrases heard as their kind,
@@ -63,9 +65,12 @@ class Phrase:
 
 
 def phrases() -> list[Phrase]:
-    raw = yaml.safe_load(PHRASES.read_text(encoding="utf-8"))["phrases"]
+    """The examples the bot learns from (flows/crisis-examples.yaml, tuned), then the held-out phrases."""
+    tuned = yaml.safe_load(EXAMPLES.read_text(encoding="utf-8"))["examples"]
+    held_out = yaml.safe_load(PHRASES.read_text(encoding="utf-8"))["phrases"]
     return [
-        Phrase(p["text"], p["lang"], p["kind"], bool(p["held_out"]), p.get("session", p["lang"]), bool(p.get("now")))
+        Phrase(p["text"], p["lang"], p["kind"], held, p.get("session", p["lang"]), bool(p.get("now")))
+        for held, raw in ((False, tuned), (True, held_out))
         for p in raw
     ]
 

@@ -34,6 +34,7 @@ SPECIAL_FILES = frozenset(
         "privacy-text.yaml",  # privacy-text: bot/conversation/privacy.py
         "warmline.yaml",  # warmline: bot/warmline/rules.py
         "smalltalk.yaml",  # small talk and the police question: bot/conversation/smalltalk.py
+        "crisis-examples.yaml",  # the messages the crisis model learns from: bot/conversation/examples.py
         "other-languages.yaml",  # the door for other languages: bot/conversation/otherlang.py
         "words-to-avoid.yaml",
     }

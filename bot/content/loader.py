@@ -7,7 +7,7 @@ returns problems and no Content; the caller keeps running the last good one.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -19,6 +19,9 @@ from bot.content.warmlinetext import WarmlineText, load_warmline
 from bot.content.wording import check_resource_wording, load_avoid_list
 from bot.conversation.dangerwords import FILE as DANGER_FILE
 from bot.conversation.dangerwords import load_danger_words
+from bot.conversation.examples import FILE as EXAMPLES_FILE
+from bot.conversation.examples import load_examples, unheard
+from bot.conversation.learned import learn
 from bot.conversation.otherlang import FILE as OTHER_LANGUAGES_FILE
 from bot.conversation.otherlang import OtherLanguages, load_other_languages
 from bot.conversation.safety import EMPTY as NO_DANGER_WORDS
@@ -60,6 +63,15 @@ class Content:
         """(command, description) pairs for Telegram's command menu in `lang`."""
         default = self.default_language
         return [(name, text.get(lang, default)) for name, text in self.flows.config.commands.items()]
+
+
+def _search_words(directory: Directory) -> tuple[str, ...]:
+    """The everyday words search knows (resources/search.yaml): calm for the crisis model, as people type them
+    to find a service ("bed tonight", "passport"); the emergency category's words are left to the examples."""
+    lexicon = directory.lexicon
+    written = [word for _lang, pairs in lexicon.synonyms for word, _meant in pairs]
+    categories = [w for cat, by_lang in lexicon.category_words if cat != "emergency" for _l, ws in by_lang for w in ws]
+    return tuple(sorted({*written, *categories}))
 
 
 def version_of(*folders: Path) -> str:
@@ -110,6 +122,14 @@ def load_content(
     if (flows_dir / OTHER_LANGUAGES_FILE).is_file():
         other, found = load_other_languages(flows_dir, directory)
         problems += found
+    examples_path = flows_dir / EXAMPLES_FILE
+    if examples_path.is_file() and not has_errors(problems):  # the crisis model learns from them once, here
+        examples, threshold, found = load_examples(examples_path, display_path(examples_path), flows.config.languages)
+        problems += found
+        if not has_errors(found):
+            model = learn(examples, _search_words(directory), threshold)
+            danger = replace(danger, learned=model)
+            problems += unheard(examples, danger.phrases_kind, model, examples_path, display_path(examples_path))
     problems = sort_problems([*problems, *resource_problems])
     if has_errors(problems):
         return None, problems

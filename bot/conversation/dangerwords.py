@@ -132,7 +132,7 @@ def _phrase_problems(
         ]
     if alarms and plain in {fold(p) for p in words.of("calm", lang)}:
         return [problem("is also in the calm list: remove it from one of the two")]
-    heard = words.hear(phrase)
+    heard = words.hear_phrases(phrase)
     if alarms and heard is None:
         return [problem("would never be heard: a calm phrase covers it; remove or narrow that calm phrase")]
     if group in ("calm", "joke") and heard is not None:

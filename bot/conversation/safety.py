@@ -27,6 +27,7 @@ import snowballstemmer
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from bot.conversation.learned import NOTHING, Learned
 from bot.conversation.tagalog import affixed, roots
 from bot.core.text import fold
 
@@ -136,8 +137,9 @@ class Heard:
 
     kind: Kind
     now: bool
-    phrase: str
+    phrase: str  # for the learned model (`learned`), the example it is nearest to
     lang: str
+    learned: bool = False  # heard by the model of flows/crisis-examples.yaml, no phrase or net covering it
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,13 +261,28 @@ class DangerWords:
     shorthand: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=lambda: MappingProxyType({}))
     combos: tuple[Combo, ...] = ()
     indexes: tuple[_Index, ...] = field(default=(), compare=False, repr=False)
+    learned: Learned = field(default=NOTHING, compare=False, repr=False)  # asked when no phrase or net is heard
+
+    def hear(self, text: str) -> Heard | None:
+        """What `text` means, in any of the languages, or None when it raises no alarm: the phrases and nets
+        first, then the model learned from flows/crisis-examples.yaml."""
+        heard = self.hear_phrases(text)
+        if heard is not None:
+            return heard
+        guess = self.learned.guess(text)
+        return None if guess is None else Heard(guess.kind, guess.now, guess.nearest, guess.lang, learned=True)
 
     def of(self, group: str, lang: str) -> tuple[str, ...]:
         """The phrases staff wrote for one list ("suicide", "danger", "calm", ...) in `lang`."""
         return self.phrases.get(group, {}).get(lang, ())
 
-    def hear(self, text: str) -> Heard | None:
-        """What `text` means, in any of the languages, or None when it raises no alarm."""
+    def phrases_kind(self, text: str) -> str | None:
+        """The kind the phrases and nets hear in `text` ("suicide", "danger"), or None."""
+        heard = self.hear_phrases(text)
+        return None if heard is None else heard.kind
+
+    def hear_phrases(self, text: str) -> Heard | None:
+        """What the phrases and nets hear in `text`, in any of the languages, or None."""
         best: dict[str, tuple[str, str]] = {}
         joking = False
         for index in self.indexes:

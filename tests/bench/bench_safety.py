@@ -89,13 +89,32 @@ def latency(content: Content, texts: list[str]) -> None:
     )
 
 
+def ordinary(content: Content) -> None:
+    """False alarms on ordinary messages nobody labelled for crisis: the search and small-talk sets' requests."""
+    queries = yaml.safe_load((ROOT / "tests" / "search_queries.yaml").read_text(encoding="utf-8"))["queries"]
+    labelled = yaml.safe_load((ROOT / "tests" / "search_labelled.yaml").read_text(encoding="utf-8"))
+    small = yaml.safe_load((ROOT / "tests" / "hear_phrases.yaml").read_text(encoding="utf-8"))["phrases"]
+    texts = [q["q"] for q in queries if q.get("category") not in (None, "emergency", "mental_health")]
+    texts += [q["text"] for q in labelled["queries"] if q.get("expect_category") not in ("emergency", "mental_health")]
+    texts += [p["text"] for p in small if p.get("intent") not in ("none", "")]
+    alarms = [t for t in texts if hear(content.danger, t) is not None]
+    print(f"ordinary requests and small talk that alarm (not emergency or mental health): {len(alarms)}/{len(texts)}")
+    for text in alarms:
+        print(f"  {text}")
+
+
 def main() -> None:
     start = time.perf_counter()
     content, problems = load_content(ROOT / "flows", ROOT / "resources")
     assert content is not None, [str(p) for p in problems if p.is_error]
     print(f"content loaded and the danger words indexed in {time.perf_counter() - start:.2f} s")
-    phrases = yaml.safe_load((ROOT / "tests" / "crisis_phrases.yaml").read_text(encoding="utf-8"))["phrases"]
+    tuned = yaml.safe_load((ROOT / "flows" / "crisis-examples.yaml").read_text(encoding="utf-8"))["examples"]
+    held = yaml.safe_load((ROOT / "tests" / "crisis_phrases.yaml").read_text(encoding="utf-8"))["phrases"]
+    phrases = [{**p, "held_out": False} for p in tuned] + [{**p, "held_out": True} for p in held]
     figures(content, phrases)
+    by_model = [p for p in held if p["kind"] != "calm" and getattr(hear(content.danger, str(p["text"])), "learned", 0)]
+    print(f"\nheld-out crisis phrases heard by the model, no phrase or net covering them: {len(by_model)}")
+    ordinary(content)
     latency(content, [str(p["text"]) for p in phrases])
 
 
