@@ -7,7 +7,7 @@ returns problems and no Content; the caller keeps running the last good one.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -17,11 +17,8 @@ from bot.content.validation import check_flows, reachable
 from bot.content.warmlinetext import FILE as WARMLINE_FILE
 from bot.content.warmlinetext import WarmlineText, load_warmline
 from bot.content.wording import check_resource_wording, load_avoid_list
+from bot.conversation.dangerwords import EXAMPLES_FILE, load_danger_words, with_examples
 from bot.conversation.dangerwords import FILE as DANGER_FILE
-from bot.conversation.dangerwords import load_danger_words
-from bot.conversation.examples import FILE as EXAMPLES_FILE
-from bot.conversation.examples import load_examples, unheard
-from bot.conversation.learned import learn
 from bot.conversation.otherlang import FILE as OTHER_LANGUAGES_FILE
 from bot.conversation.otherlang import OtherLanguages, load_other_languages
 from bot.conversation.safety import EMPTY as NO_DANGER_WORDS
@@ -124,12 +121,10 @@ def load_content(
         problems += found
     examples_path = flows_dir / EXAMPLES_FILE
     if examples_path.is_file() and not has_errors(problems):  # the crisis model learns from them once, here
-        examples, threshold, found = load_examples(examples_path, display_path(examples_path), flows.config.languages)
+        danger, found = with_examples(
+            danger, examples_path, display_path(examples_path), flows.config.languages, _search_words(directory)
+        )
         problems += found
-        if not has_errors(found):
-            model = learn(examples, _search_words(directory), threshold)
-            danger = replace(danger, learned=model)
-            problems += unheard(examples, danger.phrases_kind, model, examples_path, display_path(examples_path))
     problems = sort_problems([*problems, *resource_problems])
     if has_errors(problems):
         return None, problems

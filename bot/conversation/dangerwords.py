@@ -7,16 +7,21 @@ the content loader.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from bot.conversation.examples import FILE as EXAMPLES_FILE
+from bot.conversation.examples import load_examples, unheard
+from bot.conversation.learned import learn
 from bot.conversation.safety import CRISIS, EMPTY, LISTS, WINDOW, Combo, DangerWords, build, split_words
-from bot.core.problems import Problem
+from bot.core.problems import Problem, has_errors
 from bot.core.text import fold
 from bot.core.yamlfile import Positions, read_yaml
 
 FILE = "danger-words.yaml"
+__all__ = ["EXAMPLES_FILE", "FILE", "load_danger_words", "with_examples"]
 MIN_SINGLE = 3  # a one-word crisis phrase shorter than this would match too much
 
 
@@ -54,6 +59,19 @@ def load_danger_words(path: Path, display: str, languages: tuple[str, ...]) -> t
     )
     words = build(MappingProxyType(phrases), MappingProxyType(shorthand), combos)
     return words, _meaning_problems(words, data, pos, languages)
+
+
+def with_examples(
+    words: DangerWords, path: Path, display: str, languages: tuple[str, ...], calm_words: tuple[str, ...]
+) -> tuple[DangerWords, list[Problem]]:
+    """The danger words with the model learned from flows/crisis-examples.yaml (bot/conversation/learned.py)
+    beside them, and the file's problems: its shape, and every example the bot then hears otherwise."""
+    examples, threshold, problems = load_examples(path, display, languages)
+    if has_errors(problems):
+        return words, problems
+    model = learn(examples, calm_words, threshold)
+    problems += unheard(examples, words.phrases_kind, model, path, display)
+    return replace(words, learned=model), problems
 
 
 def _meaning_problems(

@@ -14,7 +14,9 @@ from bot.core.yamlfile import read_yaml
 FILE = "crisis-examples.yaml"
 
 
-def load_examples(path: Path, display: str, languages: tuple[str, ...]) -> tuple[tuple[Example, ...], float, list[Problem]]:
+def load_examples(
+    path: Path, display: str, languages: tuple[str, ...]
+) -> tuple[tuple[Example, ...], float, list[Problem]]:
     """The examples (a suicide one with `now: true` as suicide_now), the file's threshold, and its problems."""
     from bot.content.flows import schema_problems  # the same reworded JSON Schema errors as every flow
 
