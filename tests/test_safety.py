@@ -45,10 +45,13 @@ SCREEN = {"suicide": "suicide", "danger": "danger"}
 # batches' misses were printed while tuning, never tuned on) they stand at 87 of 116 (0.75) and 2 of 80 (0.025).
 # The sixth batch (never tuned on; see tests/crisis_phrases.yaml) was measured clean at 94 of 140 (0.67) and 11
 # of 72 calm alarmed (0.15), then at 102 of 140 (0.73) and 7 of 72 (0.10) after a pass written blind to it; with
-# it the held-out part stands at 195 of 256 (0.76) and 9 of 152 (0.059). The floors keep a margin under that, so
-# a change that loses ground fails.
-HELD_OUT_RECALL = 0.72
-HELD_OUT_FALSE_ALARMS = 0.08
+# it the held-out part stands at 195 of 256 (0.76) and 9 of 152 (0.059). Round 4: the sixth batch was tuned on and
+# the seventh (written independently, never tuned on) measured clean: the phrases alone heard 98 of 140 (0.70) and
+# alarmed on 2 of 72; with the model learned from flows/crisis-examples.yaml, 123 of 140 (0.88: suicide 65/80,
+# danger 58/60) and 2 of 72 (0.03). The held-out part (third, fourth and seventh batches) then stands at 234 of
+# 256 (0.91) and 7 of 152 (0.046). The floors keep a margin under that, so a change that loses ground fails.
+HELD_OUT_RECALL = 0.85
+HELD_OUT_FALSE_ALARMS = 0.07
 
 
 @dataclass(frozen=True)
@@ -98,14 +101,14 @@ def first_line(content: Content, screen: str, lang: str) -> str:
 
 
 def test_the_labelled_set_is_large_and_balanced() -> None:
-    """The set has 400+ phrases, 100+ per language, every kind in every language, and about a quarter held out."""
+    """The set has 400+ phrases, 100+ per language, every kind in every language, and a fifth to a quarter held out."""
     assert len(ALL) >= 400
     per_lang = Counter(p.lang for p in ALL)
     assert all(per_lang[lang] >= 100 for lang in ("en", "fr", "es", "tl")), per_lang
     assert {(p.lang, p.kind) for p in ALL} == {
         (lang, kind) for lang in ("en", "fr", "es", "tl") for kind in ("suicide", "danger", "calm")
     }
-    assert 0.2 <= len(HELD_OUT) / len(ALL) <= 0.3, len(HELD_OUT) / len(ALL)
+    assert 0.15 <= len(HELD_OUT) / len(ALL) <= 0.3, len(HELD_OUT) / len(ALL)  # 408 of 2,065 after round 4
     assert any(p.session != p.lang for p in ALL)  # cross-language cases
 
 

@@ -62,9 +62,23 @@ class Content:
         return [(name, text.get(lang, default)) for name, text in self.flows.config.commands.items()]
 
 
+def _calm_words(flows: Flows, directory: Directory) -> tuple[str, ...]:
+    """Words people type that are never a crisis on their own, calm for the crisis model: the buttons' labels
+    (a person may type one), bar those leading to the crisis screens, and the search words."""
+    crisis = {flows.entry(e) for e in ("danger", "suicide", "suicide_now")}
+    labels = [
+        text
+        for node in flows.nodes.values()
+        for option in node.options
+        if option.go not in crisis
+        for text in option.label.by_lang.values()
+    ]
+    return tuple(sorted({*labels, *_search_words(directory)}))
+
+
 def _search_words(directory: Directory) -> tuple[str, ...]:
-    """The everyday words search knows (resources/search.yaml): calm for the crisis model, as people type them
-    to find a service ("bed tonight", "passport"); the emergency category's words are left to the examples."""
+    """The everyday words search knows (resources/search.yaml), as people type them to find a service ("bed
+    tonight", "passport"); the emergency category's words are left to the examples."""
     lexicon = directory.lexicon
     written = [word for _lang, pairs in lexicon.synonyms for word, _meant in pairs]
     categories = [w for cat, by_lang in lexicon.category_words if cat != "emergency" for _l, ws in by_lang for w in ws]
@@ -122,7 +136,7 @@ def load_content(
     examples_path = flows_dir / EXAMPLES_FILE
     if examples_path.is_file() and not has_errors(problems):  # the crisis model learns from them once, here
         danger, found = with_examples(
-            danger, examples_path, display_path(examples_path), flows.config.languages, _search_words(directory)
+            danger, examples_path, display_path(examples_path), flows.config.languages, _calm_words(flows, directory)
         )
         problems += found
     problems = sort_problems([*problems, *resource_problems])

@@ -70,8 +70,23 @@ def with_examples(
     if has_errors(problems):
         return words, problems
     model = learn(examples, calm_words, threshold)
-    problems += unheard(examples, words.phrases_kind, model, path, display)
-    return replace(words, learned=model), problems
+    key = (examples, threshold, calm_words, display, _signature(words))
+    if key not in _UNHEARD:  # the same files load again (a test, a /reload with no change): checked once
+        _UNHEARD.clear()
+        _UNHEARD[key] = tuple(unheard(examples, words.phrases_kind, model, path, display))
+    return replace(words, learned=model), [*problems, *_UNHEARD[key]]
+
+
+_UNHEARD: dict[object, tuple[Problem, ...]] = {}
+
+
+def _signature(words: DangerWords) -> object:
+    """What the danger words hear by, hashable: their phrases, shorthand and nets."""
+    return (
+        tuple((g, tuple(by.items())) for g, by in words.phrases.items()),
+        tuple((lang, tuple(table.items())) for lang, table in words.shorthand.items()),
+        words.combos,
+    )
 
 
 def _meaning_problems(

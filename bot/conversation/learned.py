@@ -144,6 +144,8 @@ def _learn(examples: tuple[Example, ...], calm_words: tuple[str, ...], threshold
         ]
     )
     matrix = features.fit_transform(texts)
-    model = LogisticRegression(C=FIT, class_weight="balanced", max_iter=5000)
+    # tol: a looser stop than sklearn's 1e-4 fits in a third of the time (0.5 s for 1,650 examples), and a bot
+    # process fits at every start
+    model = LogisticRegression(C=FIT, class_weight="balanced", max_iter=5000, tol=1e-3)
     model.fit(matrix, labels)
     return Learned(examples, threshold, features, model, matrix)
