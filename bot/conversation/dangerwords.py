@@ -66,14 +66,14 @@ def with_examples(
 ) -> tuple[DangerWords, list[Problem]]:
     """The danger words with the model learned from flows/crisis-examples.yaml (bot/conversation/learned.py)
     beside them, and the file's problems: its shape, and every example the bot then hears otherwise."""
-    examples, threshold, problems = load_examples(path, display, languages)
+    examples, threshold, pos, problems = load_examples(path, display, languages)
     if has_errors(problems):
         return words, problems
     model = learn(examples, calm_words, threshold)
     key = (examples, threshold, calm_words, display, _signature(words))
     if key not in _UNHEARD:  # the same files load again (a test, a /reload with no change): checked once
         _UNHEARD.clear()
-        _UNHEARD[key] = tuple(unheard(examples, words.phrases_kind, model, path, display))
+        _UNHEARD[key] = tuple(unheard(examples, words.phrases_kind, model, pos))
     return replace(words, learned=model), [*problems, *_UNHEARD[key]]
 
 

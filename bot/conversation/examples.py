@@ -9,23 +9,24 @@ from pathlib import Path
 
 from bot.conversation.learned import THRESHOLD, Example, ExampleKind, Learned
 from bot.core.problems import Problem
-from bot.core.yamlfile import read_yaml
+from bot.core.yamlfile import Positions, read_yaml
 
 FILE = "crisis-examples.yaml"
 
 
 def load_examples(
     path: Path, display: str, languages: tuple[str, ...]
-) -> tuple[tuple[Example, ...], float, list[Problem]]:
-    """The examples (a suicide one with `now: true` as suicide_now), the file's threshold, and its problems."""
+) -> tuple[tuple[Example, ...], float, Positions, list[Problem]]:
+    """The examples (a suicide one with `now: true` as suicide_now), the file's threshold, where each value
+    stands (for `unheard`), and its problems."""
     from bot.content.flows import schema_problems  # the same reworded JSON Schema errors as every flow
 
     data, pos, problems = read_yaml(path, display)
     if data is None or problems:
-        return (), THRESHOLD, problems or [pos.problem((), "", "is empty: add `examples:`", subject="file")]
+        return (), THRESHOLD, pos, problems or [pos.problem((), "", "is empty: add `examples:`", subject="file")]
     problems += schema_problems(data, pos, "crisis-examples.schema.json")
     if problems:
-        return (), THRESHOLD, problems
+        return (), THRESHOLD, pos, problems
     examples = []
     for i, item in enumerate(data["examples"]):
         lang = str(item["lang"])
@@ -41,15 +42,14 @@ def load_examples(
             continue
         kind: ExampleKind = "suicide_now" if item["kind"] == "suicide" and item.get("now") else item["kind"]
         examples.append(Example(str(item["text"]), lang, kind))
-    return tuple(examples), float(data.get("threshold", THRESHOLD)), problems
+    return tuple(examples), float(data.get("threshold", THRESHOLD)), pos, problems
 
 
 def unheard(
-    examples: tuple[Example, ...], phrases: Callable[[str], str | None], model: Learned, path: Path, display: str
+    examples: tuple[Example, ...], phrases: Callable[[str], str | None], model: Learned, pos: Positions
 ) -> list[Problem]:
     """Warnings for examples the bot, phrases and model together, does not hear as labelled: `phrases` gives
     "suicide", "danger" or None for a text, and the model is asked, all at once, where they are silent."""
-    _, pos, _ = read_yaml(path, display)
     problems = []
     by_phrases = [phrases(e.text) for e in examples]
     by_model = iter(model.kinds([e.text for e, got in zip(examples, by_phrases, strict=True) if got is None]))

@@ -11,7 +11,8 @@ What it heard is named by the example it is nearest to, for staff reading why ("
 advil'"); the person's words are never logged.
 
 Staff teach it by adding the message that went wrong to the examples, with its kind: a missed crisis as its
-kind, a false alarm as calm. `python -m bot check` refuses an example the bot does not then hear as labelled.
+kind, a false alarm as calm. `python -m bot check` warns, at its line, about an example the bot does not then
+hear as labelled.
 """
 
 from __future__ import annotations
@@ -79,9 +80,10 @@ class Learned:
 
     def guess(self, text: str) -> Guess | None:
         """The crisis the model hears in `text`, or None when it is more likely calm than `threshold` allows."""
-        if not self.examples or len(plain(text).split()) < MIN_WORDS:
+        read = plain(text)
+        if not self.examples or len(read.split()) < MIN_WORDS:
             return None
-        row = self.features.transform([plain(text)])
+        row = self.features.transform([read])
         heard = self._read(row)[0]
         if heard is None:
             return None
@@ -91,17 +93,18 @@ class Learned:
 
     def kinds(self, texts: Sequence[str]) -> list[Literal["suicide", "danger"] | None]:
         """What the model hears in each text ("suicide", "danger" or None), all at once (for `check`)."""
-        long = [t for t in texts if len(plain(t).split()) >= MIN_WORDS]
+        read = [plain(t) for t in texts]
+        long = [r for r in read if len(r.split()) >= MIN_WORDS]
         if not self.examples or not long:
             return [None] * len(texts)
-        heard = iter(self._read(self.features.transform([plain(t) for t in long])))
-        return [(None if (h := next(heard)) is None else h[0]) if t in long else None for t in texts]
+        heard = iter(self._read(self.features.transform(long)))
+        return [(None if (h := next(heard)) is None else h[0]) if len(r.split()) >= MIN_WORDS else None for r in read]
 
     def _read(self, rows: Any) -> list[tuple[Literal["suicide", "danger"], bool, float] | None]:
-        classes = list(self.model.classes_)
+        column = {k: i for i, k in enumerate(self.model.classes_)}
         out: list[tuple[Literal["suicide", "danger"], bool, float] | None] = []
         for chances in self.model.predict_proba(rows):
-            p = {k: float(chances[classes.index(k)]) if k in classes else 0.0 for k in KINDS}
+            p = {k: float(chances[column[k]]) if k in column else 0.0 for k in KINDS}
             crisis = 1.0 - p["calm"]
             if crisis < self.threshold:
                 out.append(None)
@@ -134,7 +137,7 @@ def learn(examples: Sequence[Example], calm_words: Sequence[str] = (), threshold
 def _learn(examples: tuple[Example, ...], calm_words: tuple[str, ...], threshold: float) -> Learned:
     kinds = {e.kind for e in examples}
     if "calm" not in kinds or not kinds - {"calm"}:
-        return Learned((), threshold, None, None, None)
+        return NOTHING
     texts = [plain(e.text) for e in examples] + [plain(w) for w in calm_words]
     labels = [e.kind for e in examples] + ["calm"] * len(calm_words)
     features = FeatureUnion(
